@@ -1,0 +1,1 @@
+"""The spaCy pipeline that turns repaired case-report text into an Extraction."""
