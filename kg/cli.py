@@ -1,0 +1,211 @@
+"""The `kg` command. Thin: parse arguments, call a stage, print.
+
+Heavy libraries (spaCy, pyshacl) are imported inside the commands that need
+them so that `kg query` and `kg --help` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg import __version__
+
+EXIT_USAGE = 2  # bad query, unknown name, missing parameter: same status as click's usage errors
+
+CORPUS_OPT = click.option(
+    "--corpus",
+    "corpus",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("corpus"),
+    envvar="KG_CORPUS",
+    show_default=True,
+    help="Corpus directory (env KG_CORPUS).",
+)
+STORE_OPT = click.option(
+    "--store",
+    "store",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(".kg/store"),
+    envvar="KG_STORE",
+    show_default=True,
+    help="On-disk Oxigraph store directory (env KG_STORE).",
+)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"kg: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casekg")
+def main() -> None:
+    """casekg: case reports -> knowledge graph -> SPARQL.
+
+    \b
+    Example:
+      kg build && kg query patients-with-antibody --param antibody=anti-MDA5
+    """
+
+
+@main.command()
+@CORPUS_OPT
+@STORE_OPT
+@click.option("--force", is_flag=True, help="Re-extract every article, even unchanged ones.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
+def build(corpus: Path, store: Path, force: bool, quiet: bool) -> None:
+    """Extract every corpus article and write its named graph into the store.
+
+    Unchanged articles are skipped; a changed article's graph is replaced whole;
+    an unreadable file is reported, the others still build, and the exit status
+    is 1.
+
+    \b
+    Example:
+      kg build --corpus corpus --store .kg/store
+    """
+    from rich.console import Console
+
+    from kg.build import build as run_build
+    from kg.errors import CaseKGError
+    from kg.report import build_progress, print_build_summary
+
+    console = Console(stderr=True)
+    if not corpus.is_dir():
+        _fail(f"{corpus}: corpus directory not found")
+    try:
+        with build_progress(console, enabled=not quiet) as hook:
+            summary = run_build(corpus, store, force=force, on_progress=hook)
+    except CaseKGError as exc:
+        _fail(str(exc))
+    print_build_summary(summary, Console())
+    for line in summary.failed:
+        click.echo(f"kg: error: {line}", err=True)
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--sparql", help="Run this SPARQL text instead of a catalogue query.")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="Query parameter (repeatable).")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
+@click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    envvar="KG_QUERIES",
+    help="Query catalogue directory (default: the shipped queries/).",
+)
+@STORE_OPT
+def query(
+    name: str | None, sparql: str | None, params: tuple[str, ...], fmt: str, list_: bool, queries_dir: Path | None, store: Path
+) -> None:
+    """Run a catalogue query (NAME), a .rq file, or --sparql text.
+
+    Parameters are bound as RDF terms, never pasted into the query text.
+
+    \b
+    Examples:
+      kg query --list
+      kg query drugs-for-manifestation --param manifestation=panniculitis
+      kg query my-query.rq -f csv
+      kg query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    from kg.errors import CaseKGError
+    from kg.query import Catalogue, format_result, run
+
+    catalogue = Catalogue(queries_dir or _default_queries_dir())
+    if list_:
+        for q in catalogue:
+            ps = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params)
+            click.echo(f"{q.name:28} {q.title}" + (f"  [{ps}]" if ps else ""))
+        return
+    if bool(name) == bool(sparql):
+        _fail("give a query NAME, a .rq FILE, or --sparql TEXT (exactly one)", EXIT_USAGE)
+    bound: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--param {item!r}: expected KEY=VALUE", EXIT_USAGE)
+        bound[key] = value
+    if not (store / "CURRENT").exists() and not store.is_dir():
+        _fail(f"{store}: no store here; run `kg build` first", 1)
+    try:
+        result = run(store, sparql if sparql else name, bound, catalogue=catalogue)
+        click.echo(format_result(result, fmt), nl=False)
+    except CaseKGError as exc:
+        _fail(str(exc), EXIT_USAGE)
+
+
+@main.command()
+@STORE_OPT
+def validate(store: Path) -> None:
+    """Validate the built graph against ontology/shapes.ttl (SHACL).
+
+    Exit status 0 when the graph conforms, 1 otherwise.
+
+    \b
+    Example:
+      kg validate --store .kg/store
+    """
+    from kg.validate import validate as run_validate
+
+    if not store.is_dir():
+        _fail(f"{store}: no store here; run `kg build` first")
+    conforms, report = run_validate(store)
+    if conforms:
+        click.echo("The graph conforms to ontology/shapes.ttl.")
+        return
+    click.echo(report)
+    sys.exit(1)
+
+
+@main.command()
+@STORE_OPT
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(store: Path, fmt: str) -> None:
+    """Counts of triples, graphs, instances by class and uses of each predicate.
+
+    \b
+    Example:
+      kg stats --format json
+    """
+    import json
+
+    from kg.store import Store
+
+    if not store.is_dir():
+        _fail(f"{store}: no store here; run `kg build` first")
+    with Store(store, read_only=True) as st:
+        data = st.stats()
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    from kg.report import print_stats
+
+    print_stats(data)
+
+
+def _default_queries_dir() -> Path:
+    # Source checkouts keep queries/ beside the package; the catalogue is data, not code.
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "queries", here / "queries"):
+        if candidate.is_dir():
+            return candidate
+    return Path("queries")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
