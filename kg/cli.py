@@ -124,9 +124,10 @@ def query(
       kg query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
     from kg.errors import CaseKGError
+    from kg.paths import queries_dir as default_queries_dir
     from kg.query import Catalogue, format_result, run
 
-    catalogue = Catalogue(queries_dir or _default_queries_dir())
+    catalogue = Catalogue(queries_dir or default_queries_dir())
     if list_:
         for q in catalogue:
             ps = ", ".join(f"{p.name}{'' if p.required else '?'}" for p in q.params)
@@ -196,15 +197,6 @@ def stats(store: Path, fmt: str) -> None:
     from kg.report import print_stats
 
     print_stats(data)
-
-
-def _default_queries_dir() -> Path:
-    # Source checkouts keep queries/ beside the package; the catalogue is data, not code.
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "queries", here / "queries"):
-        if candidate.is_dir():
-            return candidate
-    return Path("queries")
 
 
 if __name__ == "__main__":  # pragma: no cover
