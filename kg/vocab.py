@@ -31,6 +31,7 @@ PHENOTYPIC_ABNORMALITY = "HP:0000118"
 DATA_DIR = Path(__file__).parent / "data"
 # name -> MeSH ID map derived from the BC5CDR *training* set (see kg.gold.derive_mesh_lexicon).
 MESH_TSV = DATA_DIR / "mesh_bc5cdr.tsv"
+EXTRA_TSV = DATA_DIR / "extra_terms.tsv"  # curated names the ontologies lack
 
 _IRI_BASES = {
     "HP": "http://purl.obolibrary.org/obo/HP_",
@@ -292,11 +293,31 @@ def parse_mesh_tsv(path: Path) -> dict[str, Term]:
     return out
 
 
+def parse_extra_labels(path: Path, terms: dict[str, Term]) -> None:
+    """Curated names (kg/data/extra_terms.tsv): become synonyms; a 4th column labels new CURIEs."""
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if len(row) < 3 or row[0].startswith("#"):
+                continue
+            curie, typ, name = row[:3]
+            t = terms.get(curie)
+            if t is None:
+                if len(row) < 4 or not row[3]:
+                    continue
+                kind = {"Drug": "chemical", "Disease": "disease"}.get(typ, "curated")
+                t = terms[curie] = Term(label=row[3], kind=kind)
+            if name != t.label:
+                t.synonyms.append((name, "EXACT", "curated"))
+
+
 def _build_snapshot() -> Snapshot:
     terms, alt, obsolete, version = parse_hp_obo(hp_obo_path())
     terms.update(parse_hpoa_diseases(hpoa_path()))
     terms.update(parse_drugs(load_drug_dictionary()))
     terms.update(parse_mesh_tsv(MESH_TSV))
+    parse_extra_labels(EXTRA_TSV, terms)
     return Snapshot(terms=terms, alt_ids=alt, obsolete=frozenset(obsolete), hpo_version=version)
 
 

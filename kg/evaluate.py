@@ -1,0 +1,287 @@
+"""Score a recogniser against gold corpora (kg.gold): span and identifier P/R/F1 per type.
+
+`evaluate(gold_docs, predict)` runs `predict(text)` on every document. A prediction is
+`(start, end, type, curie)` or `(start, end, type, curie, xrefs)`; its identifiers are the curie
+plus the xrefs, so a drug linked to DrugBank with a verified MeSH xref scores against MeSH gold.
+
+Measures, per gold entity type:
+- strict: exact (start, end) match, one-to-one;
+- overlap: a prediction counts as correct if it overlaps any gold mention of the type, a gold
+  mention as found if any prediction overlaps it (the usual lenient measure);
+- id (mention level): a gold mention with an ID is found if an overlapping prediction carries
+  one of its IDs; precision over predictions carrying an ID in the gold's namespaces (prefixes);
+- id (document level): sets of (document, ID) pairs, same namespace restriction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kg.gold import GoldDoc
+
+Prediction = tuple  # (start, end, type, curie) or (start, end, type, curie, xrefs)
+Predictor = Callable[[str], Iterable[Prediction]]
+
+
+@dataclass
+class Counts:
+    tp_pred: int = 0  # predictions judged correct (precision numerator)
+    tp_gold: int = 0  # gold items found (recall numerator)
+    n_pred: int = 0
+    n_gold: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp_pred / self.n_pred if self.n_pred else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp_gold / self.n_gold if self.n_gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: Counts) -> None:
+        self.tp_pred += other.tp_pred
+        self.tp_gold += other.tp_gold
+        self.n_pred += other.n_pred
+        self.n_gold += other.n_gold
+
+
+@dataclass
+class ErrorItem:
+    doc_id: str
+    kind: str  # "FP" or "FN"
+    type: str
+    start: int
+    end: int
+    text: str
+    id: str | None
+    context: str
+
+
+@dataclass
+class Report:
+    name: str = ""
+    strict: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    overlap: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    id_mention: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    id_document: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    errors: list[ErrorItem] = field(default_factory=list)
+    n_docs: int = 0
+    n_chars: int = 0
+
+
+def _prefix(curie: str) -> str:
+    return curie.split(":", 1)[0] if ":" in curie else ""
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    left = text[max(0, start - width) : start].replace("\n", " ")
+    right = text[end : end + width].replace("\n", " ")
+    return f"{left}[{text[start:end]}]{right}"
+
+
+def _norm_pred(p: Prediction, type_map: dict[str, str | None] | None) -> tuple[int, int, str, frozenset[str]] | None:
+    start, end, typ, curie = p[0], p[1], p[2], p[3]
+    xrefs = p[4] if len(p) > 4 else ()
+    if type_map is not None:
+        if typ not in type_map:
+            return None
+        typ = type_map[typ]
+        if typ is None:
+            return None
+    ids = frozenset(i for i in (curie, *xrefs) if i)
+    return int(start), int(end), typ, ids
+
+
+def evaluate(
+    gold_docs: Sequence[GoldDoc],
+    predict: Predictor,
+    *,
+    types: Iterable[str] | None = None,
+    type_map: dict[str, str | None] | None = None,
+    name: str = "",
+    id_normalize: Callable[[str], str] | None = None,
+) -> Report:
+    """Score `predict` on `gold_docs`.
+
+    `types`: gold types to score (default: every type in the gold). `type_map`: predicted type
+    -> gold type (None or absent drops the prediction), e.g. {"Manifestation": "Disease",
+    "Disease": "Disease"} for BC5CDR, whose Disease class includes symptoms. `id_normalize`
+    maps predicted and gold IDs before comparison (e.g. HPO alternative IDs to current ones).
+    """
+    norm = id_normalize or (lambda x: x)
+    wanted = set(types) if types is not None else {m.type for d in gold_docs for m in d.mentions}
+    rep = Report(name=name)
+    # Namespaces the gold uses per type: predicted IDs elsewhere are not judged at ID level.
+    spaces: dict[str, set[str]] = defaultdict(set)
+    for d in gold_docs:
+        for m in d.mentions:
+            for i in m.ids:
+                spaces[m.type].add(_prefix(i))
+
+    for doc in gold_docs:
+        rep.n_docs += 1
+        rep.n_chars += len(doc.text)
+        preds = [q for q in (_norm_pred(p, type_map) for p in predict(doc.text)) if q and q[2] in wanted]
+        preds = list(dict.fromkeys(preds))  # duplicates count once
+        for typ in wanted:
+            gold = [m for m in doc.mentions if m.type == typ]
+            pr = [p for p in preds if p[2] == typ]
+            _score_type(rep, doc, typ, gold, pr, spaces[typ], norm)
+    return rep
+
+
+def _score_type(rep: Report, doc: GoldDoc, typ: str, gold, preds, spaces: set[str], norm) -> None:  # noqa: ANN001
+    gold_spans = {(m.start, m.end) for m in gold}
+    pred_spans = {(p[0], p[1]) for p in preds}
+    s = rep.strict[typ]
+    s.n_gold += len(gold_spans)
+    s.n_pred += len(pred_spans)
+    hit = gold_spans & pred_spans
+    s.tp_gold += len(hit)
+    s.tp_pred += len(hit)
+
+    def overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+        return a0 < b1 and b0 < a1
+
+    o = rep.overlap[typ]
+    o.n_gold += len(gold_spans)
+    o.n_pred += len(pred_spans)
+    o.tp_gold += sum(any(overlaps(g0, g1, p0, p1) for p0, p1 in pred_spans) for g0, g1 in gold_spans)
+    o.tp_pred += sum(any(overlaps(g0, g1, p0, p1) for g0, g1 in gold_spans) for p0, p1 in pred_spans)
+
+    if spaces:
+        im = rep.id_mention[typ]
+        gold_ids = [(m, {norm(i) for i in m.ids}) for m in gold if m.ids]
+        im.n_gold += len(gold_ids)
+        for m, ids in gold_ids:
+            if any(overlaps(m.start, m.end, p[0], p[1]) and ids & {norm(i) for i in p[3]} for p in preds):
+                im.tp_gold += 1
+        for p in preds:
+            pids = {norm(i) for i in p[3] if _prefix(i) in spaces}
+            if not pids:
+                continue
+            im.n_pred += 1
+            if any(overlaps(m.start, m.end, p[0], p[1]) and pids & ids for m, ids in gold_ids):
+                im.tp_pred += 1
+        idoc = rep.id_document[typ]
+        gset = {i for _, ids in gold_ids for i in ids}
+        # A composite gold mention ("D001|D002") is satisfied by either ID at document level
+        # only through its own IDs, so count gold by distinct ID.
+        pset = {norm(i) for p in preds for i in p[3] if _prefix(i) in spaces}
+        idoc.n_gold += len(gset)
+        idoc.n_pred += len(pset)
+        idoc.tp_gold += len(gset & pset)
+        idoc.tp_pred += len(gset & pset)
+
+    for m in gold:
+        if (m.start, m.end) not in pred_spans:
+            rep.errors.append(ErrorItem(doc.id, "FN", typ, m.start, m.end, m.text, m.id, _context(doc.text, m.start, m.end)))
+    for p0, p1 in sorted(pred_spans - gold_spans):
+        ids = sorted({i for p in preds if (p[0], p[1]) == (p0, p1) for i in p[3]})
+        rep.errors.append(
+            ErrorItem(doc.id, "FP", typ, p0, p1, doc.text[p0:p1], "|".join(ids) or None, _context(doc.text, p0, p1))
+        )
+
+
+def format_report(report: Report, errors: int = 0) -> str:
+    """A plain-text table (and, if `errors` > 0, that many FP/FN lines per kind)."""
+    lines = []
+    title = f"{report.name}: {report.n_docs} documents" if report.name else f"{report.n_docs} documents"
+    lines.append(title)
+    lines.append(f"{'type':<14} {'measure':<12} {'P':>6} {'R':>6} {'F1':>6} {'pred':>6} {'gold':>6}")
+    for typ in sorted(report.strict):
+        for measure, table in (
+            ("strict", report.strict),
+            ("overlap", report.overlap),
+            ("id-mention", report.id_mention),
+            ("id-document", report.id_document),
+        ):
+            c = table.get(typ)
+            if c is None or not (c.n_gold or c.n_pred):
+                continue
+            lines.append(
+                f"{typ:<14} {measure:<12} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.n_pred:6d} {c.n_gold:6d}"
+            )
+    if errors:
+        for kind in ("FP", "FN"):
+            items = [e for e in report.errors if e.kind == kind][:errors]
+            if items:
+                lines.append(f"-- {kind} (first {len(items)})")
+            for e in items:
+                lines.append(f"{kind} {e.type:<13} {e.doc_id:<10} {e.id or '-':<22} {e.context}")
+    return "\n".join(lines)
+
+
+def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:
+    """A predictor running only the lexicon component on spacy.blank("en") + sentencizer."""
+    import spacy
+
+    import kg.nlp.lexicons  # noqa: F401 - registers the factory
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    cfg = {"types": list(types)} if types is not None else {}
+    nlp.add_pipe("casekg_lexicon", config=cfg)
+
+    def predict(text: str) -> list[Prediction]:
+        doc = nlp(text)
+        return [
+            (s.start_char, s.end_char, s.label_, s.kb_id_, tuple(s._.xrefs)) for s in doc.spans.get("casekg", [])
+        ]
+
+    return predict
+
+
+# Which predicted types count for which gold type, per dev corpus.
+CORPUS_TYPE_MAPS: dict[str, dict[str, str | None]] = {
+    "gsc-plus-dev": {"Manifestation": "Manifestation", "Disease": None, "Drug": None},
+    "ncbi-disease-dev": {"Disease": "Disease", "Manifestation": "Disease"},
+    "bc5cdr-dev": {"Drug": "Drug", "Disease": "Disease", "Manifestation": "Disease"},
+    "maccrobat-train": {"Drug": "Drug", "Manifestation": "Manifestation", "Disease": "Disease"},
+}
+CORPUS_TYPES: dict[str, tuple[str, ...] | None] = {
+    "gsc-plus-dev": ("Manifestation",),
+    "ncbi-disease-dev": ("Disease",),
+    "bc5cdr-dev": ("Drug", "Disease"),
+    "maccrobat-train": ("Drug", "Manifestation", "Disease"),
+}
+
+
+def evaluate_dev(predict: Predictor, corpora: Iterable[str] | None = None, root: str | None = None) -> list[Report]:
+    """Score `predict` on each development corpus (kg.gold.dev_sets) with its type mapping."""
+    from kg import gold
+
+    sets = gold.dev_sets(root) if root else gold.dev_sets()
+    out = []
+    for name, docs in sets.items():
+        if corpora is not None and name not in corpora:
+            continue
+        out.append(
+            evaluate(docs, predict, types=CORPUS_TYPES.get(name), type_map=CORPUS_TYPE_MAPS.get(name), name=name, id_normalize=_hpo_normalize)
+        )
+    return out
+
+
+def _hpo_normalize(curie: str) -> str:
+    if curie.startswith("HP:"):
+        from kg import vocab
+
+        return vocab.normalize(curie)
+    return curie
+
+
+if __name__ == "__main__":
+    import sys
+
+    n_err = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    corpora = sys.argv[2].split(",") if len(sys.argv) > 2 else None
+    for r in evaluate_dev(lexicon_predictor(), corpora):
+        print(format_report(r, n_err))
+        print()

@@ -1,0 +1,249 @@
+"""Readers for the gold corpora in /work/shared/gold (see its README.md).
+
+Each reader returns `GoldDoc`s whose mention types are already casekg entity types
+(`kg.model`), so one scorer serves every corpus. Identifiers become CURIEs (MeSH IDs get the
+`MESH:` prefix; corpus-specific IDs keep their own prefix).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.model import DISEASE, DOSE, DRUG, MANIFESTATION, OUTCOME
+
+GOLD_ROOT = Path("/work/shared/gold")
+
+
+@dataclass(frozen=True)
+class GoldMention:
+    start: int
+    end: int
+    type: str
+    id: str | None = None  # CURIE; composite/alternative IDs are separated by "|"
+    text: str = ""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(i for i in (self.id or "").split("|") if i)
+
+
+@dataclass
+class GoldDoc:
+    id: str
+    text: str
+    mentions: list[GoldMention] = field(default_factory=list)
+    corpus: str = ""
+
+
+# --------------------------------------------------------------------------- PubTator
+
+PUBTATOR_TYPES = {"Chemical": DRUG, "Disease": DISEASE}
+
+
+def _mesh_curie(raw: str) -> str | None:
+    ids = []
+    for part in re.split(r"[|+]", raw.strip()):
+        part = part.strip()
+        if not part or part == "-1":
+            continue
+        if ":" in part:  # OMIM:123456 and the like
+            ids.append(part)
+        else:
+            ids.append(f"MESH:{part}")
+    return "|".join(ids) or None
+
+
+def read_pubtator(path: str | Path, corpus: str = "bc5cdr") -> list[GoldDoc]:
+    """PubTator: `PMID|t|title`, `PMID|a|abstract`, then tab-separated mentions (CID lines skipped).
+
+    Offsets point into title + " " + abstract.
+    """
+    docs: list[GoldDoc] = []
+    cur: GoldDoc | None = None
+    title = ""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                cur = None
+                continue
+            m = re.match(r"^(\d+)\|([ta])\|(.*)$", line)
+            if m:
+                pmid, kind, body = m.groups()
+                if kind == "t":
+                    title = body
+                    cur = GoldDoc(pmid, title, corpus=corpus)
+                    docs.append(cur)
+                else:
+                    assert cur is not None and cur.id == pmid, f"abstract without title: {pmid}"
+                    cur.text = title + " " + body
+                continue
+            cols = line.split("\t")
+            if cur is None or len(cols) < 6 or cols[1] == "CID":
+                continue
+            typ = PUBTATOR_TYPES.get(cols[4])
+            if typ is None:
+                continue
+            start, end = int(cols[1]), int(cols[2])
+            cur.mentions.append(GoldMention(start, end, typ, _mesh_curie(cols[5]), cols[3]))
+    return docs
+
+
+# --------------------------------------------------------------------------- PhenoTagger TSV
+
+
+def read_phenotagger_tsv(path: str | Path, mention_type: str, corpus: str = "") -> list[GoldDoc]:
+    """Blank-line separated blocks: PMID line, text line, then `START END MENTION ID` lines."""
+    docs: list[GoldDoc] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if len(block) < 2:
+            return
+        doc = GoldDoc(block[0].strip(), block[1], corpus=corpus)
+        for line in block[2:]:
+            cols = line.split("\t")
+            if len(cols) < 3:
+                continue
+            raw_id = cols[3].strip() if len(cols) > 3 else ""
+            cid = None
+            if raw_id:
+                cid = "|".join(i if ":" in i else f"MESH:{i}" for i in re.split(r"[|+,;]", raw_id) if i.strip())
+            doc.mentions.append(GoldMention(int(cols[0]), int(cols[1]), mention_type, cid or None, cols[2]))
+        docs.append(doc)
+
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip():
+                flush()
+                block = []
+            else:
+                block.append(line)
+    flush()
+    return docs
+
+
+# --------------------------------------------------------------------------- brat standoff
+
+BRAT_TYPES = {
+    "Medication": DRUG,
+    "Dosage": DOSE,
+    "Sign_symptom": MANIFESTATION,
+    "Disease_disorder": DISEASE,
+    "Outcome": OUTCOME,
+}
+
+
+def read_brat(path: str | Path, type_map: dict[str, str] | None = None) -> GoldDoc:
+    """One `.txt` + `.ann` pair; text-bound annotations only, discontinuous spans use their extent."""
+    tmap = BRAT_TYPES if type_map is None else type_map
+    p = Path(path)
+    txt = p.with_suffix(".txt")
+    text = txt.read_text(encoding="utf-8")
+    doc = GoldDoc(p.stem, text, corpus="maccrobat")
+    ann = p.with_suffix(".ann")
+    for line in ann.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("T"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2:
+            continue
+        typ, _, offsets = cols[1].partition(" ")
+        mapped = tmap.get(typ)
+        if mapped is None:
+            continue
+        pieces = [tuple(map(int, seg.split())) for seg in offsets.split(";")]
+        start, end = min(s for s, _ in pieces), max(e for _, e in pieces)
+        doc.mentions.append(GoldMention(start, end, mapped, None, text[start:end]))
+    return doc
+
+
+def read_brat_dir(folder: str | Path, type_map: dict[str, str] | None = None) -> list[GoldDoc]:
+    return [read_brat(a, type_map) for a in sorted(Path(folder).glob("*.ann"))]
+
+
+# --------------------------------------------------------------------------- the dev sets
+
+
+def dev_sets(root: str | Path = GOLD_ROOT) -> dict[str, list[GoldDoc]]:
+    """The development corpora by name (test splits are not here and must not be tuned on)."""
+    r = Path(root)
+    return {
+        "gsc-plus-dev": read_phenotagger_tsv(r / "gsc-plus-dev/GSCplus_dev_gold.tsv", MANIFESTATION, "gsc"),
+        "ncbi-disease-dev": read_phenotagger_tsv(r / "ncbi-disease-dev/NCBI_dev_gold.tsv", DISEASE, "ncbi"),
+        "bc5cdr-dev": read_pubtator(r / "bc5cdr/CDR_DevelopmentSet.PubTator.txt"),
+        "maccrobat-train": read_brat_dir(r / "maccrobat-train"),
+    }
+
+
+# --------------------------------------------------------------------------- derived lexicon
+
+
+def derive_mesh_lexicon(docs: Iterable[GoldDoc], min_count: int = 1) -> Iterator[tuple[str, str, str, list[str]]]:
+    """(mesh_id, type, label, names) for every MeSH ID whose names map to it unambiguously.
+
+    A name (compared lower-cased) is kept only if every annotation of it in the corpus carries
+    the same single ID. Names are emitted lower-cased, except short forms written in capitals
+    ("MTX", "PD"), which keep their case so the lexicon can match them case-sensitively.
+    The label is the most frequent name. Used to build kg/data/mesh_bc5cdr.tsv from the
+    BC5CDR *training* set only.
+    """
+    name_ids: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    surface: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for d in docs:
+        for m in d.mentions:
+            key = (m.type, m.text.lower())
+            name_ids[key][m.id or ""] += 1
+            surface[key][m.text] += 1
+    by_id: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for (typ, name), ids in name_ids.items():
+        if len(ids) != 1:
+            continue
+        ((cid, n),) = ids.items()
+        if not cid.startswith("MESH:") or "|" in cid or n < min_count:
+            continue
+        form = surface[(typ, name)].most_common(1)[0][0]
+        if not (len(form) <= 6 and sum(c.isupper() for c in form) >= 2):
+            form = name
+        by_id[(cid[5:], typ)][form] += n
+    for (mesh, typ), names in sorted(by_id.items()):
+        ordered = [n for n, _ in names.most_common()]
+        label = next((n for n in ordered if n == n.lower()), ordered[0])
+        yield mesh, "Chemical" if typ == DRUG else "Disease", label, ordered
+
+
+def write_mesh_tsv(out: str | Path, root: str | Path = GOLD_ROOT) -> int:
+    """Regenerate kg/data/mesh_bc5cdr.tsv from the BC5CDR training set; returns rows written.
+
+    Chemicals whose names are also DrugBank variants get that DrugBank ID in column 5, which is
+    how a drug mention earns a verified MESH: xref.
+    """
+    from kg import vocab
+
+    docs = read_pubtator(Path(root) / "bc5cdr/CDR_TrainingSet.PubTator.txt")
+    variants = vocab.load_drug_dictionary()
+    v2c, c2d = variants["drug_variant_to_canonical"], variants["drug_canonical_to_data"]
+    rows = []
+    for mesh, typ, label, names in derive_mesh_lexicon(docs):
+        db = ""
+        if typ == "Chemical":
+            dbs = {c2d.get(c, {}).get("drugbank_id") for n in names for c in v2c.get(n.lower(), ())}
+            dbs.discard(None)
+            if len(dbs) == 1:
+                db = dbs.pop()
+        rows.append("\t".join((mesh, typ, label, "|".join(names), db)))
+    header = "# mesh_id\ttype\tlabel\tnames\tdrugbank_id  (derived from BC5CDR CDR_TrainingSet by kg.gold.write_mesh_tsv)\n"
+    Path(out).write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["mesh-tsv"]:
+        print(write_mesh_tsv(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).parent / "data/mesh_bc5cdr.tsv"))

