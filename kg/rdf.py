@@ -1,0 +1,552 @@
+"""Extraction + Article -> quads in one named graph per article.
+
+IRIs are minted from content, never from counters or clocks, so extracting the same
+article twice yields the same IRIs and a rebuild replaces a graph with an identical one.
+The model is described in ontology/casekg.ttl and docs/graph-model.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Protocol
+from urllib.parse import quote
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from kg import __version__
+from kg.model import (
+    ADVERSE_EVENT,
+    ANTIBODY,
+    DISEASE,
+    DRUG,
+    MANIFESTATION,
+    NEGATED,
+    OUTCOME_VALUES,
+    PRESENT,
+    Article,
+    Extraction,
+    Mention,
+    Statement,
+)
+
+BASE = "https://w3id.org/casekg/"
+CKG = BASE + "vocab#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+BIBO = "http://purl.org/ontology/bibo/"
+FABIO = "http://purl.org/spar/fabio/"
+PRISM = "http://prismstandard.org/namespaces/basic/2.0/"
+SCHEMA = "http://schema.org/"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+BIOLINK = "https://w3id.org/biolink/vocab/"
+OBO = "http://purl.obolibrary.org/obo/"
+
+PREFIXES = {
+    "ckg": CKG,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dct": DCT,
+    "bibo": BIBO,
+    "fabio": FABIO,
+    "prism": PRISM,
+    "schema": SCHEMA,
+    "prov": PROV,
+    "oa": OA,
+    "biolink": BIOLINK,
+    "obo": OBO,
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+# Statement kind -> class local name.
+KIND_CLASS = {
+    "exposure": "DrugExposure",
+    "phenotype": "PhenotypeFinding",
+    "antibody": "AntibodyFinding",
+    "disease": "DiseaseFinding",
+    "outcome": "TreatmentOutcome",
+    "adverse_event": "AdverseEvent",
+    "discontinuation": "Discontinuation",
+}
+# Kinds whose `subject` mention is the drug; the others' subject is the finding itself.
+DRUG_KINDS = frozenset({"exposure", "outcome", "adverse_event", "discontinuation"})
+
+# Mention type -> (concept class local name, slug used for unlinked concept IRIs).
+TYPE_CLASS = {
+    DRUG: ("Drug", "drug"),
+    MANIFESTATION: ("Manifestation", "manifestation"),
+    ADVERSE_EVENT: ("Manifestation", "manifestation"),  # an adverse event is a manifestation caused by a drug
+    DISEASE: ("Disease", "disease"),
+    ANTIBODY: ("Autoantibody", "antibody"),
+}
+
+
+def status_iri(status: str) -> str:
+    return CKG + status.capitalize()
+
+
+def outcome_iri(value: str) -> str:
+    return CKG + "".join(part.capitalize() for part in value.split("_"))
+
+
+def graph_iri(article_id: str) -> str:
+    return f"{BASE}graph/{_seg(article_id)}"
+
+
+def article_iri(article_id: str) -> str:
+    return f"{BASE}article/{_seg(article_id)}"
+
+
+def patient_iri(article_id: str, patient_id: str) -> str:
+    return f"{article_iri(article_id)}/patient/{_seg(patient_id)}"
+
+
+def article_id_from_graph(graph: str) -> str | None:
+    prefix = BASE + "graph/"
+    if not graph.startswith(prefix):
+        return None
+    from urllib.parse import unquote
+
+    return unquote(graph[len(prefix) :])
+
+
+def lookup_key(text: str) -> str:
+    """Case-, space- and punctuation-insensitive key: "Anti NXP-2" and "anti-NXP2" meet.
+
+    Catalogue queries compute the same key in SPARQL with
+    REPLACE(LCASE(STR(?x)), "[^0-9a-z]", ""), so keep the two in step.
+    """
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+class Vocab(Protocol):
+    def label(self, curie: str) -> str | None: ...
+    def synonyms(self, curie: str) -> tuple[str, ...]: ...
+    def ancestors(self, curie: str) -> tuple[str, ...]: ...
+    def parents(self, curie: str) -> tuple[str, ...]: ...
+    def iri(self, curie: str) -> str: ...
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="-._~")
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug or "x" + hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def _digest(*parts: object) -> str:
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class _Builder:
+    def __init__(self, graph: str) -> None:
+        self.g = NamedNode(graph)
+        self.quads: dict[Quad, None] = {}  # ordered set: deterministic output, no duplicates
+
+    def add(self, s: str, p: str, o: NamedNode | Literal | str) -> None:
+        obj = NamedNode(o) if isinstance(o, str) else o
+        self.quads.setdefault(Quad(NamedNode(s), NamedNode(p), obj, self.g), None)
+
+    def lit(self, s: str, p: str, value: object, datatype: str | None = None) -> None:
+        if value is None or value == "":
+            return
+        if datatype:
+            self.add(s, p, Literal(str(value), datatype=NamedNode(datatype)))
+        else:
+            self.add(s, p, Literal(str(value)))
+
+
+def article_quads(
+    article: Article,
+    extraction: Extraction,
+    *,
+    generated_at: datetime | None = None,
+    vocab: Vocab | None = None,
+) -> list[Quad]:
+    """All quads for one article, in the named graph `graph_iri(article.id)`.
+
+    `generated_at` is the extraction time recorded with PROV-O (pass it for reproducible
+    output; defaults to now). `vocab` defaults to `kg.vocab`; tests may pass a stub.
+    """
+    if vocab is None:
+        from kg import vocab as _vocab
+
+        vocab = _vocab  # type: ignore[assignment]
+    when = generated_at or datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return _ArticleGraph(article, extraction, when, vocab).build()
+
+
+class _ArticleGraph:
+    def __init__(self, article: Article, extraction: Extraction, when: datetime, vocab: Vocab) -> None:
+        self.article = article
+        self.x = extraction
+        self.when = when
+        self.vocab = vocab
+        self.b = _Builder(graph_iri(article.id))
+        self.a = article_iri(article.id)
+        self.mentions = {m.id: m for m in extraction.mentions}
+        self.sentences = {s.index: s for s in extraction.sentences}
+        self.concepts_done: set[str] = set()
+        self.ancestors_done: set[str] = set()
+        self.sentences_done: set[int] = set()
+        self.mentions_done: set[str] = set()
+        software = extraction.software or f"casekg {__version__}"
+        self.agent = f"{BASE}agent/{_slug(software)}"
+        self.activity = f"{self.a}/extraction"
+        self.software = software
+
+    # ------------------------------------------------------------------ top level
+
+    def build(self) -> list[Quad]:
+        self._article()
+        self._provenance()
+        patient_ids = {p.id for p in self.x.patients}
+        for p in self.x.patients:
+            self._patient(p)
+        # A report without an identified patient still describes one: give its facts a home
+        # rather than dropping the patient-level edges. Only when no patient was found at all,
+        # since with several patients an unassigned fact is ambiguous.
+        self.fallback_patient = None
+        if not patient_ids and any(s.patient is None for s in self.x.statements):
+            self.fallback_patient = patient_iri(self.article.id, "unidentified")
+            self.b.add(self.fallback_patient, RDF + "type", CKG + "Patient")
+            self.b.add(self.fallback_patient, RDF + "type", BIOLINK + "Case")
+            self.b.lit(self.fallback_patient, RDFS + "label", "the patient (not identified in the text)")
+            self.b.lit(self.fallback_patient, CKG + "patientId", "unidentified")
+            self.b.add(self.a, CKG + "describes", self.fallback_patient)
+        for st in self.x.statements:
+            self._statement(st, patient_ids)
+        return list(self.b.quads)
+
+    def _article(self) -> None:
+        b, a, meta = self.b, self.a, self.article.meta
+        for cls in (CKG + "Article", FABIO + "CaseReport", SCHEMA + "MedicalScholarlyArticle"):
+            b.add(a, RDF + "type", cls)
+        b.lit(a, DCT + "identifier", meta.id)
+        b.lit(a, DCT + "title", meta.title)
+        b.lit(a, BIBO + "pmid", meta.pmid)
+        b.lit(a, FABIO + "hasPubMedCentralId", meta.pmcid)
+        b.lit(a, BIBO + "doi", meta.doi)
+        b.lit(a, PRISM + "publicationName", meta.journal)
+        if meta.year is not None:
+            b.lit(a, FABIO + "hasPublicationYear", f"{int(meta.year):04d}", XSD + "gYear")
+        for author in meta.authors:
+            b.lit(a, DCT + "creator", author)
+        if meta.authors:
+            # dct:creator values are unordered; keep the citation order too.
+            b.lit(a, BIBO + "authorList", "; ".join(meta.authors))
+        if meta.source_url and re.match(r"^https?://[^\s<>\"{}|\\^`]+$", meta.source_url):
+            b.add(a, DCT + "source", meta.source_url)
+        b.lit(a, DCT + "license", meta.license)
+        b.lit(a, CKG + "sourceFormat", meta.source_format)
+        b.lit(a, CKG + "contentHash", self.article.sha256)
+
+    def _provenance(self) -> None:
+        b = self.b
+        b.add(self.activity, RDF + "type", PROV + "Activity")
+        b.add(self.activity, RDF + "type", CKG + "Extraction")
+        b.add(self.activity, PROV + "used", self.a)
+        b.add(self.activity, PROV + "wasAssociatedWith", self.agent)
+        b.lit(self.activity, PROV + "endedAtTime", _datetime(self.when), XSD + "dateTime")
+        b.add(self.agent, RDF + "type", PROV + "SoftwareAgent")
+        b.lit(self.agent, RDFS + "label", self.software)
+
+    def _patient(self, p) -> None:  # noqa: ANN001 - kg.model.Patient
+        b = self.b
+        iri = patient_iri(self.article.id, p.id)
+        b.add(iri, RDF + "type", CKG + "Patient")
+        b.add(iri, RDF + "type", BIOLINK + "Case")
+        b.lit(iri, RDFS + "label", p.label or p.id)
+        b.lit(iri, CKG + "patientId", p.id)
+        if p.age is not None:
+            b.lit(iri, CKG + "ageInYears", _decimal(p.age), XSD + "decimal")
+        b.lit(iri, CKG + "sex", p.sex)
+        b.add(self.a, CKG + "describes", iri)
+        if p.sentence in self.sentences:
+            b.add(iri, CKG + "introducedIn", self._sentence(p.sentence))
+
+    # ------------------------------------------------------------------ statements
+
+    def _statement(self, st: Statement, patient_ids: set[str]) -> None:
+        b = self.b
+        subject = self.mentions.get(st.subject)
+        target = self.mentions.get(st.target) if st.target else None
+        if subject is None or st.kind not in KIND_CLASS:
+            return  # a statement about a mention we do not have cannot be grounded
+        patient = None
+        if st.patient is not None and st.patient in patient_ids:
+            patient = patient_iri(self.article.id, st.patient)
+        elif st.patient is None:
+            patient = self.fallback_patient
+        subj_concept = self._concept(subject)
+        targ_concept = self._concept(target) if target is not None else None
+        iri = f"{self.a}/statement/{self._statement_key(st, subject, target)}"
+
+        b.add(iri, RDF + "type", CKG + KIND_CLASS[st.kind])
+        b.add(iri, RDF + "type", CKG + "Statement")  # materialised so queries need no inference
+        b.lit(iri, CKG + "kind", st.kind)
+        if patient:
+            b.add(iri, CKG + "patient", patient)
+        b.add(iri, CKG + "inArticle", self.a)
+        status = st.status if st.status in _STATUSES else PRESENT
+        b.add(iri, CKG + "assertionStatus", status_iri(status))
+        if status == NEGATED:
+            b.lit(iri, BIOLINK + "negated", "true", XSD + "boolean")
+        b.lit(iri, CKG + "contextCue", st.cue)
+
+        if st.kind in DRUG_KINDS:
+            b.add(iri, CKG + "drug", subj_concept)
+            if targ_concept:
+                b.add(iri, CKG + "concept", targ_concept)
+        else:
+            b.add(iri, CKG + "concept", subj_concept)
+
+        if st.kind == "outcome" and st.value:
+            if st.value in OUTCOME_VALUES:
+                b.add(iri, CKG + "outcome", outcome_iri(st.value))
+            else:
+                b.lit(iri, CKG + "outcomeText", st.value)
+        if st.kind == "antibody":
+            polarity = (st.value or subject.attrs.get("polarity") or "").lower()
+            if polarity in ("positive", "negative"):
+                b.lit(iri, CKG + "polarity", polarity)
+        if st.kind == "discontinuation":
+            b.lit(iri, CKG + "reason", st.value or (target.label if target else None))
+        if st.kind == "exposure":
+            self._dose(iri, st, subject)
+
+        self._evidence(iri, st, [m for m in (subject, target) if m is not None])
+        b.add(iri, PROV + "wasGeneratedBy", self.activity)
+        self._direct_edges(st, status, patient, subj_concept, targ_concept)
+
+    def _direct_edges(self, st: Statement, status: str, patient: str | None, subj: str, targ: str | None) -> None:
+        # Shortcut edges for simple queries, only for findings asserted present: a negated,
+        # hypothetical, historical or uncertain finding lives only as a statement with its cue.
+        if status != PRESENT:
+            return
+        b = self.b
+        if st.kind == "antibody" and (st.value or "").lower() == "negative":
+            return  # a negative antibody test is the absence of the antibody
+        if patient:
+            if st.kind in DRUG_KINDS:
+                b.add(patient, CKG + "receivedDrug", subj)
+            elif st.kind == "phenotype":
+                b.add(patient, BIOLINK + "has_phenotype", subj)
+            elif st.kind == "antibody":
+                b.add(patient, CKG + "hasAutoantibody", subj)
+            elif st.kind == "disease":
+                b.add(patient, CKG + "hasDisease", subj)
+        if st.kind == "outcome" and targ:
+            b.add(subj, BIOLINK + "applied_to_treat", targ)
+        if st.kind == "adverse_event" and targ:
+            b.add(subj, BIOLINK + "has_adverse_event", targ)
+
+    def _statement_key(self, st: Statement, subject: Mention, target: Mention | None) -> str:
+        # Content, not the extractor's running ids: the same fact from the same sentence gets
+        # the same IRI across runs, and two identical facts merge into one statement.
+        def m(x: Mention | None) -> object:
+            return None if x is None else (x.type, x.concept_id or x.label, x.start, x.end)
+
+        sent = self.sentences.get(st.sentence)
+        span = (sent.start, sent.end) if sent else st.sentence
+        return _digest(st.kind, st.patient, m(subject), m(target), st.value, st.status, st.cue, span, sorted(st.attrs.items()))
+
+    def _dose(self, iri: str, st: Statement, drug: Mention) -> None:
+        attrs = {**{k: v for k, v in drug.attrs.items() if k in _DOSE_KEYS}, **{k: v for k, v in st.attrs.items() if k in _DOSE_KEYS}}
+        if not any(attrs.get(k) for k in _DOSE_KEYS):
+            return
+        b = self.b
+        node = iri + "/dose"
+        b.add(iri, CKG + "dose", node)
+        b.add(node, RDF + "type", CKG + "Dose")
+        dose, unit = (attrs.get("dose") or "").strip(), (attrs.get("unit") or "").strip()
+        value = _number(dose)
+        if value is None and dose:
+            # "10 mg" in one attribute: split the number off.
+            match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s*([^\d\s].*)?$", dose)
+            if match:
+                value = _number(match.group(1).replace(",", "."))
+                unit = unit or (match.group(2) or "").strip()
+        if value is not None:
+            b.lit(node, CKG + "doseValue", value, XSD + "decimal")
+        b.lit(node, CKG + "doseUnit", unit)
+        b.lit(node, CKG + "frequency", attrs.get("frequency"))
+        b.lit(node, CKG + "route", attrs.get("route"))
+        amount = dose if (not unit or unit in dose) else f"{dose} {unit}"
+        text = attrs.get("text") or " ".join(x for x in (amount, attrs.get("route"), attrs.get("frequency")) if x)
+        b.lit(node, CKG + "doseText", text.strip())
+
+    # ------------------------------------------------------------------ evidence
+
+    def _evidence(self, iri: str, st: Statement, mentions: list[Mention]) -> None:
+        b = self.b
+        ev = iri + "/evidence"
+        b.add(iri, PROV + "wasDerivedFrom", ev)
+        b.add(ev, RDF + "type", CKG + "Evidence")
+        b.add(ev, RDF + "type", OA + "Annotation")
+        b.add(ev, OA + "motivatedBy", OA + "describing")
+        b.add(ev, OA + "hasBody", iri)
+        sent = self.sentences.get(st.sentence)
+        if sent is not None:
+            b.add(ev, OA + "hasTarget", self._sentence(st.sentence))
+            b.lit(ev, BIOLINK + "supporting_text", sent.text)
+        else:
+            # No sentence record: the article itself is the only target we can name.
+            b.add(ev, OA + "hasTarget", self.a)
+        for m in mentions:
+            b.add(ev, CKG + "mention", self._mention(m))
+
+    def _sentence(self, index: int) -> str:
+        s = self.sentences[index]
+        node = f"{self.a}/sentence/{index}"
+        if index in self.sentences_done:
+            return node
+        self.sentences_done.add(index)
+        self._specific_resource(node, s.start, s.end, s.text, CKG + "Sentence")
+        self.b.lit(node, CKG + "sentenceIndex", index, XSD + "integer")
+        return node
+
+    def _mention(self, m: Mention) -> str:
+        node = f"{self.a}/mention/{m.start}-{m.end}-{_slug(m.type)}"
+        if node in self.mentions_done:
+            return node
+        self.mentions_done.add(node)
+        self._specific_resource(node, m.start, m.end, m.text, CKG + "Mention")
+        self.b.add(node, CKG + "denotes", self._concept(m))
+        self.b.lit(node, CKG + "mentionType", m.type)
+        return node
+
+    def _specific_resource(self, node: str, start: int, end: int, exact: str, cls: str) -> None:
+        b, text = self.b, self.article.text
+        b.add(node, RDF + "type", OA + "SpecificResource")
+        b.add(node, RDF + "type", cls)
+        b.add(node, OA + "hasSource", self.a)
+        pos, q = node + "/position", node + "/quote"
+        b.add(node, OA + "hasSelector", pos)
+        b.add(pos, RDF + "type", OA + "TextPositionSelector")
+        b.lit(pos, OA + "start", start, XSD + "integer")
+        b.lit(pos, OA + "end", end, XSD + "integer")
+        b.add(node, OA + "hasSelector", q)
+        b.add(q, RDF + "type", OA + "TextQuoteSelector")
+        b.add(q, OA + "exact", Literal(exact))
+        if 0 <= start <= end <= len(text):
+            # Web Annotation asks for enough context to re-anchor the quote if offsets drift.
+            b.lit(q, OA + "prefix", text[max(0, start - 32) : start])
+            b.lit(q, OA + "suffix", text[end : end + 32])
+
+    # ------------------------------------------------------------------ concepts
+
+    def _concept(self, m: Mention) -> str:
+        curie = m.concept_id
+        iri = None
+        if curie:
+            try:
+                iri = self.vocab.iri(curie)
+            except ValueError:
+                iri = None
+        cls, slug_type = TYPE_CLASS.get(m.type, ("Concept", _slug(m.type)))
+        if iri is None:
+            iri = f"{BASE}concept/{slug_type}/{_slug(m.label or m.text)}"
+            curie = None
+        if iri in self.concepts_done:
+            return iri
+        self.concepts_done.add(iri)
+        b = self.b
+        b.add(iri, RDF + "type", CKG + cls)
+        label = (self.vocab.label(curie) if curie else None) or m.label or m.text
+        b.lit(iri, RDFS + "label", label)
+        keys = {lookup_key(label)}
+        if curie:
+            b.lit(iri, SKOS + "notation", curie)
+            keys.add(lookup_key(curie))
+            for syn in self.vocab.synonyms(curie):
+                b.lit(iri, SKOS + "altLabel", syn)
+                keys.add(lookup_key(syn))
+            for x in m.xrefs:
+                try:
+                    b.add(iri, SKOS + "exactMatch", self.vocab.iri(x))
+                except ValueError:
+                    continue
+            if curie.startswith("HP:"):
+                self._hpo_chain(curie, iri)
+        if m.label and m.label != label:
+            # The extractor's normalised label ("anti-NXP2") is how people will search.
+            b.lit(iri, SKOS + "altLabel", m.label)
+            keys.add(lookup_key(m.label))
+        for k in sorted(keys):
+            b.lit(iri, CKG + "lookupKey", k)
+        return iri
+
+    def _hpo_chain(self, curie: str, iri: str) -> None:
+        # The is_a DAG from the term up to HP:0000118, with labels, so a query for a broad
+        # term ("Abnormality of the skin") finds the specific ones via rdfs:subClassOf*.
+        b = self.b
+        ancestors = tuple(self.vocab.ancestors(curie))
+        keep = set(ancestors)
+        get_parents = getattr(self.vocab, "parents", None)
+        for node_curie in (curie, *ancestors):
+            node = self.vocab.iri(node_curie)
+            parents = [p for p in (get_parents(node_curie) if get_parents else ()) if p in keep]
+            if get_parents is None and node_curie == curie:
+                parents = list(ancestors)  # no DAG available: the closure is still correct
+            for p in parents:
+                b.add(node, RDFS + "subClassOf", self.vocab.iri(p))
+            if node_curie == curie or node in self.ancestors_done:
+                continue
+            self.ancestors_done.add(node)
+            label = self.vocab.label(node_curie)
+            if label:
+                b.lit(node, RDFS + "label", label)
+            b.lit(node, SKOS + "notation", node_curie)
+            keys = {lookup_key(node_curie)} | ({lookup_key(label)} if label else set())
+            for syn in self.vocab.synonyms(node_curie):
+                b.lit(node, SKOS + "altLabel", syn)
+                keys.add(lookup_key(syn))
+            for k in sorted(keys):
+                b.lit(node, CKG + "lookupKey", k)
+
+
+_STATUSES = ("present", "negated", "hypothetical", "historical", "uncertain")
+_DOSE_KEYS = ("dose", "unit", "frequency", "route", "text")
+
+
+def _number(text: str) -> str | None:
+    try:
+        d = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    if not d.is_finite():
+        return None
+    return _decimal(d)
+
+
+def _decimal(value: float | Decimal) -> str:
+    # Oxigraph's canonical xsd:decimal form ("45", "0.5"): what we write is what a reader
+    # gets back, so quads compare equal before and after a store round trip.
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _datetime(when: datetime) -> str:
+    text = when.astimezone(timezone.utc).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def iter_prefixes() -> Iterable[tuple[str, str]]:
+    return PREFIXES.items()

@@ -1,0 +1,115 @@
+"""kg.store: on-disk Oxigraph, atomic per-article replace, union queries, rdflib access."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from test_rdf import WHEN, sample
+
+from kg.rdf import CKG, article_quads, graph_iri
+from kg.store import Store, compact, open_rdflib
+
+
+def _quads(article_id: str = "PMC1", **kw):
+    article, extraction = sample(article_id, **kw)
+    return article.sha256, article_quads(article, extraction, generated_at=WHEN)
+
+
+def _count(store: Store, sparql: str) -> int:
+    return int(next(iter(store.query(sparql)))["n"].value)
+
+
+def test_replace_article_roundtrip(tmp_path):
+    sha, quads = _quads()
+    with Store(tmp_path / "s") as st:
+        assert st.article_hash("PMC1") is None
+        st.replace_article("PMC1", quads)
+        assert st.article_hash("PMC1") == sha
+        assert st.articles() == ["PMC1"]
+        assert set(st.graph_quads("PMC1")) == set(quads)
+        # replacing with the same quads is idempotent
+        st.replace_article("PMC1", quads)
+        assert len(st.graph_quads("PMC1")) == len(set(quads))
+
+
+def test_replace_drops_the_old_graph_whole(tmp_path):
+    _, old = _quads(title="Old title")
+    _, new = _quads(title="New title")
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", old)
+        st.replace_article("PMC1", new)
+        titles = [s["t"].value for s in st.query("SELECT ?t WHERE { ?a dct:title ?t }")]
+        assert titles == ["New title"]
+        assert set(st.graph_quads("PMC1")) == set(new)
+
+
+def test_replace_is_atomic_when_it_fails(tmp_path):
+    _, good = _quads()
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", good)
+        g = ox.NamedNode(graph_iri("PMC1"))
+        bad = [*good[:10], ox.Quad(ox.NamedNode("http://x/s"), ox.NamedNode("http://x/p"), ox.Literal("o"), ox.NamedNode(graph_iri("OTHER")))]
+        with pytest.raises(ValueError):
+            st.replace_article("PMC1", bad)
+        assert set(st.oxigraph.quads_for_pattern(None, None, None, g)) == set(good)
+
+
+def test_union_default_graph_and_substitutions(tmp_path):
+    with Store(tmp_path / "s") as st:
+        for aid in ("A1", "A2"):
+            st.replace_article(aid, _quads(aid)[1])
+        assert st.articles() == ["A1", "A2"]
+        assert _count(st, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a ckg:Patient }") == 4
+        sols = list(st.query("SELECT ?a ?id WHERE { ?a bibo:pmid ?pmid ; dct:identifier ?id }", {"id": ox.Literal("A2")}))
+        assert [s["a"].value for s in sols] == ["https://w3id.org/casekg/article/A2"]
+        st.remove_article("A1")
+        assert st.articles() == ["A2"]
+        assert st.article_hash("A1") is None
+
+
+def test_stats(tmp_path):
+    _, quads = _quads()
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", quads)
+        s = st.stats()
+    assert s["triples"] == len(set(quads)) and s["graphs"] == 1 and s["articles"] == 1
+    assert s["classes"]["ckg:Patient"] == 2
+    assert s["classes"]["ckg:Statement"] == 14
+    assert s["predicates"]["ckg:assertionStatus"] == 14
+    assert compact(CKG + "Patient") == "ckg:Patient"
+
+
+def test_read_only_open(tmp_path):
+    _, quads = _quads()
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", quads)
+    with Store(tmp_path / "s", read_only=True) as ro:
+        assert ro.articles() == ["PMC1"]
+        assert _count(ro, "SELECT (COUNT(*) AS ?n) WHERE { ?s a ckg:Statement }") == 14
+        with pytest.raises(PermissionError):
+            ro.replace_article("PMC1", quads)
+    with pytest.raises(FileNotFoundError):
+        Store(tmp_path / "missing", read_only=True)
+
+
+def test_reopen_keeps_data(tmp_path):
+    sha, quads = _quads()
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", quads)
+    with Store(tmp_path / "s") as st:
+        assert st.article_hash("PMC1") == sha
+
+
+def test_open_rdflib(tmp_path):
+    import rdflib
+
+    _, quads = _quads()
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", quads)
+    ds = open_rdflib(tmp_path / "s")
+    assert isinstance(ds, rdflib.Dataset)
+    res = list(ds.query("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a ckg:Patient }"))
+    assert int(res[0][0]) == 2
+    g = rdflib.Graph(store=ds.store, identifier=rdflib.URIRef(graph_iri("PMC1")))
+    assert len(g) == len(set(quads))
+    ds.close()
