@@ -107,6 +107,7 @@ def evaluate(
     type_map: dict[str, str | None] | None = None,
     name: str = "",
     id_normalize: Callable[[str], str] | None = None,
+    drop_nested: bool = False,
 ) -> Report:
     """Score `predict` on `gold_docs`.
 
@@ -114,6 +115,8 @@ def evaluate(
     -> gold type (None or absent drops the prediction), e.g. {"Manifestation": "Disease",
     "Disease": "Disease"} for BC5CDR, whose Disease class includes symptoms. `id_normalize`
     maps predicted and gold IDs before comparison (e.g. HPO alternative IDs to current ones).
+    `drop_nested`: after type mapping, drop a prediction inside a longer one of the same type
+    (for corpora that annotate only outermost mentions, where Manifestation and Disease merge).
     """
     norm = id_normalize or (lambda x: x)
     wanted = set(types) if types is not None else {m.type for d in gold_docs for m in d.mentions}
@@ -130,6 +133,12 @@ def evaluate(
         rep.n_chars += len(doc.text)
         preds = [q for q in (_norm_pred(p, type_map) for p in predict(doc.text)) if q and q[2] in wanted]
         preds = list(dict.fromkeys(preds))  # duplicates count once
+        if drop_nested:
+            preds = [
+                p
+                for p in preds
+                if not any(q[2] == p[2] and q[0] <= p[0] and p[1] <= q[1] and (q[0], q[1]) != (p[0], p[1]) for q in preds)
+            ]
         for typ in wanted:
             gold = [m for m in doc.mentions if m.type == typ]
             pr = [p for p in preds if p[2] == typ]
@@ -246,6 +255,7 @@ CORPUS_TYPE_MAPS: dict[str, dict[str, str | None]] = {
     "bc5cdr-dev": {"Drug": "Drug", "Disease": "Disease", "Manifestation": "Disease"},
     "maccrobat-train": {"Drug": "Drug", "Manifestation": "Manifestation", "Disease": "Disease"},
 }
+CORPUS_DROP_NESTED = {"ncbi-disease-dev": True, "bc5cdr-dev": True, "gsc-plus-dev": False, "maccrobat-train": False}
 CORPUS_TYPES: dict[str, tuple[str, ...] | None] = {
     "gsc-plus-dev": ("Manifestation",),
     "ncbi-disease-dev": ("Disease",),
@@ -264,7 +274,8 @@ def evaluate_dev(predict: Predictor, corpora: Iterable[str] | None = None, root:
         if corpora is not None and name not in corpora:
             continue
         out.append(
-            evaluate(docs, predict, types=CORPUS_TYPES.get(name), type_map=CORPUS_TYPE_MAPS.get(name), name=name, id_normalize=_hpo_normalize)
+            evaluate(docs, predict, types=CORPUS_TYPES.get(name), type_map=CORPUS_TYPE_MAPS.get(name), name=name, id_normalize=_hpo_normalize,
+                     drop_nested=CORPUS_DROP_NESTED.get(name, False))
         )
     return out
 

@@ -41,10 +41,10 @@ from spacy.tokens import Doc, Span
 
 from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import extensions
+from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "7"
+LEXICON_VERSION = "9"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -64,7 +64,9 @@ _BRIT = (
     (re.compile(r"(?<=[a-z]{3})tre$"), "ter"),  # litre, centre
     (re.compile(r"sulph"), "sulf"),
 )
-_KEEP_S = ("ss", "us", "is", "ys", "as", "os")
+# Words ending like this are rarely plurals; both sides are normalised alike, so this only
+# has to avoid collisions, not be right.
+_KEEP_S = ("ss", "us", "is")
 
 
 def normalize_token(text: str) -> str:
@@ -76,15 +78,13 @@ def normalize_token(text: str) -> str:
     t = text.lower()
     if not t.isalpha():
         return t
-    for rx, rep in _BRIT:
-        t = rx.sub(rep, t)
-    if len(t) > 4:
-        if t.endswith("ies"):
+    if len(t) > 3:  # plural first, so "tumours" -> "tumour" -> "tumor"
+        if t.endswith("ies") and len(t) > 4:
             t = t[:-3] + "y"
         elif t.endswith("s") and not t.endswith(_KEEP_S):
             t = t[:-1]
-        elif t.endswith("ae"):  # vertebrae, not reached after the ae rule but kept for safety
-            t = t[:-1]
+    for rx, rep in _BRIT:
+        t = rx.sub(rep, t)
     return t
 
 
@@ -118,6 +118,16 @@ def _drug_stopwords() -> set[str]:
     return set()
 
 
+_SUBTYPE = re.compile(r"(,? type [0-9IVX]+[A-Z]?|,? (?:autosomal|X-linked)[^,]*|,? [0-9]+[A-Z]?|, [^,]+)$", re.I)
+
+
+def _disease_base_name(name: str) -> str | None:
+    """"Myotonic dystrophy 1" -> "Myotonic dystrophy"; "X, type IV" -> "X" (for text that omits
+    the subtype). The base keeps the subtype's ID at a lower priority, so a general entry wins."""
+    base = _SUBTYPE.sub("", name).strip()
+    return base if base != name and len(base) >= 4 and " " in base or (base != name and len(base) >= 8) else None
+
+
 def _read_tsv(path: Path) -> list[list[str]]:
     if not path.is_file():
         return []
@@ -148,10 +158,14 @@ def _entries() -> list[tuple[str, str, str, int]]:
         elif t.kind == "disease":
             typ = DISEASE
             names = [t.label] + [s for s, _, _ in t.synonyms]
+            nosology = curie.startswith(("ORPHA:", "OMIM:"))
             for i, n in enumerate(names):
-                if len(n) < 3 or stopped(n, typ):
+                if (len(n) < 4 and not n.isupper()) or len(n) < 2 or stopped(n, typ):
                     continue
-                out.append((n, typ, curie, 0 if curie.startswith(("ORPHA:", "OMIM:")) else 1 + (i > 0)))
+                out.append((n, typ, curie, 0 if nosology else 1 + (i > 0)))
+                base = _disease_base_name(n) if nosology else None
+                if base and not stopped(base, typ):
+                    out.append((base, typ, curie, 2))
         elif t.kind == "drug":
             for i, n in enumerate([t.label] + [s for s, _, _ in t.synonyms]):
                 low = n.lower()
@@ -164,7 +178,8 @@ def _entries() -> list[tuple[str, str, str, int]]:
             if t.xrefs:
                 continue
             for n in [t.label] + [s for s, _, _ in t.synonyms]:
-                if len(n) < 2 or stopped(n, DRUG):
+                # "Mg", "Hg", "K" would match units and letters; short forms only in capitals
+                if (len(n) < 4 and not (n.isupper() and len(n) >= 2)) or stopped(n, DRUG):
                     continue
                 out.append((n, DRUG, curie, 2))
     for r in _read_tsv(EXTRA_TSV):
@@ -217,8 +232,8 @@ def compiled() -> dict:
 # --------------------------------------------------------------------------- matching
 
 
-def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str]]:
-    """(start_token, end_token, type, curie): per type, leftmost-longest, non-overlapping.
+def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str, int]]:
+    """(start_token, end_token, type, curie, priority): per type leftmost-longest, no overlaps.
 
     `keys` are normalised tokens; _SKIP tokens are transparent inside a match but never start
     or end one.
@@ -233,13 +248,13 @@ def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str]]
         node = trie.get(k)
         if node is None:
             continue
-        found: dict[str, tuple[int, str]] = {}
+        found: dict[str, tuple[int, str, int]] = {}
         j = i + 1
         while True:
             leaf = node.get(_LEAF)
             if leaf:
-                for typ, (curie, _p) in leaf.items():
-                    found[typ] = (j, curie)  # later = longer
+                for typ, (curie, prio) in leaf.items():
+                    found[typ] = (j, curie, prio)  # later = longer
             while j < n and keys[j] == _SKIP:
                 j += 1
             if j >= n:
@@ -248,34 +263,70 @@ def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str]]
             if node is None:
                 break
             j += 1
-        for typ, (end, curie) in found.items():
+        for typ, (end, curie, prio) in found.items():
             if best_end.get(typ, -1) <= i:
-                out.append((i, end, typ, curie))
+                out.append((i, end, typ, curie, prio))
                 best_end[typ] = end
     return out
 
 
-def resolve(matches: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str, tuple[str, ...]]]:
-    """Apply the phenotype/disease policy; returns (start, end, type, curie, xrefs)."""
-    by_span: dict[tuple[int, int], dict[str, str]] = {}
-    for s, e, typ, curie in matches:
-        by_span.setdefault((s, e), {})[typ] = curie
+Match = tuple[int, int, str, str, tuple[str, ...]]  # start, end, type, curie, xrefs
+
+
+def resolve(matches: list[tuple[int, int, str, str, int]]) -> list[Match]:
+    """Apply the phenotype/disease policy (module docstring)."""
+    by_span: dict[tuple[int, int], dict[str, tuple[str, int]]] = {}
+    for s, e, typ, curie, prio in matches:
+        by_span.setdefault((s, e), {})[typ] = (curie, prio)
     out = []
     for (s, e), types in by_span.items():
         man, dis = types.get(MANIFESTATION), types.get(DISEASE)
         if man and dis:
-            if dis.startswith(("ORPHA:", "OMIM:")):
-                out.append((s, e, DISEASE, dis, (man,)))
+            if dis[0].startswith(("ORPHA:", "OMIM:")) and dis[1] == 0:
+                out.append((s, e, DISEASE, dis[0], (man[0],)))
             else:
-                out.append((s, e, MANIFESTATION, man, (dis,)))
+                out.append((s, e, MANIFESTATION, man[0], (dis[0],)))
         elif man:
-            out.append((s, e, MANIFESTATION, man, ()))
+            out.append((s, e, MANIFESTATION, man[0], ()))
         elif dis:
-            out.append((s, e, DISEASE, dis, ()))
+            out.append((s, e, DISEASE, dis[0], ()))
         if DRUG in types:
-            out.append((s, e, DRUG, types[DRUG], ()))
+            out.append((s, e, DRUG, types[DRUG][0], ()))
     out.sort(key=lambda m: (m[0], -m[1]))
     return out
+
+
+def expand_abbreviations(doc: Doc, matches: list[Match]) -> list[Match]:
+    """Give every short form defined as "long form (SF)" the long form's concept, and drop
+    dictionary matches of a short form the document defines as something unknown."""
+    defs = abbreviations.find_definitions(doc)
+    if not defs:
+        return matches
+    ending_at: dict[int, Match] = {}
+    for m in matches:
+        cur = ending_at.get(m[1])
+        if cur is None or m[1] - m[0] > cur[1] - cur[0]:
+            ending_at[m[1]] = m
+    index = abbreviations.token_index(doc)
+    added: list[Match] = []
+    drop: set[tuple[int, int]] = set()
+    for d in defs:
+        lf = ending_at.get(d.lf_end)
+        occ = abbreviations.occurrences(doc, d, index)
+        if lf is None:
+            drop.update(occ)
+            continue
+        for s, e in occ:
+            added.append((s, e, lf[2], lf[3], lf[4]))
+            drop.add((s, e))
+    if not drop:
+        return matches
+    kept = [m for m in matches if (m[0], m[1]) not in drop]
+    # an added short form must not collide with a longer dictionary span of its type
+    taken = {(m[2], t) for m in kept for t in range(m[0], m[1])}
+    kept += [m for m in dict.fromkeys(added) if not any((m[2], t) in taken for t in range(m[0], m[1]))]
+    kept.sort(key=lambda m: (m[0], -m[1]))
+    return kept
 
 
 class LexiconComponent:
@@ -291,7 +342,7 @@ class LexiconComponent:
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
         result = []
-        for s, e, typ, curie, xr in resolve(find_matches(keys, self.trie)):
+        for s, e, typ, curie, xr in expand_abbreviations(doc, resolve(find_matches(keys, self.trie))):
             if typ not in self.types:
                 continue
             if typ == DRUG and curie.startswith("DRUGBANK:"):

@@ -1,0 +1,76 @@
+"""Document-local abbreviation definitions: "long form (SF)".
+
+Case reports define their own short forms ("methotrexate (MTX)", "juvenile dermatomyositis
+(JDM)"); a short form means what the document says it means, whatever a dictionary says. This
+is a cheap token-level version of Schwartz & Hearst (2003): the short form sits in parentheses
+directly after the long form, is short, and contains a capital letter; whether the long form
+is a known concept is decided by the caller (the lexicon), not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+_MAX_SF_TOKENS = 4
+_MAX_SF_CHARS = 12
+
+
+@dataclass(frozen=True)
+class Definition:
+    short: str  # the short form text, e.g. "MTX"
+    lf_end: int  # token index where the long form ends (the "(" token)
+    sf_start: int  # token span of the short form inside the parentheses
+    sf_end: int
+
+
+def _plausible_short_form(text: str) -> bool:
+    if not (2 <= len(text) <= _MAX_SF_CHARS) or not text[0].isalnum():
+        return False
+    if not any(c.isupper() for c in text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 1 and " " not in text.strip()
+
+
+def find_definitions(doc: Doc) -> list[Definition]:
+    """Every "(SF)" or "(SF;"/"(SF," right after some text; the caller checks the long form."""
+    out = []
+    n = len(doc)
+    i = 1
+    while i < n:
+        if doc[i].text == "(":
+            j = i + 1
+            while j < n and j - i - 1 < _MAX_SF_TOKENS and doc[j].text not in (")", ";", ",", "("):
+                j += 1
+            if j < n and j > i + 1 and doc[j].text in (")", ";", ","):
+                sf = doc[i + 1 : j]
+                if _plausible_short_form(sf.text):
+                    out.append(Definition(sf.text, i, i + 1, j))
+            i = j if j > i else i + 1
+        else:
+            i += 1
+    return out
+
+
+def occurrences(doc: Doc, d: Definition, index: dict[str, list[int]] | None = None) -> list[tuple[int, int]]:
+    """Token spans reading like the definition's short form, or its plural (+"s"), case-sensitive.
+
+    `index` (token text -> token indices, see `token_index`) makes repeated calls cheap.
+    """
+    idx = index if index is not None else token_index(doc)
+    toks = [t.text for t in doc[d.sf_start : d.sf_end]]
+    out = []
+    for cand in (toks, toks[:-1] + [toks[-1] + "s"]):
+        for i in idx.get(cand[0], ()):
+            if [t.text for t in doc[i : i + len(cand)]] == cand:
+                out.append((i, i + len(cand)))
+    return sorted(set(out))
+
+
+def token_index(doc: Doc) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for t in doc:
+        index.setdefault(t.text, []).append(t.i)
+    return index
