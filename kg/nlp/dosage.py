@@ -1,0 +1,208 @@
+"""Dose, frequency and route: Dose spans, and the values copied onto the drug they belong to.
+
+Attachment rule (measured on prose like "low-dose prednisolone (5 mg per day), methotrexate"
+and "azathioprine and monthly infusions of IVIG"): a cue belongs to the nearest drug in
+its sentence that is not separated from it by a list separator ("," "and" "or" ";");
+when every drug is separated, the nearest preceding drug within a few tokens wins.
+"""
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.model import DOSE, DRUG
+from kg.nlp.extensions import SPAN_GROUP, register
+
+_NUM = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
+_UNIT = (r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|iu|U|units?|mL|ml|L|mmol|mEq|meq|%|MIU|MU|"
+         r"milligrams?|grams?|micrograms?|international\s+units)")
+_PER = r"(?:kg|m2|m²|day|d|days|week|wk|weeks|month|months|h|hr|hours?|dose|min|body\s+weight|BW|bw|cycle|infusion)"
+_DOSE_RE = re.compile(
+    rf"(?<![\w.])(?P<num>{_NUM})\s*(?P<unit>{_UNIT})(?P<per>(?:\s*/\s*{_PER}\b)*)"
+    rf"(?P<perword>(?:\s+per\s+(?:kg|day|week|month|dose|hour|m2|m²|cycle))*)(?![\w])",
+)
+_QUAL_RE = re.compile(r"\b(?P<q>high|low|moderate|medium|standard|full|maximal|maximum|reduced|increased|pulse)"
+                      r"(?:[- ]dose[sd]?|\s+doses?)\b|\b(?P<p>pulse[sd]?)\b(?:\s+(?:therapy|of))?", re.I)
+
+# (regex, normalised frequency); order matters: longer phrases first
+_FREQ = [
+    (r"\b(?:twice|two\s+times)\s+(?:a\s+|per\s+)?(?:daily|day)\b|\bb\.?i\.?d\b\.?|\bBID\b", "twice daily"),
+    (r"\b(?:three\s+times|thrice)\s+(?:a\s+|per\s+)?(?:daily|day)\b|\bt\.?i\.?d\b\.?|\bTID\b", "three times daily"),
+    (r"\bfour\s+times\s+(?:a\s+|per\s+)?(?:daily|day)\b|\bq\.?i\.?d\b\.?|\bQID\b", "four times daily"),
+    (r"\b(?:twice|two\s+times)\s+(?:a\s+|per\s+)?week(?:ly)?\b", "twice weekly"),
+    (r"\bevery\s+(?:other|second)\s+(?:day)\b|\beod\b|\bq\.?o\.?d\b", "every other day"),
+    (r"\bevery\s+(?:other|second)\s+week\b|\bbiweekly\b|\bfortnightly\b", "every 2 weeks"),
+    (r"\bevery\s+(?P<n>\d+|two|three|four|six|eight|twelve)\s+(?P<u>hours?|days?|weeks?|months?)\b|\bq(?P<qn>\d+)(?P<qu>[hdwm])\b",
+     "every"),
+    (r"\b(?:once\s+)?daily\b|\bonce\s+a\s+day\b|\bper\s+day\b|\ba\s+day\b|/\s*(?:day|d)\b|\bq\.?d\b\.?|\bo\.?d\b\.?(?=\s|$)|\bqday\b|\beach\s+day\b|\bnightly\b|\bat\s+night\b", "daily"),
+    (r"\b(?:once\s+)?weekly\b|\bonce\s+a\s+week\b|\bper\s+week\b|\ba\s+week\b|/\s*(?:week|wk)\b|\beach\s+week\b|\bevery\s+week\b", "weekly"),
+    (r"\b(?:once\s+)?monthly\b|\bonce\s+a\s+month\b|\bper\s+month\b|\ba\s+month\b|/\s*month\b|\beach\s+month\b|\bevery\s+month\b", "monthly"),
+]
+_FREQ_RE = [(re.compile(p, re.I), v) for p, v in _FREQ]
+
+_ROUTE = [
+    (r"\boral(?:ly)?\b|\bp\.\s?o\.?(?=\s|$|[,;)])|\bper\s+os\b|\bby\s+mouth\b|\btablets?\b", "oral"),
+    (r"\bintravenous(?:ly)?\b|\bi\.\s?v\.?(?=\s|$|[,;)])|\bIV\b(?!IG)|\binfusions?\b|\binfused\b|\bpulses?\b", "intravenous"),
+    (r"\bsubcutaneous(?:ly)?\b|\bs\.\s?c\.?(?=\s|$|[,;)])|\bSC\b|\bsubcutis\b", "subcutaneous"),
+    (r"\bintramuscular(?:ly)?\b|\bi\.\s?m\.?(?=\s|$|[,;)])|\bIM\b", "intramuscular"),
+    (r"\btopical(?:ly)?\b|\bointments?\b|\bcreams?\b|\bgel\b", "topical"),
+    (r"\bintralesional(?:ly)?\b", "intralesional"),
+    (r"\bintrathecal(?:ly)?\b", "intrathecal"),
+    (r"\binhaled\b|\binhalation\b|\bnebuli[sz]ed\b", "inhaled"),
+    (r"\bintra-?articular(?:ly)?\b", "intra-articular"),
+]
+_ROUTE_RE = [(re.compile(p, re.I), v) for p, v in _ROUTE]
+
+# Drug names that carry their route ("IVIG" is intravenous immunoglobulin)
+_NAME_ROUTE = [(re.compile(r"^(?:IVIG|IVIg|IV\s?Ig|i\.v\.\s?Ig)$", re.I), "intravenous"),
+               (re.compile(r"^(?:SCIG|SCIg)$", re.I), "subcutaneous")]
+
+_SEPARATORS = {",", ";", "and", "or", "plus", "followed", "then", "but", "while", "whereas", "after", "before"}
+_NUMWORDS = {"two": "2", "three": "3", "four": "4", "six": "6", "eight": "8", "twelve": "12"}
+
+
+def _norm_unit(unit: str, per: str, perword: str) -> tuple[str, str | None]:
+    unit = re.sub(r"\s+", " ", unit)
+    unit = {"milligram": "mg", "milligrams": "mg", "gram": "g", "grams": "g", "gm": "g", "microgram": "mcg",
+            "micrograms": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "ml": "mL", "iu": "IU", "unit": "U",
+            "units": "U", "international units": "IU", "meq": "mEq"}.get(unit.lower() if unit.lower() != "l" else unit, unit)
+    pers = [p.strip().lower() for p in re.findall(r"/\s*([^/]+)", per)]
+    pers += [p.lower() for p in re.findall(r"per\s+(\S+)", perword)]
+    freq = None
+    denom = []
+    for p in pers:
+        p = re.sub(r"\s+", " ", p.strip())
+        if p in ("day", "d", "days"):
+            freq = "daily"
+        elif p in ("week", "wk", "weeks"):
+            freq = "weekly"
+        elif p in ("month", "months"):
+            freq = "monthly"
+        elif p in ("cycle", "infusion", "dose"):
+            denom.append(p)
+        else:
+            denom.append({"m²": "m2", "body weight": "kg", "bw": "kg"}.get(p, p))
+    full = unit + "".join(f"/{d}" for d in denom)
+    return full, freq
+
+
+def _frequency(m: re.Match, value: str) -> str:
+    if value != "every":
+        return value
+    if m.group("qn"):
+        n, u = m.group("qn"), {"h": "hours", "d": "days", "w": "weeks", "m": "months"}[m.group("qu").lower()]
+    else:
+        n, u = m.group("n"), m.group("u")
+        n = _NUMWORDS.get(n.lower(), n)
+        u = u if u.endswith("s") else u + "s"
+    return f"every {n} {u.lower()}"
+
+
+class DosageTagger:
+    def __init__(self, nlp: Language, name: str, max_back: int, max_forward: int) -> None:
+        register()
+        self.max_back = max_back
+        self.max_forward = max_forward
+
+    def __call__(self, doc: Doc) -> Doc:
+        group = doc.spans[SPAN_GROUP] if SPAN_GROUP in doc.spans else None
+        if group is None:
+            doc.spans[SPAN_GROUP] = []
+            group = doc.spans[SPAN_GROUP]
+        drugs = [s for s in group if s.label_ == DRUG]
+        for d in drugs:
+            if d._.attrs is None:
+                d._.attrs = {}
+            for pat, route in _NAME_ROUTE:
+                if pat.match(d.text) and "route" not in d._.attrs:
+                    d._.attrs["route"] = route
+        text = doc.text
+        cues: list[tuple[int, int, dict[str, str]]] = []  # token start, end, attrs
+        dose_spans = []
+        taken: list[tuple[int, int]] = []
+        for m in _DOSE_RE.finditer(text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None:
+                continue
+            unit, freq = _norm_unit(m.group("unit"), m.group("per") or "", m.group("perword") or "")
+            if unit in ("%",) or (unit == "kg" and "/" not in unit):
+                continue  # body weight, percentages are not doses
+            attrs = {"dose": re.sub(r"\s+", "", m.group("num")).replace("to", "-"), "unit": unit}
+            if freq:
+                attrs["frequency"] = freq
+            dose = Span(doc, span.start, span.end, label=DOSE)
+            dose._.attrs = dict(attrs)
+            dose._.concept_label = f"{attrs['dose']} {unit}"
+            dose_spans.append(dose)
+            cues.append((span.start, span.end, attrs))
+            taken.append((m.start(), m.end()))
+        for m in _QUAL_RE.finditer(text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None:
+                continue
+            q = (m.group("q") or m.group("p")).lower()
+            q = {"pulses": "pulse", "pulsed": "pulse", "maximum": "high", "maximal": "high", "medium": "moderate"}.get(q, q)
+            cues.append((span.start, span.end, {"dose_level": q}))
+        for rx, value in _FREQ_RE:
+            for m in rx.finditer(text):
+                if any(a <= m.start() < b for a, b in taken):
+                    continue
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None:
+                    cues.append((span.start, span.end, {"frequency": _frequency(m, value)}))
+                    taken.append((m.start(), m.end()))
+        drug_tokens = {i for d in drugs for i in range(d.start, d.end)}
+        for rx, value in _ROUTE_RE:
+            for m in rx.finditer(text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is None or span.start in drug_tokens:
+                    continue
+                cues.append((span.start, span.end, {"route": value}))
+        for start, end, attrs in sorted(cues, key=lambda c: (c[0], c[1])):
+            drug = self._attach(doc, drugs, start, end)
+            if drug is None:
+                continue
+            for k, v in attrs.items():
+                drug._.attrs.setdefault(k, v)
+        for d in drugs:
+            # "high-dose X" with no number: the level is the dose; with a number it stays a qualifier
+            if "dose_level" in d._.attrs and "dose" not in d._.attrs:
+                d._.attrs["dose"] = d._.attrs.pop("dose_level")
+        group.extend(dose_spans)
+        return doc
+
+    def _attach(self, doc: Doc, drugs: list[Span], start: int, end: int) -> Span | None:
+        sent = doc[start].sent
+        best = None
+        fallback = None
+        for d in drugs:
+            if d.sent.start != sent.start:
+                continue
+            if d.end <= start:  # drug before the cue
+                between = doc[d.end:start]
+                dist = start - d.end
+                limit = self.max_back
+            elif d.start >= end:  # drug after the cue
+                between = doc[end:d.start]
+                dist = (d.start - end) + 0.5  # ties go to the drug before ("IVIG 2 g/kg monthly")
+                limit = self.max_forward
+            else:
+                continue
+            if dist > limit:
+                continue
+            separated = any(t.lower_ in _SEPARATORS for t in between) or any(
+                o is not d and o.start >= between.start and o.end <= between.end and o.label_ == DRUG for o in drugs)
+            if not separated:
+                if best is None or dist < best[0]:
+                    best = (dist, d)
+            elif d.end <= start and dist <= 3 and (fallback is None or dist < fallback[0]):
+                fallback = (dist, d)
+        if best is not None:
+            return best[1]
+        return fallback[1] if fallback else None
+
+
+@Language.factory("casekg_dosage", default_config={"max_back": 8, "max_forward": 5})
+def make_dosage(nlp: Language, name: str, max_back: int, max_forward: int) -> DosageTagger:
+    return DosageTagger(nlp, name, max_back, max_forward)

@@ -1,0 +1,85 @@
+"""The casekg spaCy pipeline, built from the one `PIPELINE` config below.
+
+`get_nlp()` builds it once per process (component construction compiles lexicons and
+matchers, which costs seconds) and returns the cached object afterwards.
+"""
+
+import re
+import threading
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.nlp import extensions
+
+# (factory name, config). Order is the contract in docs/architecture.md; the one addition is
+# `casekg_sentence_fix` right after the sentencizer (see below).
+PIPELINE: list[tuple[str, dict]] = [
+    ("sentencizer", {}),
+    ("casekg_sentence_fix", {}),
+    ("casekg_lexicon", {}),
+    ("casekg_antibodies", {"default_polarity": "positive"}),
+    ("casekg_dosage", {"max_back": 8, "max_forward": 5}),
+    ("casekg_outcomes", {}),
+    ("casekg_context", {"max_scope": None}),
+    ("casekg_patients", {}),
+    ("casekg_relations", {"carry_sentences": 3}),
+]
+
+# Abbreviations whose final period is not a sentence end ("given i.v. every 4 weeks").
+_ABBREV = re.compile(
+    r"^(?:i\.v|i\.m|s\.c|p\.o|b\.i\.d|t\.i\.d|q\.i\.d|q\.d|o\.d|e\.g|i\.e|vs|approx|ca|cf|al|fig|figs|"
+    r"dr|mr|mrs|ms|prof|no|nos|ref|refs|resp|incl|max|min|mg|ml|wk|wks|yr|yrs|mo|mos|st|inc|ltd|co|sp|spp|"
+    r"[a-z]|[a-z]\.[a-z])$",
+    re.I,
+)
+_lock = threading.Lock()
+_NLP: Language | None = None
+
+
+@Language.component("casekg_sentence_fix")
+def sentence_fix(doc: Doc) -> Doc:
+    """Sentence boundaries the punctuation-only sentencizer gets wrong in scraped text.
+
+    Scraped case reports lose the final period of paragraphs and headings ("...within 5 months
+    \\n\\nPatient 2 had ..."), so a line break followed by a capital or digit starts a sentence;
+    and dosing abbreviations ("i.v.", "b.i.d.", "et al.") end in a period that is not a boundary.
+    """
+    for i, tok in enumerate(doc):
+        if i == 0:
+            continue
+        prev = doc[i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            if tok.is_space:
+                continue
+            if tok.text[:1].isupper() or tok.text[:1].isdigit() or "\n\n" in prev.text or prev.text.count("\n") >= 2:
+                tok.is_sent_start = True
+                continue
+        if tok.is_sent_start and prev.text == "." and i >= 2:
+            before = doc[i - 2]
+            if before.whitespace_ == "" and _ABBREV.match(before.text) and (tok.text[:1].islower() or tok.text[:1].isdigit()):
+                tok.is_sent_start = False
+    return doc
+
+
+def build_nlp(config: list[tuple[str, dict]] | None = None) -> Language:
+    """A fresh pipeline from `config` (default `PIPELINE`); tests use this to drop components."""
+    extensions.register()
+    # importing the modules registers their factories
+    from kg.nlp import antibodies, context, dosage, lexicons, outcomes, patients, relations  # noqa: F401
+
+    nlp = spacy.blank("en")
+    for name, cfg in config if config is not None else PIPELINE:
+        nlp.add_pipe(name, name=name, config=dict(cfg))
+    return nlp
+
+
+def get_nlp() -> Language:
+    """The process-wide pipeline (built on first use)."""
+    global _NLP
+    if _NLP is None:
+        with _lock:
+            if _NLP is None:
+                _NLP = build_nlp()
+    return _NLP

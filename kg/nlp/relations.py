@@ -1,0 +1,338 @@
+"""Per-patient statements from sentence-level rules.
+
+Every finding in a patient's sentence becomes a statement with its ConText status (negated
+findings are kept as negated, never dropped). Links between a drug and a finding come from
+cue words in the same sentence; when a sentence names an outcome but no drug, the drug most
+recently started for that patient is used ("...the erythema completely regressed within 5
+months"), because case narratives report the response a sentence or two after the switch.
+"""
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, OUTCOME
+from kg.nlp.extensions import SPAN_GROUP, register
+
+_STOP_VERBS = {"terminated", "discontinued", "stopped", "withdrawn", "ceased", "halted", "interrupted",
+               "suspended", "withheld", "abandoned", "tapered", "discontinue", "stop", "withdraw", "cease",
+               "discontinuing", "stopping", "withdrawing"}
+_STOP_NOUNS = {"discontinuation", "termination", "withdrawal", "cessation", "interruption", "suspension"}
+_REASON_CUES = [("due", "to"), ("because", "of"), ("owing", "to"), ("secondary", "to"), ("as", "a", "result", "of"),
+                ("in", "view", "of"), ("on", "account", "of"), ("following",), ("after", "developing"),
+                ("after", "the", "development", "of"), ("because",), ("as", "a", "consequence", "of")]
+_START_WORDS = {"started", "initiated", "initiation", "commenced", "began", "begun", "introduced", "added",
+                "switched", "changed", "reinitiated", "reinitiating", "restarted", "received", "administered",
+                "given", "treated", "started", "start", "initiate", "therapy", "treatment", "escalated"}
+_INTERRUPT = {"interruption", "interrupted", "discontinuation", "discontinued", "withdrawal", "withdrawn",
+              "cessation", "stopped", "stopping", "tapering", "tapered", "pause", "paused", "holding", "held"}
+_AE_AFTER = [("induced", "by"), ("caused", "by"), ("attributed", "to"), ("related", "to"), ("secondary", "to"),
+             ("due", "to"), ("triggered", "by"), ("associated", "with"), ("as", "a", "side", "effect", "of"),
+             ("as", "an", "adverse", "effect", "of"), ("as", "an", "adverse", "event", "of"),
+             ("as", "an", "adverse", "reaction", "to"), ("as", "a", "complication", "of")]
+_AE_HYPHEN = {"induced", "associated", "related", "triggered", "caused"}
+_SIDE_EFFECT = re.compile(r"\b(?:side[- ]?effects?|adverse\s+(?:events?|effects?|reactions?|drug\s+reactions?)|toxicit(?:y|ies)|complications?)\b", re.I)
+_TOLERATED = re.compile(r"\b(?:well\s+tolerated|was\s+tolerated|were\s+tolerated|tolerated\s+well)\b", re.I)
+_EXCEPT = re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|other\s+than|besides|with\s+the\s+exception\s+of|but\s+for)\b", re.I)
+_DEVELOP = {"developed", "develop", "developing", "experienced", "occurred", "appeared", "suffered", "noted",
+            "outbreak", "onset", "emergence", "occurrence", "episode", "presented"}
+_TEMPORAL = {"after", "following", "during", "under", "while", "on", "since"}
+_INTOLERANCE = re.compile(r"\b(?:not\s+(?:well\s+)?tolerated|poorly\s+tolerated|did\s+not\s+tolerate|intolerance\s+(?:to|of))\b", re.I)
+_CLAUSE_BREAK = {";", "whereas", "while", "but", "although", "thereafter", "subsequently", "then"}
+_FINDINGS = (MANIFESTATION, DISEASE)
+
+
+def _ref(span: Span) -> tuple[int, int, str]:
+    return (span.start_char, span.end_char, span.label_)
+
+
+def _match_seq(doc: Doc, i: int, seq: tuple[str, ...], end: int) -> bool:
+    return i + len(seq) <= end and all(doc[i + k].lower_ == w for k, w in enumerate(seq))
+
+
+class RelationExtractor:
+    def __init__(self, nlp: Language, name: str, carry_sentences: int) -> None:
+        register()
+        self.carry_sentences = carry_sentences
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans[SPAN_GROUP]) if SPAN_GROUP in doc.spans else []
+        sent_patient = doc._.sent_patient or {}
+        has_patients = bool(doc._.patients)
+        sents = list(doc.sents)
+        by_sent: dict[int, list[Span]] = {}
+        sent_index = {s.start: i for i, s in enumerate(sents)}
+        for span in spans:
+            by_sent.setdefault(span.sent.start, []).append(span)
+        out: list[dict] = []
+        last_started: dict[str | None, tuple[int, Span]] = {}
+        last_target: dict[str | None, tuple[int, Span]] = {}
+        for si, sent in enumerate(sents):
+            patient = sent_patient.get(sent.start)
+            if has_patients and patient is None:
+                continue
+            items = sorted(by_sent.get(sent.start, []), key=lambda s: (s.start, s.end, s.label_))
+            if not items:
+                continue
+            self._sentence(doc, sent, si, patient, items, out, last_started, last_target)
+        # one statement per fact and sentence; evidence order stays the text order
+        seen = set()
+        unique = []
+        for st in out:
+            key = (st["kind"], st["patient"], st["subject"], st["target"], st["value"], st["sentence"])
+            if key in seen:
+                continue
+            seen.add(key)
+            unique.append(st)
+        doc._.statements = unique
+        return doc
+
+    # ------------------------------------------------------------------------------------
+    def _sentence(self, doc: Doc, sent: Span, si: int, patient: str | None, items: list[Span], out: list[dict],
+                  last_started: dict, last_target: dict) -> None:
+        drugs = [s for s in items if s.label_ == DRUG]
+        findings = [s for s in items if s.label_ in _FINDINGS]
+        outcomes = [s for s in items if s.label_ == OUTCOME]
+
+        def add(kind: str, subject: Span, target: Span | None = None, value: str | None = None,
+                status: str | None = None, cue: str | None = None, attrs: dict | None = None) -> None:
+            st = status or subject._.status or "present"
+            out.append({"kind": kind, "patient": patient, "subject": _ref(subject),
+                        "target": _ref(target) if target is not None else None, "value": value,
+                        "status": st, "cue": cue if cue is not None else (subject._.cue if st != "present" else None),
+                        "sentence": si, "attrs": dict(attrs or {})})
+
+        for span in items:
+            if span.label_ == DRUG:
+                attrs = {k: v for k, v in (span._.attrs or {}).items() if k in ("dose", "unit", "frequency", "route", "dose_level")}
+                add("exposure", span, attrs=attrs)
+            elif span.label_ == MANIFESTATION:
+                add("phenotype", span)
+            elif span.label_ == DISEASE:
+                add("disease", span)
+            elif span.label_ == ANTIBODY:
+                add("antibody", span, value=(span._.attrs or {}).get("polarity", "positive"))
+
+        stopped = self._discontinuations(doc, sent, drugs, findings, outcomes, add)
+        self._adverse_events(doc, sent, drugs, findings, outcomes, stopped, add)
+
+        present_drugs = [d for d in drugs if d._.status == "present" and d.start_char not in stopped]
+        # the drug a later "...regressed within 5 months" refers to
+        start_toks = [t.i for t in sent if t.lower_ in _START_WORDS]
+        if present_drugs:
+            if start_toks:
+                nearest = min(present_drugs, key=lambda d: (min(abs(d.start - t) for t in start_toks), -d.start))
+                last_started[patient] = (si, nearest)
+            elif patient not in last_started:
+                last_started[patient] = (si, present_drugs[-1])
+        if patient in last_started and last_started[patient][1].start_char in stopped:
+            del last_started[patient]
+
+        self._outcomes(doc, sent, si, patient, present_drugs, drugs, findings, outcomes, stopped, add,
+                       last_started, last_target)
+
+    # ------------------------------------------------------------------------------------
+    def _clause_bounds(self, sent: Span, i: int) -> tuple[int, int]:
+        doc = sent.doc
+        a = i
+        while a > sent.start and doc[a - 1].lower_ not in _CLAUSE_BREAK:
+            a -= 1
+        b = i
+        while b < sent.end and doc[b].lower_ not in _CLAUSE_BREAK:
+            b += 1
+        return a, b
+
+    def _discontinuations(self, doc: Doc, sent: Span, drugs: list[Span], findings: list[Span],
+                          outcomes: list[Span], add) -> set[int]:
+        stopped: set[int] = set()
+        verbs = [t.i for t in sent if t.lower_ in _STOP_VERBS or t.lower_ in _STOP_NOUNS]
+        triggers: list[tuple[int, str]] = [(v, "stop") for v in verbs]
+        for m in _INTOLERANCE.finditer(sent.text):
+            tok = doc.char_span(sent.start_char + m.start(), sent.start_char + m.end(), alignment_mode="expand")
+            if tok is not None:
+                triggers.append((tok.end - 1, "intolerance"))
+        for v, mode in triggers:
+            a, b = self._clause_bounds(sent, v)
+            if mode == "intolerance":
+                a = sent.start  # "X was started but was not well tolerated": the drug sits before "but"
+            # "interruption of therapy ... induced a flare": an outcome, handled there
+            if doc[v].lower_ in ("interruption", "interrupted") and any(o._.attrs.get("outcome") == "relapsed" for o in outcomes):
+                continue
+            before = [d for d in drugs if a <= d.start < v and d._.status != "negated"]
+            after = [d for d in drugs if v < d.start < b and d._.status != "negated"]
+            if doc[v].lower_ in _STOP_NOUNS or doc[v].lower_ in ("discontinue", "stop", "withdraw", "cease",
+                                                                   "discontinuing", "stopping", "withdrawing"):
+                subjects = after[:1] + [d for d in after[1:] if self._coordinated(doc, after[0], d)] if after else before
+            elif before:
+                # "X and Y was terminated": the coordinated run just before the verb
+                subjects = [before[-1]]
+                for d in reversed(before[:-1]):
+                    if self._coordinated(doc, d, subjects[0]):
+                        subjects.insert(0, d)
+                if mode == "intolerance":
+                    subjects = [before[-1]]
+            else:
+                # "we stopped X", "Y (was) stopped in favour of": the drug after the verb
+                subjects = after[:1]
+            if not subjects:
+                continue
+            reason_start = None
+            for i in range(a, b):
+                for seq in _REASON_CUES:
+                    if _match_seq(doc, i, seq, b):
+                        reason_start = (i, i + len(seq))
+                        break
+                if reason_start:
+                    break
+            reasons: list[Span] = []
+            reason_text = None
+            if reason_start is not None:
+                ra, rb = reason_start
+                if ra > v:
+                    lo, hi = rb, b
+                else:  # "Because of X, Y was stopped"
+                    lo, hi = rb, min(s.start for s in subjects)
+                reasons = [f for f in findings if lo <= f.start < hi and f._.status != "negated"]
+                reason_text = doc[lo:hi].text.strip(" ,.;") or None
+                # worsening or relapse as the reason is inefficacy, not an adverse event
+                inefficacy = any(lo <= o.start < hi and o._.attrs.get("outcome") in ("worsened", "relapsed", "unchanged")
+                                 for o in outcomes)
+            else:
+                inefficacy = False
+            for d in subjects:
+                stopped.add(d.start_char)
+                if reasons:
+                    for r in reasons:
+                        add("discontinuation", d, target=r, value=reason_text, status=d._.status)
+                else:
+                    add("discontinuation", d, value=reason_text, status=d._.status)
+                if mode == "stop" and not inefficacy:
+                    for r in reasons:
+                        if r.label_ == MANIFESTATION or r.label_ == DISEASE:
+                            add("adverse_event", d, target=r, status=r._.status, cue=doc[reason_start[0]:reason_start[1]].text)
+        return stopped
+
+    @staticmethod
+    def _coordinated(doc: Doc, left: Span, right: Span) -> bool:
+        between = doc[left.end:right.start]
+        return all(t.lower_ in (",", "and", "or", "/", "plus", "as", "well") or t.is_space for t in between)
+
+    def _adverse_events(self, doc: Doc, sent: Span, drugs: list[Span], findings: list[Span], outcomes: list[Span],
+                        stopped: set[int], add) -> None:
+        present = [f for f in findings if f._.status != "negated" and f.label_ == MANIFESTATION or
+                   (f.label_ == DISEASE and f._.status != "negated")]
+        usable = [d for d in drugs if d._.status != "negated"]
+        if not present or not usable:
+            return
+        pairs: list[tuple[Span, Span, str]] = []
+        # "X-induced Y"
+        for d in usable:
+            j = d.end
+            if j + 1 < sent.end and doc[j].text in ("-", "–") and doc[j + 1].lower_ in _AE_HYPHEN:
+                for f in present:
+                    if j + 2 <= f.start <= j + 5:
+                        pairs.append((d, f, doc[j:j + 2].text))
+            elif j < sent.end and doc[j].lower_ in ("induced", "associated", "related"):
+                for f in present:
+                    if j + 1 <= f.start <= j + 4:
+                        pairs.append((d, f, doc[j].text))
+        # "Y induced by X", "Y as a side effect of X"
+        for f in present:
+            for i in range(f.end, min(f.end + 4, sent.end)):
+                for seq in _AE_AFTER:
+                    if _match_seq(doc, i, seq, sent.end):
+                        after = [d for d in usable if i + len(seq) <= d.start <= i + len(seq) + 4]
+                        for d in after[:1]:
+                            pairs.append((d, f, doc[i:i + len(seq)].text))
+        # "Except for an outbreak of Y, therapy with X was well tolerated"
+        tol = _TOLERATED.search(sent.text)
+        exc = _EXCEPT.search(sent.text)
+        if tol and exc and exc.start() < tol.start():
+            lo, hi = sent.start_char + exc.end(), sent.start_char + tol.start()
+            for f in present:
+                if lo <= f.start_char < hi:
+                    for d in usable:
+                        if d.start_char < sent.start_char + tol.start() or d.start_char > hi:
+                            pairs.append((d, f, sent.text[exc.start():exc.end()]))
+        # "developed Y after starting X", "during therapy with X she developed Y", "side effects of X: Y"
+        develop = [t.i for t in sent if t.lower_ in _DEVELOP]
+        temporal = [t.i for t in sent if t.lower_ in _TEMPORAL]
+        side = _SIDE_EFFECT.search(sent.text)
+        if (develop and temporal) or side:
+            for f in present:
+                if self._near_outcome(f, outcomes):
+                    continue
+                for d in usable:
+                    if d.start_char in stopped:
+                        continue
+                    if side or any(min(f.start, d.start) <= t < max(f.start, d.start) or t < d.start for t in temporal):
+                        cue = side.group(0) if side else doc[develop[0]].text
+                        pairs.append((d, f, cue))
+        seen = set()
+        for d, f, cue in pairs:
+            if (d.start, f.start) in seen:
+                continue
+            seen.add((d.start, f.start))
+            add("adverse_event", d, target=f, status=f._.status, cue=cue)
+
+    @staticmethod
+    def _near_outcome(f: Span, outcomes: list[Span]) -> bool:
+        return any(abs(o.start - f.end) <= 4 or abs(f.start - o.end) <= 4 for o in outcomes)
+
+    def _outcomes(self, doc: Doc, sent: Span, si: int, patient: str | None, present_drugs: list[Span],
+                  drugs: list[Span], findings: list[Span], outcomes: list[Span], stopped: set[int], add,
+                  last_started: dict, last_target: dict) -> None:
+        if not outcomes:
+            return
+        manifs = [f for f in findings if f.label_ == MANIFESTATION and f._.status != "negated"
+                  and not (f.start > sent.start and doc[f.start - 1].lower_ in ("residual", "remaining", "persistent"))]
+        if not manifs:
+            manifs = [f for f in findings if f.label_ == DISEASE and f._.status != "negated"
+                      and any(abs(o.start - f.end) <= 6 or abs(f.start - o.end) <= 6 for o in outcomes)]
+        # each finding goes to its nearest cue ("X resolved ..., Y showed no remission")
+        assigned: dict[int, list[Span]] = {id(o): [] for o in outcomes}
+        for f in manifs:
+            best = min(outcomes, key=lambda o: (self._distance(f, o), 0 if o.start >= f.end else 1))
+            assigned[id(best)].append(f)
+        interrupted = [t.i for t in sent if t.lower_ in _INTERRUPT]
+        prev_targets: list[Span] = []
+        for o in outcomes:
+            value = o._.attrs.get("outcome")
+            targets = assigned[id(o)]
+            if not targets and prev_targets:
+                targets = prev_targets  # "the panniculitis improved, and resolved"
+            if not targets and not manifs and patient in last_target and value in (
+                    "remission_maintained", "relapsed", "resolved", "improved", "unchanged"):
+                targets = [last_target[patient][1]]  # "remission was maintained by X"
+            if not targets:
+                continue
+            prev_targets = targets
+            if present_drugs:
+                subjects = present_drugs
+            elif value == "relapsed" and not interrupted:
+                subjects = []  # a flare with no treatment change named is not a drug outcome
+            elif patient in last_started:
+                subjects = [last_started[patient][1]]
+            else:
+                subjects = []
+            for d in subjects:
+                for t in targets:
+                    add("outcome", d, target=t, value=value, status=t._.status if t._.status != "present" else d._.status,
+                        cue=o.text)
+            last_target[patient] = (si, targets[-1])
+
+    @staticmethod
+    def _distance(f: Span, o: Span) -> float:
+        if o.start >= f.end:
+            return o.start - f.end
+        if f.start >= o.end:
+            # "flare of Y", "resolution of Y": the finding is the cue's complement
+            bonus = 1.5 if o.end < len(o.doc) and o.doc[o.end].lower_ in ("of", "in") else 0.0
+            return f.start - o.end - bonus
+        return 0
+
+
+@Language.factory("casekg_relations", default_config={"carry_sentences": 3})
+def make_relations(nlp: Language, name: str, carry_sentences: int) -> RelationExtractor:
+    return RelationExtractor(nlp, name, carry_sentences)
