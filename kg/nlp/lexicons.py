@@ -44,7 +44,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "9"
+LEXICON_VERSION = "11"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -67,6 +67,7 @@ _BRIT = (
 # Words ending like this are rarely plurals; both sides are normalised alike, so this only
 # has to avoid collisions, not be right.
 _KEEP_S = ("ss", "us", "is")
+_ES_PLURALS = ("shes", "ches", "xes", "sses", "zzes")
 
 
 def normalize_token(text: str) -> str:
@@ -81,7 +82,11 @@ def normalize_token(text: str) -> str:
     if len(t) > 3:  # plural first, so "tumours" -> "tumour" -> "tumor"
         if t.endswith("ies") and len(t) > 4:
             t = t[:-3] + "y"
+        elif t.endswith(_ES_PLURALS):  # rashes, branches, boxes
+            t = t[:-2]
         elif t.endswith("s") and not t.endswith(_KEEP_S):
+            t = t[:-1]
+        if t.endswith("che"):  # headache(s) and branch(es) then meet at "-ch"
             t = t[:-1]
     for rx, rep in _BRIT:
         t = rx.sub(rep, t)

@@ -1,0 +1,107 @@
+"""casekg_lexicon on sentences written for these tests (not taken from any corpus)."""
+
+import pytest
+import spacy
+
+import kg.nlp.lexicons  # noqa: F401 - registers the factory
+from kg.nlp.lexicons import normalize_token
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    n = spacy.blank("en")
+    n.add_pipe("sentencizer")
+    n.add_pipe("casekg_lexicon")
+    return n
+
+
+def spans(nlp, text):
+    doc = nlp(text)  # the span group needs its Doc alive
+    return [(s.text, s.label_, s.kb_id_) for s in doc.spans["casekg"]]
+
+
+def find(nlp, text, surface):
+    doc = nlp(text)
+    hits = [s for s in doc.spans["casekg"] if s.text == surface]
+    assert hits, f"{surface!r} not found in {spans(nlp, text)}"
+    return hits[0]
+
+
+def test_british_spellings_link_to_american_terms(nlp) -> None:
+    got = spans(nlp, "Bloods showed leucopenia and anaemia; there was pitting oedema of both shins.")
+    assert ("leucopenia", "Manifestation", "HP:0001882") in got
+    assert ("anaemia", "Manifestation", "HP:0001903") in got
+    assert ("oedema", "Manifestation", "HP:0000969") in got
+
+
+def test_plurals_and_hyphens(nlp) -> None:
+    got = spans(nlp, "Several skin-tags and painful skin rashes appeared over the winter.")
+    assert ("skin-tags", "Manifestation", "HP:0010609") in got
+    assert ("skin rashes", "Manifestation", "HP:0000988") in got
+
+
+def test_modifiers_stay_outside_the_span(nlp) -> None:
+    got = spans(nlp, "He reported severe muscle weakness and recurrent erythema on the cheeks.")
+    assert ("muscle weakness", "Manifestation", "HP:0001324") in got
+    assert ("erythema", "Manifestation", "HP:0010783") in got
+    assert not any(t.startswith(("severe", "recurrent")) for t, _, _ in got)
+
+
+def test_longest_match_and_nested_types(nlp) -> None:
+    got = spans(nlp, "The girl was treated for juvenile dermatomyositis with facial erythema.")
+    assert ("juvenile dermatomyositis", "Disease", "ORPHA:93672") in got
+    assert ("facial erythema", "Manifestation", "HP:0001041") in got
+    # the shorter disease name inside the longer one is not a second Disease span
+    assert ("dermatomyositis", "Disease", "ORPHA:221") not in got
+
+
+def test_disease_name_beats_phenotype_for_same_span(nlp) -> None:
+    s = find(nlp, "A diagnosis of dermatomyositis was made by biopsy.", "dermatomyositis")
+    assert (s.label_, s.kb_id_) == ("Disease", "ORPHA:221")
+
+
+def test_liver_enzyme_paraphrases(nlp) -> None:
+    for phrase in ("increase in liver enzymes", "raised liver enzymes", "elevated liver enzymes"):
+        s = find(nlp, f"Two weeks later the patient had {phrase} again.", phrase)
+        assert s.kb_id_ == "HP:0002910"
+
+
+def test_drug_with_verified_mesh(nlp) -> None:
+    s = find(nlp, "Weekly methotrexate was added to the steroid taper.", "methotrexate")
+    assert s.label_ == "Drug" and s.kb_id_ == "DRUGBANK:DB00563"
+    assert "MESH:D008727" in s._.xrefs
+    assert "MESH:D019384" not in s._.xrefs  # the drug dictionary's class-level ID
+    assert s._.concept_label == "Methotrexate"
+
+
+def test_abbreviations(nlp) -> None:
+    got = spans(nlp, "She was switched to HCQ, then IVIG; MTX was held.")
+    assert ("HCQ", "Drug", "DRUGBANK:DB01611") in got
+    assert ("IVIG", "Drug", "DRUGBANK:DB00028") in got
+    assert ("MTX", "Drug", "DRUGBANK:DB00563") in got
+    # lower-case "mtx" is not an abbreviation
+    assert not spans(nlp, "the mtx line")
+
+
+def test_document_defined_abbreviation(nlp) -> None:
+    doc = nlp("Baricitinib (BARI) was started. After BARI the rash faded.")
+    bari = [s for s in doc.spans["casekg"] if s.text == "BARI"]
+    assert len(bari) == 2 and all(s.kb_id_ == "DRUGBANK:DB11817" for s in bari)
+
+
+def test_common_words_do_not_match(nlp) -> None:
+    assert spans(nlp, "She drank water and lactose-free milk, and her walk was normal.") == []
+
+
+def test_labial_herpes_and_panniculitis(nlp) -> None:
+    got = spans(nlp, "Panniculitis of the thighs and herpes labialis were documented.")
+    assert ("Panniculitis", "Manifestation", "HP:0012490") in got
+    assert ("herpes labialis", "Manifestation", "MESH:D006560") in got
+
+
+def test_normalize_token() -> None:
+    assert normalize_token("Oedema") == normalize_token("edema")
+    assert normalize_token("tumours") == normalize_token("tumor")
+    assert normalize_token("headaches") == normalize_token("headache")
+    assert normalize_token("MTX") == "MTX" != normalize_token("mtx")
+    assert normalize_token("-") == normalize_token("'s")
