@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import gc
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -125,7 +126,15 @@ def load_cached(name: str, key: str, build):  # noqa: ANN001, ANN201 - generic h
     path = cache_dir() / f"{name}-{key}.pkl"
     try:
         with open(path, "rb") as f:
-            return pickle.load(f)
+            # The tries are millions of small dicts: the cyclic GC would rescan them over and
+            # over during the load, which triples its cost.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                return pickle.load(f)
+            finally:
+                if enabled:
+                    gc.enable()
     except Exception:  # missing, corrupt, or from an incompatible Python: rebuild
         pass
     obj = build()
@@ -138,6 +147,9 @@ def load_cached(name: str, key: str, build):  # noqa: ANN001, ANN201 - generic h
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            for old in path.parent.glob(f"{name}-*.pkl"):  # superseded snapshots
+                if old != path:
+                    old.unlink(missing_ok=True)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
