@@ -311,8 +311,8 @@ class AntibodyRecognizer:
             return doc[start:end], "c-ANCA" if low.startswith("c") else "p-ANCA" if low.startswith("p") else "ANCA"
         if text == "RF":
             # "RF" is also radio-frequency, respiratory failure...: only with a serology word nearby
-            window = {t.lower_ for t in doc[max(doc[start].sent.start, start - 3):min(doc[start].sent.end, end + 3)]}
-            if not window & {"positive", "negative", "titer", "titre", "iu/ml", "factor", "ccp", "ana", "seropositive"}:
+            window = {t.lower_ for t in doc[max(doc[start].sent.start, start - 4):min(doc[start].sent.end, end + 5)]}
+            if not window & {"positive", "negative", "titer", "titre", "iu", "factor", "ccp", "ana", "seropositive"}:
                 return None
             return doc[start:end], "RF"
         if text.startswith("AQP4"):

@@ -102,6 +102,9 @@ class CaseContext:
         if SPAN_GROUP not in doc.spans:
             doc.spans[SPAN_GROUP] = []
         self.context(doc)
+        # "no improvement of the rash", "no relapse of myositis": the "no" belongs to the outcome
+        # cue, and the finding itself was there
+        outcome_toks = {i for s in doc.spans[SPAN_GROUP] if s.label_ == OUTCOME for i in range(s.start, s.end)}
         for span in doc.spans[SPAN_GROUP]:
             if span._.attrs is None:
                 span._.attrs = {}
@@ -109,6 +112,8 @@ class CaseContext:
             for mod in getattr(span._, "modifiers", ()) or ():
                 cat = mod.category.upper()
                 if cat not in _STATUS:
+                    continue
+                if any(i in outcome_toks for i in range(*mod.modifier_span)):
                     continue
                 if best is None or _PRIORITY.index(cat) < _PRIORITY.index(best[0]):
                     best = (cat, mod)

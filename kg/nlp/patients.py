@@ -29,7 +29,7 @@ _TIME = r"(?:years?|yrs?|months?|weeks?|days?|hours?|h|min|mg|g|ml|times?|cycles
 
 # "Patient 1", "Patient1", "patient no. 2", "Case #3", "Case II" (not "patients 1 month")
 LABEL_RE = re.compile(
-    rf"\b(?P<kind>[Pp]atient|[Pp]t\.?|Case|CASE|PATIENT)\s*(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d+|[IVX]+)\b(?!\s*{_TIME})(?![-.]\d)"
+    rf"\b(?P<kind>[Pp]atient|[Pp]t\.?|Case|CASE|PATIENT|(?<=in\s)case|(?<=of\s)case|(?<=for\s)case)\s*(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d+|[IVX]+)\b(?!\s*{_TIME})(?![-.]\d)"
 )
 ORDINAL_RE = re.compile(rf"\b(?:[Tt]he|[Oo]ur)\s+(?P<ord>{'|'.join(_ORDINALS)})\s+(?:patient|case)\b")
 _AGE = r"(?P<age>\d+(?:[.,]\d+)?|(?:[a-z]+-)?[a-z]+)"

@@ -156,9 +156,6 @@ class RelationExtractor:
             a, b = self._clause_bounds(sent, v)
             if mode == "intolerance":
                 a = sent.start  # "X was started but was not well tolerated": the drug sits before "but"
-            # "interruption of therapy ... induced a flare": an outcome, handled there
-            if doc[v].lower_ in ("interruption", "interrupted") and any(o._.attrs.get("outcome") == "relapsed" for o in outcomes):
-                continue
             before = [d for d in drugs if a <= d.start < v and d._.status != "negated"]
             after = [d for d in drugs if v < d.start < b and d._.status != "negated"]
             if doc[v].lower_ in _STOP_NOUNS or doc[v].lower_ in ("discontinue", "stop", "withdraw", "cease",
@@ -308,7 +305,10 @@ class RelationExtractor:
             if not targets:
                 continue
             prev_targets = targets
-            if present_drugs:
+            withdrawn = [d for d in drugs if d.start_char in stopped]
+            if value == "relapsed" and interrupted and withdrawn:
+                subjects = withdrawn  # "withdrawal of X led to a relapse of Y"
+            elif present_drugs:
                 subjects = present_drugs
             elif value == "relapsed" and not interrupted:
                 subjects = []  # a flare with no treatment change named is not a drug outcome

@@ -1,0 +1,117 @@
+"""casekg_context: ConText statuses copied onto casekg spans, with our case-report rules."""
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Span
+
+import kg.nlp.antibodies  # noqa: F401
+import kg.nlp.context  # noqa: F401
+import kg.nlp.outcomes  # noqa: F401
+from kg.nlp.extensions import SPAN_GROUP, register
+
+# Hand-made findings and drugs keep these tests independent of the lexicon's coverage.
+_FINDINGS = {"fever", "arthritis", "myositis", "dysphagia", "rash", "hypertension", "vomiting", "tuberculosis",
+             "lymphadenopathy", "hepatomegaly", "neutropenia", "intolerance", "alopecia", "calcinosis",
+             "enzymes", "seizures", "lung"}
+_DRUGS = {"valaciclovir", "prednisone", "acyclovir", "rituximab"}
+
+
+@Language.component("toy_findings_context")
+def toy(doc):
+    register()
+    spans = []
+    for tok in doc:
+        label = "Manifestation" if tok.lower_ in _FINDINGS else "Drug" if tok.lower_ in _DRUGS else None
+        if label:
+            span = Span(doc, tok.i, tok.i + 1, label=label, kb_id=f"TOY:{tok.lower_}")
+            span._.attrs = {}
+            spans.append(span)
+    doc.spans[SPAN_GROUP] = spans
+    return doc
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("toy_findings_context")
+    nlp.add_pipe("casekg_antibodies")
+    nlp.add_pipe("casekg_outcomes")
+    nlp.add_pipe("casekg_context")
+    return nlp
+
+
+def status(nlp, text):
+    doc = nlp(text)
+    return {s.text.lower(): (s._.status, s._.cue) for s in doc.spans[SPAN_GROUP] if s.label_ != "Outcome"}
+
+
+def test_no_x_was_reported(nlp):
+    assert status(nlp, "No fever was reported.")["fever"] == ("negated", "No")
+
+
+def test_coordinated_negation_covers_every_conjunct(nlp):
+    got = status(nlp, "No arthritis, dysphagia or significant lymphadenopathy was detected.")
+    assert {got[w][0] for w in ("arthritis", "dysphagia", "lymphadenopathy")} == {"negated"}
+
+
+def test_negation_stops_at_but(nlp):
+    got = status(nlp, "There was no fever but marked alopecia.")
+    assert got["fever"][0] == "negated" and got["alopecia"][0] == "present"
+
+
+def test_normal_x_is_negated(nlp):
+    assert status(nlp, "She had normal liver enzymes.")["enzymes"][0] == "negated"
+
+
+def test_x_was_not_detected_and_without(nlp):
+    assert status(nlp, "Calcinosis was not detected on imaging.")["calcinosis"][0] == "negated"
+    assert status(nlp, "She improved without seizures.")["seizures"][0] == "negated"
+
+
+def test_ruled_out(nlp):
+    assert status(nlp, "Tuberculosis was ruled out.")["tuberculosis"][0] == "negated"
+
+
+def test_hypothetical(nlp):
+    assert status(nlp, "If vomiting recurs, the dose will be reduced.")["vomiting"][0] == "hypothetical"
+    assert status(nlp, "Should he develop neutropenia, rituximab will be paused.")["neutropenia"][0] == "hypothetical"
+
+
+def test_historical(nlp):
+    assert status(nlp, "She had a history of hypertension.")["hypertension"] == ("historical", "history")
+    assert status(nlp, "He had previously received prednisone.")["prednisone"][0] == "historical"
+
+
+def test_resolved_does_not_negate_what_follows(nlp):
+    # medspaCy's default "resolved" rule would negate the drug; a resolved finding existed
+    got = status(nlp, "The rash resolved under prednisone.")
+    assert got["rash"][0] == "present" and got["prednisone"][0] == "present"
+
+
+def test_not_tolerated_does_not_negate_the_reason(nlp):
+    got = status(nlp, "Rituximab was not well tolerated because of intolerance.")
+    assert got["intolerance"][0] == "present"
+
+
+def test_prophylaxis_is_an_exposure(nlp):
+    assert status(nlp, "Valaciclovir prophylaxis was added.")["valaciclovir"][0] == "present"
+
+
+def test_negative_antibody_is_negated_and_consistent(nlp):
+    doc = nlp("Anti-Jo-1 antibodies were negative. No anti-MDA5 antibodies were found.")
+    abs_ = [s for s in doc.spans[SPAN_GROUP] if s.label_ == "Antibody"]
+    assert [(s._.status, s._.attrs["polarity"]) for s in abs_] == [("negated", "negative"), ("negated", "negative")]
+
+
+def test_outcome_cues_are_not_context_targets(nlp):
+    doc = nlp("There was no improvement of the rash.")
+    outs = [s for s in doc.spans[SPAN_GROUP] if s.label_ == "Outcome"]
+    assert outs and outs[0]._.attrs["outcome"] == "unchanged" and outs[0]._.status == "present"
+
+
+def test_negated_outcome_does_not_negate_the_finding(nlp):
+    got = status(nlp, "There was no improvement of the rash.")
+    assert got["rash"][0] == "present"
+    assert status(nlp, "No relapse of myositis occurred.")["myositis"][0] == "present"

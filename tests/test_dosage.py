@@ -1,0 +1,104 @@
+"""casekg_dosage: Dose spans, and dose/frequency/route copied onto the right drug."""
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Span
+
+import kg.nlp.dosage  # noqa: F401  (registers the factory)
+from kg.nlp.extensions import SPAN_GROUP, register
+
+# Hand-made drug spans keep these tests independent of the lexicon's coverage.
+_TOY_DRUGS = {"rituximab", "prednisone", "prednisolone", "ivig", "methotrexate", "azathioprine", "tacrolimus",
+              "cyclophosphamide", "mycophenolate", "tofacitinib", "hydroxychloroquine"}
+
+
+@Language.component("toy_drugs_dosage")
+def toy_drugs(doc):
+    register()
+    spans = []
+    for tok in doc:
+        if tok.lower_ in _TOY_DRUGS:
+            span = Span(doc, tok.i, tok.i + 1, label="Drug", kb_id=f"TOY:{tok.lower_}")
+            span._.attrs = {}
+            spans.append(span)
+    doc.spans[SPAN_GROUP] = spans
+    return doc
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from kg.nlp.pipeline import sentence_fix  # noqa: F401  (registers casekg_sentence_fix)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_sentence_fix")
+    nlp.add_pipe("toy_drugs_dosage")
+    nlp.add_pipe("casekg_dosage")
+    return nlp
+
+
+def drug_attrs(nlp, text):
+    doc = nlp(text)
+    return {s.text.lower(): s._.attrs for s in doc.spans[SPAN_GROUP] if s.label_ == "Drug"}
+
+
+def doses(nlp, text):
+    doc = nlp(text)
+    return [(s.text, s._.attrs) for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"]
+
+
+def test_dose_after_drug_with_frequency_and_route(nlp):
+    got = drug_attrs(nlp, "Methotrexate 20 mg weekly subcutaneously was added.")
+    assert got["methotrexate"] == {"dose": "20", "unit": "mg", "frequency": "weekly", "route": "subcutaneous"}
+
+
+def test_weight_based_dose_and_monthly(nlp):
+    got = drug_attrs(nlp, "She received IVIG 2 g/kg monthly.")
+    assert got["ivig"]["dose"] == "2" and got["ivig"]["unit"] == "g/kg" and got["ivig"]["frequency"] == "monthly"
+    assert got["ivig"]["route"] == "intravenous"  # the name says so
+
+
+def test_per_day_in_the_unit(nlp):
+    assert doses(nlp, "Prednisone 1 mg/kg/day was started.") == [
+        ("1 mg/kg/day", {"dose": "1", "unit": "mg/kg", "frequency": "daily"})]
+    assert drug_attrs(nlp, "Prednisone 1 mg/kg/day was started.")["prednisone"]["frequency"] == "daily"
+
+
+def test_dose_does_not_cross_a_list_separator(nlp):
+    got = drug_attrs(nlp, "He was on tacrolimus (3 mg per day), azathioprine and weekly methotrexate.")
+    assert got["tacrolimus"]["dose"] == "3" and got["tacrolimus"]["frequency"] == "daily"
+    assert "dose" not in got["azathioprine"]
+    assert got["methotrexate"].get("frequency") == "weekly"
+    assert "frequency" not in got["azathioprine"]
+
+
+def test_qualitative_dose(nlp):
+    got = drug_attrs(nlp, "Treatment with high-dose prednisolone and cyclophosphamide pulses was given.")
+    assert got["prednisolone"]["dose"] == "high"
+    assert got["cyclophosphamide"]["route"] == "intravenous"
+
+
+def test_number_wins_over_level(nlp):
+    got = drug_attrs(nlp, "She took low-dose prednisone (7.5 mg daily).")
+    assert got["prednisone"]["dose"] == "7.5" and got["prednisone"]["dose_level"] == "low"
+
+
+def test_abbreviations_do_not_split_the_sentence(nlp):
+    got = drug_attrs(nlp, "Rituximab 375 mg/m2 was given i.v. every 4 weeks.")
+    assert got["rituximab"] == {"dose": "375", "unit": "mg/m2", "route": "intravenous", "frequency": "every 4 weeks"}
+
+
+def test_twice_daily_and_oral(nlp):
+    got = drug_attrs(nlp, "Mycophenolate 1000 mg b.i.d. orally and hydroxychloroquine 400 mg daily.")
+    assert got["mycophenolate"]["frequency"] == "twice daily" and got["mycophenolate"]["route"] == "oral"
+    assert got["hydroxychloroquine"] == {"dose": "400", "unit": "mg", "frequency": "daily"}
+
+
+def test_one_cycle_per_month(nlp):
+    got = drug_attrs(nlp, "Azathioprine 100 mg and one cycle of IVIG per month were continued.")
+    assert got["ivig"]["frequency"] == "monthly" and "frequency" not in got["azathioprine"]
+
+
+def test_percentages_and_body_weight_are_not_doses(nlp):
+    assert doses(nlp, "Her weight was 60 kg and the CK fell by 50%.") == []

@@ -1,0 +1,100 @@
+"""casekg_patients: splitting a text into patients, age and sex, sentence attribution."""
+
+import pytest
+import spacy
+
+import kg.nlp.patients  # noqa: F401
+from kg.nlp.pipeline import sentence_fix  # noqa: F401  (registers casekg_sentence_fix)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_sentence_fix")
+    nlp.add_pipe("casekg_patients")
+    return nlp
+
+
+def run(nlp, text):
+    doc = nlp(text)
+    per_sent = [(s.text.strip(), doc._.sent_patient[s.start]) for s in doc.sents if s.text.strip()]
+    return doc._.patients, per_sent
+
+
+SERIES = (
+    "Juvenile myositis is rare. We treated 4 patients with tacrolimus.\n\n"
+    "Case 1 was a 12-year-old girl with calcinosis. She received tacrolimus.\n\n"
+    "Case 2, a 9-year-old boy, had dysphagia. His rash persisted.\n\n"
+    "All patients tolerated the drug. Alopecia occurred in case 1.\n\n"
+    "In conclusion, tacrolimus can help."
+)
+
+
+def test_labelled_series(nlp):
+    patients, sents = run(nlp, SERIES)
+    assert [(p["id"], p["label"], p["age"], p["sex"]) for p in patients] == [
+        ("P1", "Case 1", 12.0, "female"), ("P2", "Case 2", 9.0, "male")]
+    got = dict(sents)
+    assert got["Juvenile myositis is rare."] is None
+    assert got["We treated 4 patients with tacrolimus."] is None
+    assert got["She received tacrolimus."] == "P1"
+    assert got["His rash persisted."] == "P2"
+    assert got["All patients tolerated the drug."] is None  # generic, new paragraph in a series
+    assert got["Alopecia occurred in case 1."] == "P1"  # explicit re-attribution
+    assert got["In conclusion, tacrolimus can help."] is None
+
+
+def test_single_patient_report_runs_across_paragraphs(nlp):
+    text = ("Dermatomyositis may be paraneoplastic. A 45-year-old woman presented with heliotrope rash.\n\n"
+            "Laboratory tests showed raised CK.\n\nShe was given methotrexate.\n\n"
+            "Discussion\n\nPatients with this antibody often have cancer.")
+    patients, sents = run(nlp, text)
+    assert len(patients) == 1 and patients[0]["age"] == 45.0 and patients[0]["sex"] == "female"
+    got = dict(sents)
+    assert got["Dermatomyositis may be paraneoplastic."] is None
+    assert got["Laboratory tests showed raised CK."] == "P1"
+    assert got["She was given methotrexate."] == "P1"
+    assert got["Patients with this antibody often have cancer."] is None
+
+
+def test_run_together_label_and_ordinal(nlp):
+    patients, sents = run(nlp, "Patient 1 had fever. The second patient, a 30-year-old man, had arthritis.")
+    assert [(p["id"], p["age"], p["sex"]) for p in patients] == [("P1", None, None), ("P2", 30.0, "male")]
+    assert [s[1] for s in sents] == ["P1", "P2"]
+
+
+def test_months_are_converted_and_sex_from_pronouns(nlp):
+    patients, _ = run(nlp, "An 18-month-old infant was admitted with fever. Her mother reported a rash. She recovered.")
+    assert patients[0]["age"] == 1.5 and patients[0]["sex"] == "female"
+
+
+def test_plural_patients_with_a_number_is_not_a_patient(nlp):
+    patients, sents = run(nlp, "Patient 1 was treated. ISGs had decreased in the blood of patients 1 month later.")
+    assert [p["id"] for p in patients] == ["P1"]
+    assert sents[1][1] is None
+
+
+def test_age_sex_intros_in_an_unlabelled_series(nlp):
+    text = ("A 63-year-old man presented with weakness. He improved.\n\n"
+            "A 7-year-old boy had a rash. He was treated with IVIG.")
+    patients, sents = run(nlp, text)
+    assert [(p["id"], p["age"]) for p in patients] == [("P1", 63.0), ("P2", 7.0)]
+    assert [s[1] for s in sents] == ["P1", "P1", "P2", "P2"]
+
+
+def test_literature_case_in_discussion_is_not_a_patient(nlp):
+    text = "A 50-year-old woman presented with myalgia. She improved.\n\nA 60-year-old man was reported by Lee et al."
+    patients, _ = run(nlp, text)
+    assert len(patients) == 1
+
+
+def test_same_person_introduced_twice_is_one_patient(nlp):
+    text = "A 34-year-old woman had fever.\n\nCase presentation\n\nA 34-year-old woman presented with fever and rash."
+    patients, _ = run(nlp, text)
+    assert len(patients) == 1
+
+
+def test_no_patient(nlp):
+    patients, sents = run(nlp, "Dermatomyositis is an inflammatory myopathy. Patients often have rash.")
+    assert patients == [] and all(p is None for _, p in sents)
