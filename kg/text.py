@@ -499,8 +499,7 @@ _BOILER_LINE = re.compile(
       | (?:subscribe|register|log\s*in|sign\s*in)\b.{0,40}\bto\s+(?:read|continue|view|access)\b.*
       | (?:written|edited|compiled|reported|posted|authored|(?:medically\s+|fact[\s-]*)?(?:reviewed|checked))\s+by\s*:.*
       | (?:author|authors|editor|byline)\s*:.*
-      | published\s+on\b.*
-      | (?:last\s+)?updated?\s+on\b.*
+      | (?:published|posted|(?:last\s+)?updated?)\s+on\b\s*:?\s*(?=[^\n]*\d)(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b).*
       | tags?\s*:.*
       | (?:article\s+)?source\s*:\s*[^.]{0,120}
       | read\s+(?:also|more)\s*:?.*
