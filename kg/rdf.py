@@ -490,7 +490,7 @@ class _ArticleGraph:
             # The extractor's normalised label ("anti-NXP2") is how people will search.
             b.lit(iri, SKOS + "altLabel", m.label)
             keys.add(lookup_key(m.label))
-        for k in sorted(keys):
+        for k in sorted(keys - {""}):  # "" would match the empty optional parameter
             b.lit(iri, CKG + "lookupKey", k)
         return iri
 
@@ -519,7 +519,7 @@ class _ArticleGraph:
             for syn in self.vocab.synonyms(node_curie):
                 b.lit(node, SKOS + "altLabel", syn)
                 keys.add(lookup_key(syn))
-            for k in sorted(keys):
+            for k in sorted(keys - {""}):
                 b.lit(node, CKG + "lookupKey", k)
 
 

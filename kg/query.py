@@ -1,0 +1,342 @@
+"""The SPARQL query catalogue: `.rq` files with a header, safe parameters, result formats.
+
+A catalogue file starts with a comment block:
+
+    # title: Drugs used for a manifestation
+    # description: ... (may repeat; lines are joined)
+    # param: manifestation (required) - label, synonym or HPO ID
+    # param: drug (optional) - ... [default: ]
+
+A parameter `name` is bound to the variable `?name` with Oxigraph substitutions
+(SEP-0007): the value becomes an RDF term, the query text is never edited, so a value
+cannot change the query. Oxigraph only substitutes variables that the SELECT projects,
+so catalogue queries project their parameters; those echo columns are dropped from the
+result. An optional parameter that is not given is bound to its default, or to the empty
+string, so queries test `STR(?p) = ""` (BOUND() does not see substituted values).
+A value written `<http://...>` is bound as an IRI, anything else as a plain string literal.
+
+For fast, forgiving matching each parameter `name` whose query mentions `?name_key` also
+gets `?name_key` bound to `kg.rdf.lookup_key(value)` (lower case, letters and digits only),
+the form stored as `ckg:lookupKey` on every concept. Matching the key as a constant in a
+triple pattern is an index lookup; computing it in SPARQL with BIND/REPLACE is not pushed
+into the pattern by Oxigraph and scans every key (measured: 6 ms against 190 ms on 1.75M quads).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError
+
+_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$", re.IGNORECASE)
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<req>required|optional)\))?\s*(?:[-\u2013\u2014:]\s*(?P<desc>.*?))?\s*(?:\[default:\s*(?P<default>[^\]]*)\])?\s*$",
+    re.IGNORECASE,
+)
+_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    required: bool = True
+    description: str = ""
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryDef:
+    name: str
+    text: str
+    title: str = ""
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    path: Path | None = None
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def parse_query(text: str, name: str = "query", path: Path | None = None) -> QueryDef:
+    """Read the header comment block of a `.rq` text."""
+    title, desc, params = "", [], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break  # the header ends at the first line of SPARQL
+        m = _HEADER.match(stripped)
+        if not m:
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            desc.append(value)
+        else:
+            pm = _PARAM.match(value)
+            if not pm:
+                raise QueryError(f"{path or name}: bad param header {value!r}; expected 'name (required|optional) - description'")
+            default = pm.group("default")
+            required = (pm.group("req") or "required").lower() == "required"
+            params.append(Param(pm.group("name"), required, (pm.group("desc") or "").strip(), default.strip() if default is not None else None))
+    return QueryDef(name=name, text=text, title=title or name, description=" ".join(desc), params=tuple(params), path=path)
+
+
+class Catalogue:
+    """The `.rq` files of a directory, by name (file name without `.rq`)."""
+
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
+        if directory is None:
+            from kg.paths import queries_dir
+
+            directory = queries_dir()
+        self.dir = Path(directory)
+        self._queries: dict[str, QueryDef] = {}
+        if self.dir.is_dir():
+            for p in sorted(self.dir.glob("*.rq")):
+                self._queries[p.stem] = parse_query(p.read_text(encoding="utf-8"), p.stem, p)
+
+    def __iter__(self) -> Iterator[QueryDef]:
+        return iter(self._queries.values())
+
+    def __len__(self) -> int:
+        return len(self._queries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._queries
+
+    def names(self) -> list[str]:
+        return list(self._queries)
+
+    def get(self, name: str) -> QueryDef:
+        try:
+            return self._queries[name]
+        except KeyError:
+            raise QueryError(f"unknown query {name!r}; `kg query --list` shows the catalogue") from None
+
+
+@dataclass
+class Result:
+    """A finished query: SELECT rows (pyoxigraph terms or None), an ASK boolean, or
+    CONSTRUCT/DESCRIBE triples presented as subject/predicate/object rows."""
+
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    query: QueryDef | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def dicts(self) -> list[dict[str, str]]:
+        """Rows as {variable: plain value} (unbound variables left out)."""
+        return [{v: _plain(t) for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
+
+
+def resolve(query: str, catalogue: Catalogue | None = None) -> QueryDef:
+    """A catalogue name, a path to a `.rq` file, or SPARQL text."""
+    catalogue = catalogue if catalogue is not None else Catalogue()
+    q = query.strip()
+    if q in catalogue:
+        return catalogue.get(q)
+    if "\n" not in q and (q.endswith(".rq") or os.sep in q) and not re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", q, re.I):
+        path = Path(q)
+        if not path.is_file():
+            raise QueryError(f"{q}: no such query file")
+        return parse_query(path.read_text(encoding="utf-8"), path.stem, path)
+    if re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", q, re.I) or "{" in q:
+        return parse_query(query, "query")
+    raise QueryError(f"unknown query {q!r}; `kg query --list` shows the catalogue")
+
+
+def bind(qdef: QueryDef, params: Mapping[str, str] | None) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+    """Check `params` against the query's declared parameters and turn them into terms.
+
+    Queries without a header (ad-hoc SPARQL) accept any variable that occurs in the text."""
+    params = dict(params or {})
+    if qdef.params:
+        declared = {p.name for p in qdef.params}
+        unknown = sorted(set(params) - declared)
+        if unknown:
+            raise QueryError(f"{qdef.name}: unknown parameter {unknown[0]!r} (parameters: {', '.join(sorted(declared))})")
+        for p in qdef.params:
+            if p.name not in params:
+                if p.required and p.default is None:
+                    raise QueryError(f"{qdef.name}: missing required parameter {p.name!r} (--param {p.name}=VALUE)")
+                params[p.name] = p.default if p.default is not None else ""
+    else:
+        used = set(_VARIABLE.findall(_strip_comments(qdef.text)))
+        unknown = sorted(set(params) - used)
+        if unknown:
+            raise QueryError(f"{qdef.name}: unknown parameter {unknown[0]!r}: the query has no variable ?{unknown[0]}")
+    from kg.rdf import lookup_key
+
+    out = {ox.Variable(k): _term(k, v) for k, v in params.items()}
+    text = _strip_comments(qdef.text)
+    for k, v in params.items():
+        if re.search(rf"[?$]{re.escape(k)}_key\b", text):
+            out[ox.Variable(f"{k}_key")] = ox.Literal(lookup_key(v))
+    return out
+
+
+def _term(name: str, value: str) -> ox.NamedNode | ox.Literal:
+    if value.startswith("<") and value.endswith(">"):
+        try:
+            return ox.NamedNode(value[1:-1])
+        except ValueError as exc:
+            raise QueryError(f"parameter {name!r}: not a valid IRI: {exc}") from None
+    return ox.Literal(value)
+
+
+def run(store, query: str, params: Mapping[str, str] | None = None, *, catalogue: Catalogue | None = None) -> Result:  # noqa: ANN001
+    """Run a catalogue query (by name), a `.rq` file or SPARQL text on `store`.
+
+    `store` is a `kg.store.Store`, a `pyoxigraph.Store` or a path to an on-disk store
+    (opened read-only for the duration of the query)."""
+    from kg.store import Store
+
+    qdef = resolve(query, catalogue)
+    subs = bind(qdef, params)
+    if isinstance(store, (str, os.PathLike)):
+        try:
+            with Store(store, read_only=True) as st:
+                return _execute(st, qdef, subs)
+        except FileNotFoundError as exc:
+            raise QueryError(str(exc)) from None
+    return _execute(store, qdef, subs)
+
+
+def _execute(store, qdef: QueryDef, subs: dict) -> Result:  # noqa: ANN001
+    from kg.rdf import PREFIXES
+
+    try:
+        if isinstance(store, ox.Store):
+            res = store.query(qdef.text, use_default_graph_as_union=True, substitutions=subs or None, prefixes=dict(PREFIXES))
+        else:
+            res = store.query(qdef.text, subs or None)
+        if isinstance(res, ox.QueryBoolean):
+            return Result(boolean=bool(res), query=qdef)
+        if isinstance(res, ox.QuerySolutions):
+            variables = [v.value for v in res.variables]
+            rows = [tuple(sol[i] for i in range(len(variables))) for sol in res]
+            # Parameters are inputs: their echo columns (needed for substitution) are not results.
+            echoes = {v.value for v in subs}
+            keep = [i for i, v in enumerate(variables) if v not in echoes]
+            if len(keep) != len(variables):
+                variables = [variables[i] for i in keep]
+                rows = [tuple(r[i] for i in keep) for r in rows]
+            return Result(variables=variables, rows=rows, query=qdef)
+        rows = [(t.subject, t.predicate, t.object) for t in res]
+        return Result(variables=["subject", "predicate", "object"], rows=rows, query=qdef)
+    except SyntaxError as exc:
+        raise QueryError(f"{qdef.name}: SPARQL syntax error: {_one_line(exc)}") from None
+    except (RuntimeError, ValueError) as exc:
+        raise QueryError(f"{qdef.name}: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("#") else "" for line in text.splitlines())
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _plain(term) -> str:  # noqa: ANN001
+    if term is None:
+        return ""
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return str(term)
+
+
+def _display(term) -> str:  # noqa: ANN001
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        from kg.store import compact
+
+        return compact(term.value)
+    return " ".join(_plain(term).split())  # newlines and tabs would break the table
+
+
+def _json_term(term) -> dict[str, str] | None:  # noqa: ANN001
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {k: _json_term(getattr(term, k)) for k in ("subject", "predicate", "object")}}
+    return None
+
+
+def format_result(result: Result, fmt: str = "table") -> str:
+    """`table` (aligned, IRIs shortened with known prefixes), `csv` and `tsv` (SPARQL 1.1
+    CSV/TSV results), `json` (SPARQL 1.1 JSON results)."""
+    fmt = fmt.lower()
+    if fmt == "json":
+        if result.boolean is not None:
+            return json.dumps({"head": {}, "boolean": result.boolean}, indent=2) + "\n"
+        bindings = [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None} for row in result.rows]
+        return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}}, indent=2, ensure_ascii=False) + "\n"
+    if result.boolean is not None:
+        if fmt in ("csv", "tsv"):
+            return f"boolean\n{str(result.boolean).lower()}\n"
+        return ("yes" if result.boolean else "no") + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(result.variables)
+        for row in result.rows:
+            w.writerow([_plain(t) for t in row])
+        return buf.getvalue()
+    if fmt == "tsv":
+        # SPARQL 1.1 TSV: terms in their N-Triples/Turtle form, so IRIs and literals stay distinguishable.
+        lines = ["\t".join("?" + v for v in result.variables)]
+        for row in result.rows:
+            lines.append("\t".join("" if t is None else str(t).replace("\t", "\\t") for t in row))
+        return "\n".join(lines) + "\n"
+    if fmt == "table":
+        return _table(result)
+    raise QueryError(f"unknown format {fmt!r} (table, csv, tsv, json)")
+
+
+def _table(result: Result, max_width: int = 60) -> str:
+    headers = result.variables
+    cells = [[_clip(_display(t), max_width) for t in row] for row in result.rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    sep = "  "
+    lines = [sep.join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), sep.join("-" * w for w in widths)]
+    for r in cells:
+        lines.append(sep.join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    n = len(result.rows)
+    lines.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
