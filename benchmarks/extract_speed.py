@@ -1,7 +1,7 @@
 """Words per second of the casekg_lexicon component (and of the full pipeline if importable).
 
 Usage: python benchmarks/extract_speed.py [--repeats N] [--mb SIZE]
-Runs on the dev corpora in /work/shared/gold and on a synthetic case-report text of about
+Runs on the dev corpora (kg.gold.gold_root(): $KG_GOLD or ../shared/gold) and on a synthetic case-report text of about
 SIZE MB; prints the median over N repeats. Single process, single thread.
 """
 

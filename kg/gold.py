@@ -1,4 +1,4 @@
-"""Readers for the gold corpora in /work/shared/gold (see its README.md).
+"""Readers for the gold corpora (see shared/gold/README.md beside the repository).
 
 Each reader returns `GoldDoc`s whose mention types are already casekg entity types
 (`kg.model`), so one scorer serves every corpus. Identifiers become CURIEs (MeSH IDs get the
@@ -7,6 +7,7 @@ Each reader returns `GoldDoc`s whose mention types are already casekg entity typ
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -15,7 +16,25 @@ from pathlib import Path
 
 from kg.model import DISEASE, DOSE, DRUG, MANIFESTATION, OUTCOME
 
-GOLD_ROOT = Path("/work/shared/gold")
+# The gold corpora live outside the repository: `$KG_GOLD` if set, else `../shared/gold`
+# relative to the repository root (the parent of the `kg/` package), which is where CI's fresh
+# clone finds them. `gold_available()` tells callers (and tests) whether they are there.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def gold_root() -> Path:
+    """Where the gold corpora are looked for (they may be absent: see `gold_available`)."""
+    env = os.environ.get("KG_GOLD")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "gold"
+
+
+GOLD_ROOT = gold_root()
+
+
+def gold_available(root: str | Path | None = None) -> bool:
+    """True if the dev corpora folder exists (tests skip, scripts explain, when it does not)."""
+    r = Path(root) if root is not None else gold_root()
+    return (r / "gsc-plus-dev").is_dir() or (r / "bc5cdr").is_dir() or (r / "maccrobat-train").is_dir()
 
 
 @dataclass(frozen=True)
@@ -170,9 +189,13 @@ def read_brat_dir(folder: str | Path, type_map: dict[str, str] | None = None) ->
 # --------------------------------------------------------------------------- the dev sets
 
 
-def dev_sets(root: str | Path = GOLD_ROOT) -> dict[str, list[GoldDoc]]:
-    """The development corpora by name (test splits are not here and must not be tuned on)."""
-    r = Path(root)
+def dev_sets(root: str | Path | None = None) -> dict[str, list[GoldDoc]]:
+    """The development corpora by name (test splits are not here and must not be tuned on).
+
+    Raises FileNotFoundError (with the folder in the message) when the corpora are absent."""
+    r = Path(root) if root is not None else gold_root()
+    if not gold_available(r):
+        raise FileNotFoundError(f"gold corpora not found in {r} (set KG_GOLD)")
     return {
         "gsc-plus-dev": read_phenotagger_tsv(r / "gsc-plus-dev/GSCplus_dev_gold.tsv", MANIFESTATION, "gsc"),
         "ncbi-disease-dev": read_phenotagger_tsv(r / "ncbi-disease-dev/NCBI_dev_gold.tsv", DISEASE, "ncbi"),
@@ -217,7 +240,7 @@ def derive_mesh_lexicon(docs: Iterable[GoldDoc], min_count: int = 1) -> Iterator
         yield mesh, "Chemical" if typ == DRUG else "Disease", label, ordered
 
 
-def write_mesh_tsv(out: str | Path, root: str | Path = GOLD_ROOT) -> int:
+def write_mesh_tsv(out: str | Path, root: str | Path | None = None) -> int:
     """Regenerate kg/data/mesh_bc5cdr.tsv from the BC5CDR training set; returns rows written.
 
     Chemicals whose names are also DrugBank variants get that DrugBank ID in column 5, which is
@@ -225,7 +248,7 @@ def write_mesh_tsv(out: str | Path, root: str | Path = GOLD_ROOT) -> int:
     """
     from kg import vocab
 
-    docs = read_pubtator(Path(root) / "bc5cdr/CDR_TrainingSet.PubTator.txt")
+    docs = read_pubtator(Path(root if root is not None else gold_root()) / "bc5cdr/CDR_TrainingSet.PubTator.txt")
     variants = vocab.load_drug_dictionary()
     v2c, c2d = variants["drug_variant_to_canonical"], variants["drug_canonical_to_data"]
     rows = []

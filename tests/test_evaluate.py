@@ -99,3 +99,26 @@ def test_reader_pubtator_and_brat() -> None:
     assert [(m.type, m.text) for m in doc.mentions] == [("Drug", "prednisone"), ("Dose", "10 mg"), ("Manifestation", "rash")]
     ages = gold.read_brat(FIX / "case1.ann", {"Age": "Age"}).mentions
     assert [(m.start, m.end) for m in ages] == [(0, 7)]  # discontinuous span -> its extent
+
+
+def test_gold_root_follows_env(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("KG_GOLD", str(tmp_path))
+    assert gold.gold_root() == tmp_path
+    assert not gold.gold_available()
+    with pytest.raises(FileNotFoundError, match="KG_GOLD"):
+        gold.dev_sets()
+    monkeypatch.delenv("KG_GOLD")
+    assert gold.gold_root() == Path(gold.__file__).resolve().parent.parent.parent / "shared" / "gold"
+
+
+needs_gold = pytest.mark.skipif(not gold.gold_available(), reason="gold corpora absent (set KG_GOLD or put shared/gold beside the repository)")
+
+
+@needs_gold
+def test_dev_sets_offsets_are_consistent() -> None:
+    sets = gold.dev_sets()
+    assert {"gsc-plus-dev", "bc5cdr-dev", "maccrobat-train"} <= set(sets)
+    for name, docs in sets.items():
+        assert docs, name
+        bad = [m for d in docs for m in d.mentions if d.text[m.start : m.end] != m.text and name != "maccrobat-train"]
+        assert len(bad) <= 0.01 * sum(len(d.mentions) for d in docs), (name, bad[:3])
