@@ -151,6 +151,101 @@ def query(
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["pubtator", "bioc", "jsonl", "brat"]), default="pubtator", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Output file (a directory for brat); default stdout.")
+def extract(paths: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Write every mention found in text files as annotations.
+
+    PATHS are .txt files, article folders or directories of .txt files (one document
+    per file; document id = file stem). Offsets point into the original text. PubTator
+    output lists asserted (present) mentions only; jsonl, bioc and brat also carry the
+    negated, hypothetical and historical ones with their status.
+
+    \b
+    Examples:
+      kg extract notes/ --format pubtator > mentions.pubtator
+      kg extract case.txt -f jsonl
+      kg extract corpus/ -f brat -o annotated/
+    """
+    from kg.annotations import to_bioc, to_brat, to_jsonl, to_pubtator
+    from kg.atomic import write_text_atomic
+    from kg.corpus import read_article
+    from kg.errors import InputError
+    from kg.extract import extract_many
+
+    if fmt == "brat" and output is None:
+        _fail("--format brat writes one .ann per document: give --output DIR", EXIT_USAGE)
+    articles, failed = [], []
+    for path in _document_paths(paths):
+        try:
+            articles.append(read_article(path))
+        except InputError as exc:
+            failed.append(str(exc))
+    docs = [(a.id, a.text, ex) for a, ex in zip(articles, extract_many(articles))]
+    if fmt == "brat":
+        assert output is not None
+        output.mkdir(parents=True, exist_ok=True)
+        for (doc_id, text, ex) in docs:
+            write_text_atomic(output / f"{doc_id}.txt", text)
+            write_text_atomic(output / f"{doc_id}.ann", to_brat(ex))
+    else:
+        text = {"pubtator": to_pubtator, "bioc": to_bioc, "jsonl": to_jsonl}[fmt](docs)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            write_text_atomic(output, text)
+    click.echo(f"{len(docs)} documents, {sum(len(d[2].mentions) for d in docs)} mentions", err=True)
+    for line in failed:
+        click.echo(f"kg: error: {line}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+def _document_paths(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir() and not (p / "article.txt").is_file():
+            out.extend(sorted(c for c in p.iterdir() if (c.is_file() and c.suffix.lower() == ".txt")
+                              or (c.is_dir() and (c / "article.txt").is_file())))
+        else:
+            out.append(p)
+    return out
+
+
+@main.command()
+@click.option("--gold", "gold", required=True, type=click.Path(path_type=Path, exists=True), help="Gold file or brat directory.")
+@click.option(
+    "--format", "-f", "fmt", required=True, type=click.Choice(["pubtator", "phenotagger-tsv", "brat"]), help="Gold format."
+)
+@click.option("--errors", "errors", type=int, default=0, show_default=True, help="List this many false positives and negatives.")
+@click.option("--lexicon-only", is_flag=True, help="Score the dictionary recogniser alone, not the full pipeline.")
+def evaluate(gold: Path, fmt: str, errors: int, lexicon_only: bool) -> None:
+    """Score the extractor against a gold corpus: P/R/F1 per entity type.
+
+    Prints strict-span, overlapping-span and (for linked types) identifier-level
+    precision, recall and F1, at mention and document level.
+
+    \b
+    Examples:
+      kg evaluate --gold ../shared/gold/gsc-plus-dev/GSCplus_dev_gold.tsv -f phenotagger-tsv
+      kg evaluate --gold ../shared/gold/bc5cdr/CDR_DevelopmentSet.PubTator.txt -f pubtator --errors 20
+      kg evaluate --gold ../shared/gold/maccrobat-train -f brat
+    """
+    from kg.errors import CaseKGError
+    from kg.evaluate import evaluate_path, format_report, lexicon_predictor, predictor_from_pipeline
+
+    predict = lexicon_predictor() if lexicon_only else predictor_from_pipeline()
+    try:
+        reports = evaluate_path(gold, fmt, predict)
+    except CaseKGError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    for report in reports:
+        click.echo(format_report(report, errors))
+
+
+@main.command()
 @STORE_OPT
 def validate(store: Path) -> None:
     """Validate the built graph against ontology/shapes.ttl (SHACL).
