@@ -98,3 +98,24 @@ def test_same_person_introduced_twice_is_one_patient(nlp):
 def test_no_patient(nlp):
     patients, sents = run(nlp, "Dermatomyositis is an inflammatory myopathy. Patients often have rash.")
     assert patients == [] and all(p is None for _, p in sents)
+
+
+@pytest.mark.parametrize(
+    "text, age, sex",
+    [
+        ("Our 52-year-old female patient presented with dyspnoea.", 52.0, "female"),
+        ("A 41 years old, male, right-handed, was admitted.", 41.0, "male"),
+        ("A 68\u2013year\u2013old man presented with chest pain.", 68.0, "male"),
+        ("The 29-year-old primigravida was admitted at 36 weeks.", 29.0, "female"),
+        ("A newborn girl was delivered at term.", 0.0, "female"),
+        ("This 3-week-old boy had jaundice.", 0.06, "male"),
+    ],
+)
+def test_intro_variants(nlp, text, age, sex):
+    patients, _ = run(nlp, text)
+    assert [(p["age"], p["sex"]) for p in patients] == [(age, sex)]
+
+
+def test_singular_patient_without_age(nlp):
+    patients, sents = run(nlp, "Our patient is a child of healthy parents. He had seizures from birth.")
+    assert len(patients) == 1 and patients[0]["sex"] == "male" and [s[1] for s in sents] == ["P1", "P1"]

@@ -34,15 +34,27 @@ LABEL_RE = re.compile(
 ORDINAL_RE = re.compile(rf"\b(?:[Tt]he|[Oo]ur)\s+(?P<ord>{'|'.join(_ORDINALS)})\s+(?:patient|case)\b")
 _AGE = r"(?P<age>\d+(?:[.,]\d+)?|(?:[a-z]+-)?[a-z]+)"
 _NOUN_SEX = {"woman": "female", "female": "female", "girl": "female", "lady": "female", "mother": "female",
+             "primipara": "female", "multipara": "female", "primigravida": "female", "gravida": "female",
+             "nullipara": "female", "pregnant": "female",
              "wife": "female", "daughter": "female", "man": "male", "male": "male", "boy": "male",
              "gentleman": "male", "father": "male", "husband": "male", "son": "male"}
 _NOUNS = "|".join(list(_NOUN_SEX) + ["patient", "child", "infant", "neonate", "baby", "newborn", "adolescent",
-                                     "teenager", "individual", "person", "toddler", "subject"])
+                                     "teenager", "individual", "person", "toddler", "subject", "primipara",
+                                     "multipara", "primigravida", "gravida", "nullipara", "pregnant", "caucasian",
+                                     "african", "asian", "hispanic", "white", "black", "smoker", "nonsmoker"])
 AGE_RE = re.compile(
-    rf"\b(?P<art>[Aa]n?|[Tt]he\s+patient\s+(?:was|is)\s+an?|(?:[Ss]he|[Hh]e)\s+(?:was|is)\s+an?|[Oo]ur\s+patient\s+(?:was|is)\s+an?)"
-    rf"\s+(?:[\w,-]+\s+){{0,3}}?{_AGE}[- ](?P<unit>year|yr|month|week|day)s?[- ]old\b"
-    rf"(?:\s+[\w-]+){{0,4}}?\s+(?P<noun>{_NOUNS})\b"
+    rf"\b(?P<art>[Aa]n?|[Oo]ur|[Tt]his|[Tt]he|[Tt]he\s+patient\s+(?:was|is)\s+an?|(?:[Ss]he|[Hh]e)\s+(?:was|is)\s+an?|"
+    rf"[Oo]ur\s+patient\s+(?:was|is)\s+an?)"
+    rf"\s+(?:[\w,-]+\s+){{0,3}}?{_AGE}\s*[-–—]?\s*(?P<unit>year|yr|month|week|day)s?\s*[-–—]?\s*old\b"
+    rf"(?:[\s,]+[\w-]+){{0,4}}?[\s,]+(?P<noun>{_NOUNS})\b"
 )
+# "A newborn boy", "This young girl": an introduction without an age
+YOUNG_RE = re.compile(
+    r"\b(?P<art>[Aa]n?|[Oo]ur|[Tt]his|[Tt]he)\s+(?:[\w-]+\s+){0,2}?(?P<young>newborn|neonate|premature|preterm|young|infant)"
+    r"\s+(?P<noun>boy|girl|male|female|infant|baby|child|neonate|newborn)\b"
+)
+# a singular patient with no age given ("Our patient (ID 7) is a female child")
+SINGULAR_RE = re.compile(r"^\W*(?:[Oo]ur|[Tt]his|[Tt]he)\s+(?:[\w-]+\s+){0,2}?(?:patient|proband|index\s+case|affected\s+individual)\b(?!s)")
 # sex words in the intro sentence when the noun is neutral ("a 45-year-old Caucasian patient, female")
 _SEX_WORDS = {"female": "female", "woman": "female", "girl": "female", "male": "male", "man": "male", "boy": "male"}
 _OPENERS = re.compile(
@@ -129,37 +141,41 @@ class PatientSegmenter:
                     refs.append(p)
 
             # "A 45-year-old woman ...": a new patient, or the age/sex of the one just labelled
-            age_m = AGE_RE.search(s_text)
-            if age_m is not None:
-                age = _age_years(age_m.group("age"), age_m.group("unit"))
-                sex = _NOUN_SEX.get(age_m.group("noun").lower())
+            intro_m = AGE_RE.search(s_text) or YOUNG_RE.search(s_text)
+            if intro_m is not None:
+                if "unit" in intro_m.groupdict():
+                    age = _age_years(intro_m.group("age"), intro_m.group("unit"))
+                else:
+                    age = 0.0 if intro_m.group("young").lower() in ("newborn", "neonate", "premature", "preterm") else None
+                sex = _NOUN_SEX.get(intro_m.group("noun").lower())
                 if sex is None:
                     for w in re.findall(r"[a-z]+", s_text.lower()):
                         if w in _SEX_WORDS:
                             sex = _SEX_WORDS[w]
                             break
-                indefinite = age_m.group("art").lower() in ("a", "an")
+                indefinite = intro_m.group("art").lower() in ("a", "an")
                 target = introduced
                 if target is None and current is not None and current["age"] is None and (
                         not indefinite or idx - current_since <= 2):
                     target = current  # "Case 1\nA 45-year-old woman ..." / "She was a 45-year-old ..."
-                if target is None and indefinite and not _CITATION.search(s_text):
-                    same = [p for p in patients if p["age"] == age and p["sex"] == sex and not LABEL_RE.match(p["label"])]
+                if target is None and not _CITATION.search(s_text):
+                    same = [p for p in patients if age is not None and p["age"] == age and p["sex"] == sex
+                            and not LABEL_RE.match(p["label"])]
                     if same:
                         target = same[0]  # abstract and full text introduce the same person twice
                         introduced = target
-                    else:
-                        target = new_patient(age_m.group(0)[:age_m.end("noun") - age_m.start()].strip(),
-                                             s_off + age_m.start(), s_off + age_m.end(), idx)
+                    elif indefinite or not patients:
+                        target = new_patient(intro_m.group(0).strip(), s_off + intro_m.start(), s_off + intro_m.end(), idx)
                         introduced = target
-                elif target is None and not indefinite and current is None and not _CITATION.search(s_text):
-                    target = new_patient(age_m.group(0).strip(), s_off + age_m.start(), s_off + age_m.end(), idx)
-                    introduced = target
                 if target is not None:
                     if target["age"] is None:
                         target["age"] = age
                     if target["sex"] is None:
                         target["sex"] = sex
+            if introduced is None and not refs and not patients and current is None and not _OPENERS.match(s_text):
+                m = SINGULAR_RE.match(s_text)
+                if m is not None:  # "Our patient (ID 7) is a female child": a single-case report without an age
+                    introduced = new_patient(m.group(0).strip(), s_off + m.start(), s_off + m.end(), idx)
 
             if introduced is not None:
                 current, current_since = introduced, idx
