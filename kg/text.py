@@ -176,7 +176,7 @@ class RepairedText:
 _SUPPLEMENT = """
 new old day days age low arm leg eye ear lip hip jaw toe rib son men man sex war law
 year years week weeks month months hour hours minute minutes daily weekly monthly
-patient patients case cases report reports reported woman women girl boy child children
+patient patients inpatient inpatients outpatient outpatients case cases report reports reported woman women girl boy child children
 therapy therapies treated treating started stopped given received receiving admitted
 discharged presented presenting showed shown improved improvement worsened resolved
 resolving regressed recovered tolerated tolerate continued discontinued initiated
@@ -198,12 +198,14 @@ _PREFIXES = frozenset(
     """anti non pre post sub super inter intra trans hyper hypo poly auto peri para micro
     macro neuro immuno multi semi pseudo extra ultra infra mono bi tri dys neo endo epi
     myo osteo derma dermato cardio hemi retro photo chemo radio cyto histo patho thermo
-    counter co re un de dis mis up down out hetero homo iso pan proto""".split()
+    counter co re un de dis mis up down out hetero homo iso pan proto per""".split()
 )
 _SUFFIXES = frozenset(
     """like less ness ment able ible ism ist ity ous ing ed er ly al ic ive ize ise ation
     ship wise ward wards fold some logy logic logist pathy itis osis emia oma cyte plasty
-    ectomy otomy scopy gram graph ase ases""".split()
+    ectomy otomy scopy gram graph ase ases or
+    back out up down off over away self selves thing body ever where side time one
+    it own per ion ions ations""".split()
 )
 # Particles English compounds with ("inpatient", "underwent", "online", "withdraw"):
 # a split that starts with one needs a long or grammatical second piece to be believed.
@@ -212,6 +214,7 @@ _PARTICLES = frozenset(
 )
 # "invitro" is a fused Latin phrase, not a compound, even though "vitro" is short.
 _AFTER_IN = frozenset("vitro vivo situ utero silico toto".split())
+_ADJECTIVE_ENDINGS = ("ed", "able", "ible", "ive", "ent", "ant", "ate", "al", "ous", "ic", "ful", "ing", "ile", "ar", "ary")
 _GREEK = frozenset("alpha beta gamma delta epsilon kappa lambda sigma omega theta zeta eta mu nu".split())
 
 # A function word glued to what follows it ("ofIVIG", "inDM") or, after an acronym's
@@ -246,7 +249,7 @@ def _lexicon_sources() -> list[Path]:
 _WORD_RE = re.compile(r"[A-Za-z]+")
 
 
-def _build_lexicon(sources: list[Path]) -> tuple[dict[str, int], frozenset[str], frozenset[str]]:
+def _build_lexicon(sources: list[Path]) -> tuple[dict[str, int], frozenset[str], frozenset[str], frozenset[str]]:
     freq: Counter[str] = Counter()
     stop: set[str] = set()
     drugs: set[str] = set()
@@ -269,7 +272,7 @@ def _build_lexicon(sources: list[Path]) -> tuple[dict[str, int], frozenset[str],
         freq[w] = max(freq[w], 1000)
     for w in drugs:
         freq[w] = max(freq[w], 20)
-    return dict(freq), frozenset(common), frozenset(drugs)
+    return dict(freq), frozenset(common), frozenset(drugs), frozenset(stop | _FUNCTION)
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,7 @@ class _Lexicon:
     freq: dict[str, int]
     common: frozenset[str]  # short words allowed as pieces
     drugs: frozenset[str]
+    glue: frozenset[str]  # grammatical words: stop words and our function words
     log_total: float
     _inflected: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -296,7 +300,7 @@ class _Lexicon:
             if n - len(suf) >= 4 and w.endswith(suf):
                 c = self.freq.get(w[: n - len(suf)] + rep)
                 if c:
-                    return max(1, c // 4)
+                    return max(2, c // 4)
         return 0
 
 
@@ -344,12 +348,12 @@ def _lexicon() -> _Lexicon:
             write_bytes_atomic(cache, pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # read-only home: just rebuild next time
-    freq, common, drugs = built
+    freq, common, drugs, glue = built
     total = sum(freq.values()) or 1
-    return _Lexicon(freq=freq, common=common, drugs=drugs, log_total=math.log(total))
+    return _Lexicon(freq=freq, common=common, drugs=drugs, glue=glue, log_total=math.log(total))
 
 
-_LEXICON_VERSION = 1
+_LEXICON_VERSION = 3
 
 
 def is_word(word: str) -> bool:
@@ -376,26 +380,39 @@ def _piece_cost(lex: _Lexicon, w: str, doc: Counter[str], first: bool, capital_i
         return None
     if n == 3 and w not in lex.common:
         return None
-    c = lex.count(w) + (5 * doc.get(w, 0) if n >= 4 else 0)
-    if c <= 0:
+    base = lex.count(w)
+    seen = doc.get(w, 0) if n >= 4 else 0
+    # Rare short entries in the HPO text are often abbreviations or junk ("comp", "alia").
+    if seen < 2 and base < (5 if n == 4 else 3 if n < 7 else 1):
         return None
+    c = base + 5 * seen
     # -log p plus a per-piece toll, so fewer, longer words win ties.
     return lex.log_total - math.log(c) + 2.0
 
 
-def _plausible_split(pieces: list[str]) -> bool:
+def _plausible_split(pieces: list[str], glue: frozenset[str]) -> bool:
     """Reject splits that look like English word formation rather than lost spaces."""
     if any(p in _PREFIXES for p in pieces[:-1]) or pieces[-1] in _SUFFIXES:
         return False
     first, last = pieces[0], pieces[-1]
-    if len(pieces) == 2 and first in _PARTICLES:
+    if not any(p in glue or p in _SHORT_OK for p in pieces):
+        # Two content words: short ones make English compounds ("database", "bloodstream",
+        # "callback"); a lost space between longer words is the likelier story.
+        if sum(map(len, pieces)) < 12:
+            return False
+    # "in" is also the negating prefix: "invalidated", "inoperable", "intractable".
+    if first == "in" and len(pieces) == 2 and last.endswith(_ADJECTIVE_ENDINGS) and last not in _AFTER_IN:
+        return False
+    if len(pieces) == 2 and (first in _PARTICLES or first in _SHORT_OK):
         if not (len(last) >= 8 or last in _FUNCTION or (first == "in" and last in _AFTER_IN)):
             return False
     # "-in", "-on", "-is", "-at" end many real words; only a long head makes a lost space likely.
-    if len(last) == 2 and len(pieces[-2]) < 5:
-        return False
-    if len(last) == 3 and last in _FUNCTION and len(pieces[-2]) < 4:
-        return False
+    head = pieces[-2]
+    if head not in glue:  # two glue words ("inthe", "ofthe") are always a lost space
+        if len(last) == 2 and len(head) < 5:
+            return False
+        if len(last) == 3 and last in _FUNCTION and len(head) < 4:
+            return False
     return True
 
 
@@ -441,7 +458,7 @@ def segment_word(word: str, doc_counts: Counter[str] | None = None, strict: bool
     if len(cuts) < 2:
         return None
     pieces = [low[a:b] for a, b in cuts]
-    if not _plausible_split(pieces):
+    if not _plausible_split(pieces, lex.glue):
         return None
     if strict and any(len(p) > 3 and lex.count(p) < 5 and doc.get(p, 0) < 2 for p in pieces):
         return None
