@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from kg.errors import InputError
+from kg.errors import CaseKGError, InputError
 from kg.model import Article
 
 
@@ -32,6 +32,8 @@ class BuildSummary:
     triples_written: int = 0
     store_triples: int = 0
     store_graphs: int = 0
+    store_patients: int = 0
+    store_statements: Counter = field(default_factory=Counter)  # by kind, whole store
     seconds: float = 0.0
 
     @property
@@ -53,8 +55,7 @@ def build(
 ) -> BuildSummary:
     """Bring the store up to date with the corpus and return what happened."""
     from kg.corpus import load_corpus
-    from kg.rdf import article_quads
-    from kg.store import Store
+    from kg.rdf import KIND_CLASS, article_quads
 
     started = time.perf_counter()
     summary = BuildSummary()
@@ -64,7 +65,7 @@ def build(
     seen: set[str] = set()
     failed_ids: set[str] = set()
 
-    with Store(Path(store_path)) as store:
+    with _open_store(Path(store_path)) as store:
         for done, item in enumerate(items, 1):
             if isinstance(item, InputError):
                 summary.failed.append(str(item))
@@ -103,9 +104,25 @@ def build(
         stats = store.stats()
         summary.store_triples = stats.get("triples", 0)
         summary.store_graphs = stats.get("graphs", 0)
+        classes = stats.get("classes", {})
+        summary.store_patients = classes.get("ckg:Patient", 0)
+        summary.store_statements = Counter(
+            {kind: classes[f"ckg:{cls}"] for kind, cls in KIND_CLASS.items() if classes.get(f"ckg:{cls}")}
+        )
 
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _open_store(path: Path):
+    from kg.store import Store
+
+    try:
+        return Store(path)
+    except OSError as exc:
+        if "lock" in str(exc).lower():
+            raise CaseKGError(f"{path}: the store is in use by another kg process; wait for it to finish") from None
+        raise CaseKGError(f"{path}: cannot open the store: {exc}") from None
 
 
 def _extract(article: Article):

@@ -43,16 +43,12 @@ def print_build_summary(summary: BuildSummary, console: Console) -> None:
     table.add_row("articles", f"{summary.articles} read: {summary.built} built, {summary.unchanged} unchanged"
                   + (f", {summary.removed} removed" if summary.removed else ""))
     table.add_row("failed", str(len(summary.failed)))
-    table.add_row("patients", str(summary.patients) + _built_note(summary))
-    table.add_row("entities", _counts(summary.entities) + _built_note(summary))
-    table.add_row("statements", _counts(summary.statements) + _built_note(summary))
+    table.add_row("patients", f"{summary.patients} extracted; store holds {summary.store_patients}")
+    table.add_row("entities", _counts(summary.entities) + ("" if summary.built else "  (nothing re-extracted)"))
+    table.add_row("statements", f"{_counts(summary.statements)} extracted; store holds {_counts(summary.store_statements)}")
     table.add_row("triples", f"{summary.triples_written} written; store holds {summary.store_triples} in {summary.store_graphs} graphs")
     table.add_row("time", f"{summary.seconds:.1f} s")
     console.print(table)
-
-
-def _built_note(summary: BuildSummary) -> str:
-    return "" if summary.built else "  (nothing re-extracted)"
 
 
 def _counts(counter) -> str:
