@@ -248,36 +248,112 @@ def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:
     return predict
 
 
-# Which predicted types count for which gold type, per dev corpus.
-CORPUS_TYPE_MAPS: dict[str, dict[str, str | None]] = {
-    "gsc-plus-dev": {"Manifestation": "Manifestation", "Disease": None, "Drug": None},
-    "ncbi-disease-dev": {"Disease": "Disease", "Manifestation": "Disease"},
-    "bc5cdr-dev": {"Drug": "Drug", "Disease": "Disease", "Manifestation": "Disease"},
-    "maccrobat-train": {"Drug": "Drug", "Manifestation": "Manifestation", "Disease": "Disease"},
+def predictor_from_pipeline(nlp=None) -> Predictor:  # noqa: ANN001 - a spaCy Language
+    """A predictor running the FULL pipeline (`kg.nlp.pipeline.get_nlp()` unless `nlp` is given).
+
+    Yields every span of `doc.spans["casekg"]` (Drug, Manifestation, Disease, Antibody, Dose,
+    Outcome, ...), whatever its `_.status`: the corpora annotate negated mentions too.
+    """
+    if nlp is None:
+        from kg.nlp.pipeline import get_nlp
+
+        nlp = get_nlp()
+
+    def predict(text: str) -> list[Prediction]:
+        doc = nlp(text)
+        return [
+            (s.start_char, s.end_char, s.label_, s.kb_id_, tuple(s._.xrefs or ())) for s in doc.spans.get("casekg", [])
+        ]
+
+    return predict
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How to score one corpus: gold types scored, predicted -> gold type map, nesting policy."""
+
+    types: tuple[str, ...] | None
+    type_map: dict[str, str | None]
+    drop_nested: bool = False
+
+
+_HPO = Profile(("Manifestation",), {"Manifestation": "Manifestation"})
+_NCBI = Profile(("Disease",), {"Disease": "Disease", "Manifestation": "Disease"}, drop_nested=True)
+_BC5CDR = Profile(("Drug", "Disease"), {"Drug": "Drug", "Disease": "Disease", "Manifestation": "Disease"}, drop_nested=True)
+_MACCROBAT = Profile(
+    ("Drug", "Dose", "Manifestation", "Disease"),
+    {"Drug": "Drug", "Dose": "Dose", "Manifestation": "Manifestation", "Disease": "Disease"},
+)
+PROFILES: dict[str, Profile] = {
+    "gsc-plus-dev": _HPO,
+    "ncbi-disease-dev": _NCBI,
+    "bc5cdr-dev": _BC5CDR,
+    "maccrobat-dev": _MACCROBAT,
+    "maccrobat-train": _MACCROBAT,
 }
-CORPUS_DROP_NESTED = {"ncbi-disease-dev": True, "bc5cdr-dev": True, "gsc-plus-dev": False, "maccrobat-train": False}
-CORPUS_TYPES: dict[str, tuple[str, ...] | None] = {
-    "gsc-plus-dev": ("Manifestation",),
-    "ncbi-disease-dev": ("Disease",),
-    "bc5cdr-dev": ("Drug", "Disease"),
-    "maccrobat-train": ("Drug", "Manifestation", "Disease"),
-}
+# Kept for callers of the earlier API: which predicted types count for which gold type.
+CORPUS_TYPE_MAPS: dict[str, dict[str, str | None]] = {k: v.type_map for k, v in PROFILES.items()}
+CORPUS_DROP_NESTED = {k: v.drop_nested for k, v in PROFILES.items()}
+CORPUS_TYPES: dict[str, tuple[str, ...] | None] = {k: v.types for k, v in PROFILES.items()}
+
+
+def evaluate_docs(docs, predict: Predictor, profile: Profile, name: str = "") -> Report:  # noqa: ANN001
+    """`evaluate` with a corpus profile and HPO alternative-ID normalisation."""
+    return evaluate(
+        docs,
+        predict,
+        types=profile.types,
+        type_map=profile.type_map,
+        name=name,
+        id_normalize=_hpo_normalize,
+        drop_nested=profile.drop_nested,
+    )
 
 
 def evaluate_dev(predict: Predictor, corpora: Iterable[str] | None = None, root: str | None = None) -> list[Report]:
-    """Score `predict` on each development corpus (kg.gold.dev_sets) with its type mapping."""
+    """Score `predict` on each development corpus (kg.gold.dev_sets) with its profile."""
     from kg import gold
 
-    sets = gold.dev_sets(root) if root else gold.dev_sets()
+    sets = gold.dev_sets(root)
+    return [
+        evaluate_docs(docs, predict, PROFILES[name], name)
+        for name, docs in sets.items()
+        if corpora is None or name in corpora
+    ]
+
+
+def evaluate_path(path, fmt: str, predict: Predictor) -> list[Report]:  # noqa: ANN001 - str | Path
+    """Score `predict` on a user's gold file or folder in format `fmt` (kg.gold.GOLD_FORMATS).
+
+    Returns one Report per kind of gold found: `pubtator` is scored like BC5CDR (Drug, Disease;
+    our Manifestations count as Disease; nested predictions dropped); `phenotagger-tsv` splits
+    into HPO documents (scored as Manifestation) and disease documents (scored like NCBI
+    disease); `brat` is scored like MACCROBAT (Drug, Dose, Manifestation, Disease, overlapping
+    spans allowed). Raises kg.errors.InputError for unusable gold.
+    """
+    from pathlib import Path
+
+    from kg import gold
+
+    docs = gold.read_gold(path, fmt)
+    name = Path(path).name
+    if fmt == "pubtator":
+        return [evaluate_docs(docs, predict, _BC5CDR, name)]
+    if fmt == "brat":
+        return [evaluate_docs(docs, predict, _MACCROBAT, name)]
+    hpo = [d for d in docs if any(m.type == "Manifestation" for m in d.mentions)]
+    dis = [d for d in docs if d not in hpo]
     out = []
-    for name, docs in sets.items():
-        if corpora is not None and name not in corpora:
-            continue
-        out.append(
-            evaluate(docs, predict, types=CORPUS_TYPES.get(name), type_map=CORPUS_TYPE_MAPS.get(name), name=name, id_normalize=_hpo_normalize,
-                     drop_nested=CORPUS_DROP_NESTED.get(name, False))
-        )
+    if hpo:
+        out.append(evaluate_docs(hpo, predict, _HPO, f"{name} (HPO)"))
+    if dis:
+        out.append(evaluate_docs(dis, predict, _NCBI, f"{name} (disease)"))
     return out
+
+
+def evaluate_files(path, fmt: str, *, lexicon_only: bool = False) -> list[Report]:  # noqa: ANN001
+    """`evaluate_path` with our own predictor: the full pipeline, or only the lexicon component."""
+    return evaluate_path(path, fmt, lexicon_predictor() if lexicon_only else predictor_from_pipeline())
 
 
 def _hpo_normalize(curie: str) -> str:
@@ -291,8 +367,11 @@ def _hpo_normalize(curie: str) -> str:
 if __name__ == "__main__":
     import sys
 
-    n_err = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    corpora = sys.argv[2].split(",") if len(sys.argv) > 2 else None
-    for r in evaluate_dev(lexicon_predictor(), corpora):
+    # python -m kg.evaluate [N_ERRORS] [CORPUS,...] [--lexicon-only]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n_err = int(args[0]) if args else 0
+    corpora = args[1].split(",") if len(args) > 1 else None
+    pred = lexicon_predictor() if "--lexicon-only" in sys.argv else predictor_from_pipeline()
+    for r in evaluate_dev(pred, corpora):
         print(format_report(r, n_err))
         print()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,10 +189,22 @@ def read_brat_dir(folder: str | Path, type_map: dict[str, str] | None = None) ->
 # --------------------------------------------------------------------------- the dev sets
 
 
+def maccrobat_split(docs: Sequence[GoldDoc]) -> tuple[list[GoldDoc], list[GoldDoc]]:
+    """Deterministic train/dev split of MACCROBAT documents: sorted by id, every 5th is dev.
+
+    On the 160 distributed documents this gives 128 train / 32 dev. Rules and lexicons are
+    tuned on dev only in the sense of reading its errors; the statistical model trains on train.
+    """
+    ordered = sorted(docs, key=lambda d: d.id)
+    return [d for i, d in enumerate(ordered) if i % 5 != 4], [d for i, d in enumerate(ordered) if i % 5 == 4]
+
+
 def dev_sets(root: str | Path | None = None) -> dict[str, list[GoldDoc]]:
     """The development corpora by name (test splits are not here and must not be tuned on).
 
-    Raises FileNotFoundError (with the folder in the message) when the corpora are absent."""
+    `maccrobat-dev` is the dev fifth of our own split of the MACCROBAT training documents
+    (`maccrobat_split`). Raises FileNotFoundError (naming the folder) when the corpora are absent.
+    """
     r = Path(root) if root is not None else gold_root()
     if not gold_available(r):
         raise FileNotFoundError(f"gold corpora not found in {r} (set KG_GOLD)")
@@ -200,8 +212,62 @@ def dev_sets(root: str | Path | None = None) -> dict[str, list[GoldDoc]]:
         "gsc-plus-dev": read_phenotagger_tsv(r / "gsc-plus-dev/GSCplus_dev_gold.tsv", MANIFESTATION, "gsc"),
         "ncbi-disease-dev": read_phenotagger_tsv(r / "ncbi-disease-dev/NCBI_dev_gold.tsv", DISEASE, "ncbi"),
         "bc5cdr-dev": read_pubtator(r / "bc5cdr/CDR_DevelopmentSet.PubTator.txt"),
-        "maccrobat-train": read_brat_dir(r / "maccrobat-train"),
+        "maccrobat-dev": maccrobat_split(read_brat_dir(r / "maccrobat-train"))[1],
     }
+
+
+def maccrobat_train(root: str | Path | None = None) -> list[GoldDoc]:
+    """The training part (128 documents) of our MACCROBAT split, for `kg train`."""
+    r = Path(root) if root is not None else gold_root()
+    return maccrobat_split(read_brat_dir(r / "maccrobat-train"))[0]
+
+
+# --------------------------------------------------------------------------- user gold files
+
+GOLD_FORMATS = ("pubtator", "phenotagger-tsv", "brat")
+
+
+def read_gold(path: str | Path, fmt: str) -> list[GoldDoc]:
+    """A user's gold file or folder by format name (`GOLD_FORMATS`).
+
+    - `pubtator`: one file (or every *.txt / *.pubtator file of a folder); Chemical -> Drug,
+      Disease -> Disease.
+    - `phenotagger-tsv`: one .tsv file (or every *.tsv of a folder); mentions whose IDs are HPO
+      IDs are Manifestations, any others Diseases.
+    - `brat`: a folder of .txt/.ann pairs or one .ann file; MACCROBAT types (`BRAT_TYPES`).
+    Raises kg.errors.InputError (one-line message) on an unknown format, a missing path, an
+    unparsable file or no documents.
+    """
+    from kg.errors import InputError
+
+    p = Path(path)
+    if fmt not in GOLD_FORMATS:
+        raise InputError(p, f"unknown gold format {fmt!r} (expected one of: {', '.join(GOLD_FORMATS)})")
+    if not p.exists():
+        raise InputError(p, "no such file or directory")
+    try:
+        docs = _read_gold(p, fmt)
+    except (ValueError, IndexError, AssertionError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(p, f"not readable as {fmt} gold: {exc.__class__.__name__}: {exc}") from exc
+    if not docs:
+        raise InputError(p, f"no {fmt} gold documents found")
+    return docs
+
+
+def _read_gold(p: Path, fmt: str) -> list[GoldDoc]:
+    if fmt == "brat":
+        return read_brat_dir(p) if p.is_dir() else [read_brat(p)]
+    if fmt == "pubtator":
+        files = sorted(f for f in p.iterdir() if f.suffix in (".txt", ".pubtator")) if p.is_dir() else [p]
+        return [d for f in files for d in read_pubtator(f, corpus="pubtator")]
+    files = sorted(p.glob("*.tsv")) if p.is_dir() else [p]
+    docs = [d for f in files for d in read_phenotagger_tsv(f, DISEASE, corpus="phenotagger")]
+    for d in docs:
+        d.mentions = [
+            GoldMention(m.start, m.end, MANIFESTATION, m.id, m.text) if m.ids and all(i.startswith("HP:") for i in m.ids) else m
+            for m in d.mentions
+        ]
+    return docs
 
 
 # --------------------------------------------------------------------------- derived lexicon

@@ -117,8 +117,55 @@ needs_gold = pytest.mark.skipif(not gold.gold_available(), reason="gold corpora 
 @needs_gold
 def test_dev_sets_offsets_are_consistent() -> None:
     sets = gold.dev_sets()
-    assert {"gsc-plus-dev", "bc5cdr-dev", "maccrobat-train"} <= set(sets)
+    assert {"gsc-plus-dev", "bc5cdr-dev", "maccrobat-dev"} <= set(sets)
     for name, docs in sets.items():
         assert docs, name
-        bad = [m for d in docs for m in d.mentions if d.text[m.start : m.end] != m.text and name != "maccrobat-train"]
+        bad = [m for d in docs for m in d.mentions if d.text[m.start : m.end] != m.text and not name.startswith("maccrobat")]
         assert len(bad) <= 0.01 * sum(len(d.mentions) for d in docs), (name, bad[:3])
+
+
+def test_read_gold_by_format() -> None:
+    assert [m.type for m in gold.read_gold(FIX / "tiny.tsv", "phenotagger-tsv")[0].mentions] == [M, M, M]
+    assert len(gold.read_gold(FIX, "brat")) == 1  # folder of .txt/.ann pairs
+    assert gold.read_gold(FIX / "tiny.pubtator", "pubtator")[0].mentions[0].type == "Drug"
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="unknown gold format"):
+        gold.read_gold(FIX / "tiny.tsv", "conll")
+    with pytest.raises(InputError, match="no such file"):
+        gold.read_gold(FIX / "missing.tsv", "phenotagger-tsv")
+    with pytest.raises(InputError, match="pubtator"):
+        gold.read_gold(FIX / "tiny.tsv", "pubtator")
+
+
+def test_maccrobat_split_is_deterministic() -> None:
+    docs = [gold.GoldDoc(f"{i:03d}", "") for i in range(10)]
+    train, dev = gold.maccrobat_split(list(reversed(docs)))
+    assert [d.id for d in dev] == ["004", "009"]
+    assert len(train) == 8 and not {d.id for d in train} & {d.id for d in dev}
+
+
+def test_evaluate_path_scores_dose_in_brat() -> None:
+    from kg.evaluate import evaluate_path
+
+    def predict(text: str):
+        return [(13, 23, "Drug", "DRUGBANK:DB00635"), (24, 29, "Dose", ""), (30, 38, "Manifestation", "HP:0000988")]
+
+    (rep,) = evaluate_path(FIX / "case1.ann", "brat", predict)
+    assert rep.strict["Drug"].f1 == 1.0 and rep.strict["Dose"].f1 == 1.0
+    assert rep.strict["Manifestation"].f1 == 0.0 and rep.overlap["Manifestation"].f1 == 1.0
+
+
+@pytest.fixture(scope="module")
+def pipeline_predict():
+    from kg.evaluate import predictor_from_pipeline
+
+    return predictor_from_pipeline()
+
+
+def test_pipeline_predictor_yields_doses_and_negated_mentions(pipeline_predict) -> None:
+    text = "He took prednisone 20 mg daily; there was no fever."
+    got = {(text[p[0] : p[1]], p[2]) for p in pipeline_predict(text)}
+    assert ("prednisone", "Drug") in got
+    assert ("20 mg", "Dose") in got or ("20 mg daily", "Dose") in got
+    assert ("fever", "Manifestation") in got  # negated, still a mention for span scoring
