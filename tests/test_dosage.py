@@ -102,3 +102,7 @@ def test_one_cycle_per_month(nlp):
 
 def test_percentages_and_body_weight_are_not_doses(nlp):
     assert doses(nlp, "Her weight was 60 kg and the CK fell by 50%.") == []
+
+
+def test_lab_concentrations_are_not_doses(nlp):
+    assert doses(nlp, "Haemoglobin was 11.2 g/dL, sodium 135 mmol/L and creatinine clearance 40 mL/min.") == []

@@ -160,3 +160,23 @@ def test_generic_text_makes_no_statements_when_patients_exist(nlp):
 def test_no_patient_article_keeps_statements_unattributed(nlp):
     sts = statements(nlp, "Tacrolimus-induced tremor is common.")
     assert ("adverse_event", None, "tacrolimus", "tremor", None, "present") in sts
+
+
+def test_switch_stops_the_old_drug_only(nlp):
+    text = "A 47-year-old man was seen. Azathioprine was switched to mycophenolate because he developed hepatitis."
+    sts = statements(nlp, text)
+    assert ("P1", "azathioprine", "hepatitis", None, "present") in of_kind(sts, "adverse_event")
+    assert not [s for s in of_kind(sts, "adverse_event") if s[1] == "mycophenolate"]
+    assert not [s for s in of_kind(sts, "discontinuation") if s[1] == "mycophenolate"]
+
+
+def test_switch_without_named_old_drug_stops_nothing(nlp):
+    sts = statements(nlp, "A 47-year-old man was seen. Therefore, therapy was changed to abatacept.")
+    assert of_kind(sts, "discontinuation") == []
+
+
+def test_a_later_cue_does_not_inherit_distant_targets(nlp):
+    text = "A 50-year-old woman had nausea. Under prednisone the rash improved, although two weeks later the sodium worsened."
+    outs = of_kind(statements(nlp, text), "outcome")
+    assert ("P1", "prednisone", "rash", "improved", "present") in outs
+    assert not [o for o in outs if o[3] == "worsened"]

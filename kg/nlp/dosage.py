@@ -17,10 +17,12 @@ from kg.nlp.extensions import SPAN_GROUP, register
 _NUM = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
 _UNIT = (r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|iu|U|units?|mL|ml|L|mmol|mEq|meq|%|MIU|MU|"
          r"milligrams?|grams?|micrograms?|international\s+units)")
-_PER = r"(?:kg|m2|m²|day|d|days|week|wk|weeks|month|months|h|hr|hours?|dose|min|body\s+weight|BW|bw|cycle|infusion)"
+_PER = r"(?:kg|m2|m²|day|d|days|week|wk|weeks|month|months|h|hr|hours?|dose|body\s+weight|BW|bw|cycle|infusion)"
 _DOSE_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM})\s*(?P<unit>{_UNIT})(?P<per>(?:\s*/\s*{_PER}\b)*)"
-    rf"(?P<perword>(?:\s+per\s+(?:kg|day|week|month|dose|hour|m2|m²|cycle))*)(?![\w])",
+    rf"(?P<perword>(?:\s+per\s+(?:kg|day|week|month|dose|hour|m2|m²|cycle))*)(?![\w])"
+    # lab concentrations ("12.8 g/dL", "5 mmol/L", "30 mL/min") are measurements, not doses
+    r"(?!\s*/\s*(?i:dl|l|ml|µl|μl|ul|mm3|mm²|hpf|min|24\s*h)\b)",
 )
 _QUAL_RE = re.compile(r"\b(?P<q>high|low|moderate|medium|standard|full|maximal|maximum|reduced|increased|pulse)"
                       r"(?:[- ]dose[sd]?|\s+doses?)\b|\b(?P<p>pulse[sd]?)\b(?:\s+(?:therapy|of))?", re.I)

@@ -43,6 +43,32 @@ _CLAUSE_BREAK = {";", "whereas", "while", "but", "although", "thereafter", "subs
 _FINDINGS = (MANIFESTATION, DISEASE)
 
 
+_PRONOUNS = {"he", "she", "it", "his", "her", "we", "they", "him", "i", "us", "was", "is", "as", "an", "or"}
+_MEASURE_AFTER = {"level", "levels", "concentration", "concentrations", "count", "counts", "value", "values",
+                  "titer", "titre", "index", "ratio", "clearance", "excretion", "was", "were", "of", ":", "=", "(",
+                  "<", ">", "≥", "≤"}
+_MEASURE_BEFORE = {"serum", "plasma", "blood", "urine", "urinary", "fasting", "total", "direct", "indirect", "ionized",
+                   "arterial", "venous", "capillary", "cerebrospinal", "csf", "glycated", "low", "high"}
+
+
+def _not_an_exposure(span: Span) -> bool:
+    """A drug-dictionary hit that is a lab analyte ("hemoglobin 12.8 g/dL", "serum calcium") or a pronoun."""
+    doc = span.doc
+    if span.text.lower() in _PRONOUNS:
+        return True
+    nxt = [t for t in doc[span.end:min(span.end + 3, span.sent.end)] if not t.is_space]
+    doses = {s.start for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"} if nxt else set()
+    if nxt and nxt[0].i in doses:
+        return False  # "IVIG 2 g/kg": a dose, so an exposure
+    if nxt and (nxt[0].like_num or (nxt[0].lower_ in _MEASURE_AFTER and (
+            nxt[0].lower_ not in ("was", "were", "of", "(") or (len(nxt) > 1 and (nxt[1].like_num or nxt[1].lower_ in (
+                "elevated", "increased", "decreased", "normal", "low", "high", "raised", "reduced")))))):
+        return True
+    if span.start > span.sent.start and doc[span.start - 1].lower_ in _MEASURE_BEFORE:
+        return True
+    return False
+
+
 def _ref(span: Span) -> tuple[int, int, str]:
     return (span.start_char, span.end_char, span.label_)
 
@@ -91,7 +117,7 @@ class RelationExtractor:
     # ------------------------------------------------------------------------------------
     def _sentence(self, doc: Doc, sent: Span, si: int, patient: str | None, items: list[Span], out: list[dict],
                   last_started: dict, last_target: dict) -> None:
-        drugs = [s for s in items if s.label_ == DRUG]
+        drugs = [s for s in items if s.label_ == DRUG and not _not_an_exposure(s)]
         findings = [s for s in items if s.label_ in _FINDINGS]
         outcomes = [s for s in items if s.label_ == OUTCOME]
 
@@ -104,6 +130,8 @@ class RelationExtractor:
                         "sentence": si, "attrs": dict(attrs or {})})
 
         for span in items:
+            if span.label_ == DRUG and span not in drugs:
+                continue
             if span.label_ == DRUG:
                 attrs = {k: v for k, v in (span._.attrs or {}).items() if k in ("dose", "unit", "frequency", "route", "dose_level")}
                 add("exposure", span, attrs=attrs)
@@ -114,6 +142,7 @@ class RelationExtractor:
             elif span.label_ == ANTIBODY:
                 add("antibody", span, value=(span._.attrs or {}).get("polarity", "positive"))
 
+        self._switched_to: set[int] = set()
         stopped = self._discontinuations(doc, sent, drugs, findings, outcomes, add)
         self._adverse_events(doc, sent, drugs, findings, outcomes, stopped, add)
 
@@ -148,6 +177,10 @@ class RelationExtractor:
         stopped: set[int] = set()
         verbs = [t.i for t in sent if t.lower_ in _STOP_VERBS or t.lower_ in _STOP_NOUNS]
         triggers: list[tuple[int, str]] = [(v, "stop") for v in verbs]
+        for t in sent:
+            # "X was changed/switched to Y because of Z": X is stopped, Y is the new drug
+            if t.lower_ in ("changed", "switched", "converted") and t.i + 1 < sent.end and doc[t.i + 1].lower_ in ("to", "from"):
+                triggers.append((t.i, "switch"))
         for m in _INTOLERANCE.finditer(sent.text):
             tok = doc.char_span(sent.start_char + m.start(), sent.start_char + m.end(), alignment_mode="expand")
             if tok is not None:
@@ -161,6 +194,12 @@ class RelationExtractor:
             if doc[v].lower_ in _STOP_NOUNS or doc[v].lower_ in ("discontinue", "stop", "withdraw", "cease",
                                                                    "discontinuing", "stopping", "withdrawing"):
                 subjects = after[:1] + [d for d in after[1:] if self._coordinated(doc, after[0], d)] if after else before
+            elif mode == "switch":
+                subjects = [d for d in after if doc[v + 1].lower_ == "from"][:1] or before[-1:]
+                if not subjects:
+                    continue  # "the therapy was changed to X": nothing named was stopped
+                new = [d for d in after if d not in subjects]
+                self._switched_to.update(d.start_char for d in new)
             elif before:
                 # "X and Y was terminated": the coordinated run just before the verb
                 subjects = [before[-1]]
@@ -204,7 +243,7 @@ class RelationExtractor:
                         add("discontinuation", d, target=r, value=reason_text, status=d._.status)
                 else:
                     add("discontinuation", d, value=reason_text, status=d._.status)
-                if mode == "stop" and not inefficacy:
+                if mode in ("stop", "switch") and not inefficacy:
                     for r in reasons:
                         if r.label_ == MANIFESTATION or r.label_ == DISEASE:
                             add("adverse_event", d, target=r, status=r._.status, cue=doc[reason_start[0]:reason_start[1]].text)
@@ -219,7 +258,7 @@ class RelationExtractor:
                         stopped: set[int], add) -> None:
         present = [f for f in findings if f._.status != "negated" and f.label_ == MANIFESTATION or
                    (f.label_ == DISEASE and f._.status != "negated")]
-        usable = [d for d in drugs if d._.status != "negated"]
+        usable = [d for d in drugs if d._.status != "negated" and d.start_char not in self._switched_to]
         if not present or not usable:
             return
         pairs: list[tuple[Span, Span, str]] = []
@@ -263,6 +302,9 @@ class RelationExtractor:
                 for d in usable:
                     if d.start_char in stopped:
                         continue
+                    lo, hi = min(f.end, d.end), max(f.start, d.start)
+                    if any(t.lower_ in _CLAUSE_BREAK for t in doc[lo:hi]):
+                        continue  # "developed Y after X, but recovered after Z": Z is the treatment
                     if side or any(min(f.start, d.start) <= t < max(f.start, d.start) or t < d.start for t in temporal):
                         cue = side.group(0) if side else doc[develop[0]].text
                         pairs.append((d, f, cue))
@@ -294,17 +336,18 @@ class RelationExtractor:
             assigned[id(best)].append(f)
         interrupted = [t.i for t in sent if t.lower_ in _INTERRUPT]
         prev_targets: list[Span] = []
+        prev_end = -100
         for o in outcomes:
             value = o._.attrs.get("outcome")
             targets = assigned[id(o)]
-            if not targets and prev_targets:
+            if not targets and prev_targets and 0 <= o.start - prev_end <= 4:
                 targets = prev_targets  # "the panniculitis improved, and resolved"
-            if not targets and not manifs and patient in last_target and value in (
+            if not targets and not manifs and patient in last_target and si - last_target[patient][0] <= self.carry_sentences and value in (
                     "remission_maintained", "relapsed", "resolved", "improved", "unchanged"):
                 targets = [last_target[patient][1]]  # "remission was maintained by X"
             if not targets:
                 continue
-            prev_targets = targets
+            prev_targets, prev_end = targets, o.end
             withdrawn = [d for d in drugs if d.start_char in stopped]
             if value == "relapsed" and interrupted and withdrawn:
                 subjects = withdrawn  # "withdrawal of X led to a relapse of Y"
@@ -312,7 +355,9 @@ class RelationExtractor:
                 subjects = present_drugs
             elif value == "relapsed" and not interrupted:
                 subjects = []  # a flare with no treatment change named is not a drug outcome
-            elif patient in last_started:
+            elif (patient in last_started and si - last_started[patient][0] <= self.carry_sentences
+                  and value in ("improved", "resolved", "remission_maintained", "unchanged", "relapsed")):
+                # a response reported a sentence or two after the drug was started
                 subjects = [last_started[patient][1]]
             else:
                 subjects = []
