@@ -180,3 +180,11 @@ def test_a_later_cue_does_not_inherit_distant_targets(nlp):
     outs = of_kind(statements(nlp, text), "outcome")
     assert ("P1", "prednisone", "rash", "improved", "present") in outs
     assert not [o for o in outs if o[3] == "worsened"]
+
+
+def test_relative_clause_shares_the_finding(nlp):
+    text = ("A 50-year-old woman received abatacept. Stopping abatacept caused a flare of myositis "
+            "that was quickly controlled by restarting abatacept.")
+    outs = of_kind(statements(nlp, text), "outcome")
+    assert ("P1", "abatacept", "myositis", "relapsed", "present") in outs
+    assert ("P1", "abatacept", "myositis", "improved", "present") in outs

@@ -340,7 +340,7 @@ class RelationExtractor:
         for o in outcomes:
             value = o._.attrs.get("outcome")
             targets = assigned[id(o)]
-            if not targets and prev_targets and 0 <= o.start - prev_end <= 4:
+            if not targets and prev_targets and (0 <= o.start - prev_end <= 4 or self._relative_clause(doc, prev_targets, o)):
                 targets = prev_targets  # "the panniculitis improved, and resolved"
             if not targets and not manifs and patient in last_target and si - last_target[patient][0] <= self.carry_sentences and value in (
                     "remission_maintained", "relapsed", "resolved", "improved", "unchanged"):
@@ -366,6 +366,14 @@ class RelationExtractor:
                     add("outcome", d, target=t, value=value, status=t._.status if t._.status != "present" else d._.status,
                         cue=o.text)
             last_target[patient] = (si, targets[-1])
+
+    @staticmethod
+    def _relative_clause(doc: Doc, targets: list[Span], o: Span) -> bool:
+        """"a flare of Y that was effectively controlled": the later cue is about the same Y."""
+        end = max(t.end for t in targets)
+        between = doc[end:o.start]
+        return 0 <= len(between) <= 3 and all(t.lower_ in ("that", "which", "who", "was", "were", "has", "had", "been", "then")
+                                             for t in between)
 
     @staticmethod
     def _distance(f: Span, o: Span) -> float:
