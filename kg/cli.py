@@ -71,7 +71,7 @@ def build(corpus: Path, store: Path, force: bool, quiet: bool) -> None:
 
     from kg.build import build as run_build
     from kg.errors import CaseKGError
-    from kg.report import build_progress, print_build_summary
+    from kg.console import build_progress, print_build_summary
 
     console = Console(stderr=True)
     if not corpus.is_dir():
@@ -289,7 +289,7 @@ def stats(store: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
-    from kg.report import print_stats
+    from kg.console import print_stats
 
     print_stats(data)
 
