@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from kg.gold import GoldDoc
 
 Prediction = tuple  # (start, end, type, curie) or (start, end, type, curie, xrefs)
+# Our predictors report a Drug span flagged `attrs["role"] == "analyte"` (a chemical measured,
+# not a medication given) under this pseudo-type, so each corpus profile can decide: BC5CDR
+# (all chemicals) counts it as Drug, MACCROBAT (Medication) does not.
+ANALYTE = "Drug:analyte"
 Predictor = Callable[[str], Iterable[Prediction]]
 
 
@@ -228,6 +232,13 @@ def format_report(report: Report, errors: int = 0) -> str:
     return "\n".join(lines)
 
 
+def _pred(s) -> Prediction:  # noqa: ANN001 - a spaCy Span
+    typ = s.label_
+    if typ == "Drug" and (s._.attrs or {}).get("role") == "analyte":
+        typ = ANALYTE
+    return (s.start_char, s.end_char, typ, s.kb_id_, tuple(s._.xrefs or ()))
+
+
 def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:
     """A predictor running only the lexicon component on spacy.blank("en") + sentencizer."""
     import spacy
@@ -241,9 +252,7 @@ def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:
 
     def predict(text: str) -> list[Prediction]:
         doc = nlp(text)
-        return [
-            (s.start_char, s.end_char, s.label_, s.kb_id_, tuple(s._.xrefs)) for s in doc.spans.get("casekg", [])
-        ]
+        return [_pred(s) for s in doc.spans.get("casekg", [])]
 
     return predict
 
@@ -261,9 +270,7 @@ def predictor_from_pipeline(nlp=None) -> Predictor:  # noqa: ANN001 - a spaCy La
 
     def predict(text: str) -> list[Prediction]:
         doc = nlp(text)
-        return [
-            (s.start_char, s.end_char, s.label_, s.kb_id_, tuple(s._.xrefs or ())) for s in doc.spans.get("casekg", [])
-        ]
+        return [_pred(s) for s in doc.spans.get("casekg", [])]
 
     return predict
 
@@ -275,11 +282,18 @@ class Profile:
     types: tuple[str, ...] | None
     type_map: dict[str, str | None]
     drop_nested: bool = False
+    # For HPO corpora: any prediction carrying an HPO ID (as CURIE or xref), whatever its type,
+    # is an HPO mention - e.g. "ulcerative colitis", a Disease with its HPO term as xref.
+    hpo_mentions: bool = False
 
 
-_HPO = Profile(("Manifestation",), {"Manifestation": "Manifestation"})
+_HPO = Profile(("Manifestation",), {"Manifestation": "Manifestation"}, hpo_mentions=True)
 _NCBI = Profile(("Disease",), {"Disease": "Disease", "Manifestation": "Disease"}, drop_nested=True)
-_BC5CDR = Profile(("Drug", "Disease"), {"Drug": "Drug", "Disease": "Disease", "Manifestation": "Disease"}, drop_nested=True)
+_BC5CDR = Profile(
+    ("Drug", "Disease"),
+    {"Drug": "Drug", ANALYTE: "Drug", "Disease": "Disease", "Manifestation": "Disease"},
+    drop_nested=True,
+)
 _MACCROBAT = Profile(
     ("Drug", "Dose", "Manifestation", "Disease"),
     {"Drug": "Drug", "Dose": "Dose", "Manifestation": "Manifestation", "Disease": "Disease"},
@@ -299,6 +313,8 @@ CORPUS_TYPES: dict[str, tuple[str, ...] | None] = {k: v.types for k, v in PROFIL
 
 def evaluate_docs(docs, predict: Predictor, profile: Profile, name: str = "") -> Report:  # noqa: ANN001
     """`evaluate` with a corpus profile and HPO alternative-ID normalisation."""
+    if profile.hpo_mentions:
+        predict = _hpo_view(predict)
     return evaluate(
         docs,
         predict,
@@ -308,6 +324,23 @@ def evaluate_docs(docs, predict: Predictor, profile: Profile, name: str = "") ->
         id_normalize=_hpo_normalize,
         drop_nested=profile.drop_nested,
     )
+
+
+def _hpo_view(predict: Predictor) -> Predictor:
+    """Predictions with an HPO ID become Manifestations carrying that ID first."""
+
+    def view(text: str) -> list[Prediction]:
+        out = []
+        for p in predict(text):
+            ids = [i for i in (p[3], *(p[4] if len(p) > 4 else ())) if i]
+            hp = [i for i in ids if i.startswith("HP:")]
+            if hp and p[2] != "Manifestation":
+                out.append((p[0], p[1], "Manifestation", hp[0], tuple(i for i in ids if i != hp[0])))
+            else:
+                out.append(p)
+        return out
+
+    return view
 
 
 def evaluate_dev(predict: Predictor, corpora: Iterable[str] | None = None, root: str | None = None) -> list[Report]:

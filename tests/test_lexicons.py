@@ -105,3 +105,37 @@ def test_normalize_token() -> None:
     assert normalize_token("headaches") == normalize_token("headache")
     assert normalize_token("MTX") == "MTX" != normalize_token("mtx")
     assert normalize_token("-") == normalize_token("'s")
+
+
+def test_hpo_variants() -> None:
+    from kg.nlp.lexicons import hpo_variants
+
+    assert "skin abnormality" in hpo_variants("Abnormality of the skin")
+    assert "cutaneous abnormality" in hpo_variants("Abnormality of the skin")
+    assert "abnormal rib" in hpo_variants("Abnormal rib morphology")
+    assert [v.lower() for v in hpo_variants("Hyperplasia of the mandibular coronoid process")] == ["mandibular coronoid process hyperplasia"]
+    assert hpo_variants("Absence of the thumb") == []
+
+
+def test_reordered_and_adjectival_variants_match(nlp) -> None:
+    got = spans(nlp, "The boy had cutaneous abnormalities and numerous nevi on the back.")
+    assert ("cutaneous abnormalities", "Manifestation", "HP:0000951") in got
+    assert ("numerous nevi", "Manifestation", "HP:0001054") in got
+
+
+def test_coordinated_modifiers_share_the_head(nlp) -> None:
+    got = spans(nlp, "On examination we noted palmar and plantar pits in both siblings.")
+    assert ("palmar and plantar pits", "Manifestation", "HP:0010610") in got
+    assert any(t == "plantar pits" for t, _, _ in got)
+
+
+def test_analytes_are_flagged_not_medications(nlp) -> None:
+    doc = nlp("Her serum creatinine was 3.4 mg/dL and the zinc level was low, so zinc sulfate and methotrexate were stopped.")
+    roles = {(s.text, (s._.attrs or {}).get("role")) for s in doc.spans["casekg"] if s.label_ == "Drug"}
+    assert ("creatinine", "analyte") in roles
+    assert ("zinc", "analyte") in roles
+    assert ("methotrexate", None) in roles
+
+
+def test_pronoun_is_not_helium(nlp) -> None:
+    assert not [s for s in spans(nlp, "He was admitted; he had a fever.") if s[1] == "Drug"]

@@ -22,6 +22,9 @@ Span policy:
   Disease (with the HPO term as xref) - e.g. "dermatomyositis" names a disease in a case
   report. A name only known as a MeSH disease (BC5CDR, which also annotates symptoms such as
   "hypotension") loses to HPO: the span is a Manifestation with the MeSH ID as xref.
+- A chemical in analyte context (lab value, "X level", "serum X", "anti-X") keeps its Drug span
+  but gets `_.attrs["role"] = "analyte"`: a chemical mention (BC5CDR counts it), not a
+  medication given (MACCROBAT does not; the relation builder should not make it an exposure).
 - Drug CURIE is DrugBank where known; a MESH: xref is added only when verified by the BC5CDR
   name map (the drug dictionary's own mesh_id is often a pharmacological class).
 
@@ -44,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "11"
+LEXICON_VERSION = "13"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -67,6 +70,8 @@ _BRIT = (
 # Words ending like this are rarely plurals; both sides are normalised alike, so this only
 # has to avoid collisions, not be right.
 _KEEP_S = ("ss", "us", "is")
+# Words that are interchangeable inside phenotype names ("numerous nevi" = "multiple nevi").
+_SAME = {"numerous": "multiple", "anomaly": "abnormality", "anomalies": "abnormality", "abnormalities": "abnormality"}
 _ES_PLURALS = ("shes", "ches", "xes", "sses", "zzes")
 
 
@@ -79,6 +84,7 @@ def normalize_token(text: str) -> str:
     t = text.lower()
     if not t.isalpha():
         return t
+    t = _SAME.get(t, t)
     if len(t) > 3:  # plural first, so "tumours" -> "tumour" -> "tumor"
         if t.endswith("ies") and len(t) > 4:
             t = t[:-3] + "y"
@@ -133,6 +139,47 @@ def _disease_base_name(name: str) -> str | None:
     return base if base != name and len(base) >= 4 and " " in base or (base != name and len(base) >= 8) else None
 
 
+# Noun -> adjective, for "Abnormality of the skin" -> "cutaneous abnormality".
+_ADJ = {
+    "skin": ("cutaneous", "dermal"), "eye": ("ocular",), "eyes": ("ocular",), "kidney": ("renal",),
+    "kidneys": ("renal",), "ear": ("auricular", "otic"), "ears": ("auricular", "otic"), "heart": ("cardiac",),
+    "lung": ("pulmonary",), "lungs": ("pulmonary",), "liver": ("hepatic",), "brain": ("cerebral",),
+    "face": ("facial",), "teeth": ("dental",), "tooth": ("dental",), "nose": ("nasal",), "mouth": ("oral",),
+    "spine": ("spinal",), "intestine": ("intestinal",), "stomach": ("gastric",), "bone": ("skeletal", "osseous"),
+    "skeleton": ("skeletal",), "nail": ("nail",), "hair": ("hair",), "lip": ("labial",), "lips": ("labial",),
+}
+_ABN = re.compile(r"^(?:abnormality|anomaly|abnormalities|malformation) of (?:the )?(.+)$", re.I)
+_ABN_MORPH = re.compile(r"^abnormal (.+?)(?: morphology)?$", re.I)
+_N_OF_X = re.compile(r"^([a-z]+) of (?:the )?([a-z][a-z -]+)$", re.I)
+
+
+def hpo_variants(name: str) -> list[str]:
+    """Lexical variants of an HPO name that case reports write but HPO does not list.
+
+    "Abnormality of the skin" / "Abnormal skin morphology" -> "skin abnormality", "cutaneous
+    abnormality", "abnormal skin"; "Hyperplasia of the mandibular coronoid process" ->
+    "mandibular coronoid process hyperplasia" (the "N of X" -> "X N" word order).
+    """
+    out: list[str] = []
+    n = name.strip()
+    m = _ABN.match(n) or _ABN_MORPH.match(n)
+    if m:
+        x = m.group(1)
+        if len(x.split()) <= 3 and not re.search(r"\b(?:of|or|and|with|in)\b", x):
+            xs = [x]
+            if x.lower() in _ADJ:
+                xs += list(_ADJ[x.lower()])
+            for v in xs:
+                out += [f"{v} abnormality", f"abnormal {v}", f"{v} malformation"]
+        return out
+    m = _N_OF_X.match(n)
+    if m and len(m.group(2).split()) <= 3 and not re.search(r"\b(?:of|or|and|with|in|to)\b", m.group(2)):
+        head = m.group(1).lower()
+        if head not in ("absence", "loss", "lack", "increase", "decrease", "onset", "history", "episode"):
+            out.append(f"{m.group(2)} {m.group(1)}")
+    return out
+
+
 def _read_tsv(path: Path) -> list[list[str]]:
     if not path.is_file():
         return []
@@ -157,6 +204,7 @@ def _entries() -> list[tuple[str, str, str, int]]:
                 continue
             names = [(t.label, _PRIO["label"])]
             names += [(s, _PRIO[sc]) for s, sc, st in t.synonyms if sc != "BROAD" and st != "obsolete_synonym"]
+            names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in hpo_variants(n)]
             for n, p in names:
                 if not stopped(n, MANIFESTATION):
                     out.append((n, MANIFESTATION, curie, p))
@@ -203,7 +251,8 @@ def _compile() -> dict:
     names = [e[0] for e in entries]
     for (name, typ, curie, prio), doc in zip(entries, tok.pipe(names, batch_size=2000)):
         keys = [k for k in (normalize_token(t.text) for t in doc) if k != _SKIP]
-        if not keys or (len(keys) == 1 and len(keys[0]) < 2):
+        # one short lower-case key ("haes" -> "he") collides with ordinary words
+        if not keys or (len(keys) == 1 and (len(keys[0]) < 2 or (len(keys[0]) <= 3 and keys[0].islower()))):
             continue
         node = root
         for k in keys:
@@ -275,6 +324,47 @@ def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str, 
     return out
 
 
+def lookup(keys: list[str], trie: dict) -> dict | None:
+    """The leaf ({type: (curie, prio)}) for exactly this key sequence, or None."""
+    node = trie
+    for k in keys:
+        if k == _SKIP:
+            continue
+        node = node.get(k)
+        if node is None:
+            return None
+    return node.get(_LEAF)
+
+
+_CONJ = ("and", "or")
+
+
+def coordinations(keys: list[str], matches: list[tuple[int, int, str, str, int]], trie: dict) -> list[tuple[int, int, str, str, int]]:
+    """Spans for coordinated modifiers sharing a head: "palmar and plantar pits".
+
+    For a Manifestation/Disease match "C H..." preceded by "A, B and", every conjunct X whose
+    "X H..." is itself a dictionary term gives a span from X to the end of the match, with
+    X's concept ("palmar and plantar pits" -> Palmar pits; "plantar pits" stays as matched).
+    """
+    out = []
+    for i, e, typ, _curie, prio in matches:
+        if typ == DRUG or e - i < 2 or i < 2 or keys[i - 1] not in _CONJ:
+            continue
+        head = keys[i + 1 : e]
+        j = i - 2
+        steps = 0
+        while j >= 0 and steps < 4:
+            leaf = lookup([keys[j], *head], trie)
+            if leaf and typ in leaf:
+                out.append((j, e, typ, leaf[typ][0], leaf[typ][1]))
+            if j >= 2 and keys[j - 1] == ",":
+                j -= 2
+                steps += 1
+                continue
+            break
+    return out
+
+
 Match = tuple[int, int, str, str, tuple[str, ...]]  # start, end, type, curie, xrefs
 
 
@@ -334,9 +424,55 @@ def expand_abbreviations(doc: Doc, matches: list[Match]) -> list[Match]:
     return kept
 
 
+# A chemical name in these contexts is a measured analyte or a target, not a medication given
+# ("serum creatinine 3.4 mg/dL", "zinc level", "prothrombin time", "anti-phospholipid").
+_LAB_NEXT = frozenset(
+    "level levels concentration concentrations deficiency time receptor receptors enhancement test "
+    "aminotransferase transaminase dehydrogenase kinase phosphatase degradation clearance excretion "
+    "value values antibody antibodies staining stain metabolism".split()
+)
+_LAB_PREV = frozenset("serum plasma blood ionic ionized ionised urinary urine total free fasting".split())
+_LAB_UNIT = re.compile(r"(?:/d?l|/ml|mmol|μmol|umol|nmol|pmol|mol/|u/l|iu/l|%|mg/dl|g/dl|mmhg|seconds?|s)$", re.I)
+_NUM = re.compile(r"^[<>≤≥]?\d+(?:[.,]\d+)?")
+
+
+def lab_context(doc: Doc, start: int, end: int) -> bool:
+    """True if the chemical at doc[start:end] reads as a laboratory analyte, not a medication."""
+    n = len(doc)
+    nxt = doc[end].lower_ if end < n else ""
+    if nxt in _LAB_NEXT:
+        return True
+    if start > 0:
+        prev = doc[start - 1].lower_
+        if prev in _LAB_PREV:
+            return True
+        if prev in ("-", "‐") and start > 1 and doc[start - 2].lower_ == "anti":
+            return True
+        if prev.startswith("anti") and prev.endswith("-"):
+            return True
+    j = end
+    if j < n and doc[j].text in (":", "=", "of", "was", "is"):
+        j += 1
+    if j < n and _NUM.match(doc[j].text):
+        tail = doc[j].text[_NUM.match(doc[j].text).end():]
+        unit = tail or (doc[j + 1].text if j + 1 < n else "")
+        if unit and _LAB_UNIT.search(unit):
+            return True
+    return False
+
+
 class LexiconComponent:
-    def __init__(self, nlp: Language, name: str = "casekg_lexicon", types: tuple[str, ...] = (DRUG, MANIFESTATION, DISEASE)) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "casekg_lexicon",
+        types: tuple[str, ...] = (DRUG, MANIFESTATION, DISEASE),
+        analytes: str = "flag",
+    ) -> None:
         extensions.register()
+        if analytes not in ("flag", "drop", "keep"):
+            raise ValueError(f"analytes must be flag, drop or keep, not {analytes!r}")
+        self.analytes = analytes
         self.name = name
         self.types = frozenset(types)
         data = compiled()
@@ -347,8 +483,13 @@ class LexiconComponent:
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
         result = []
-        for s, e, typ, curie, xr in expand_abbreviations(doc, resolve(find_matches(keys, self.trie))):
+        found = find_matches(keys, self.trie)
+        found += coordinations(keys, found, self.trie)
+        for s, e, typ, curie, xr in expand_abbreviations(doc, resolve(found)):
             if typ not in self.types:
+                continue
+            analyte = typ == DRUG and self.analytes != "keep" and lab_context(doc, s, e)
+            if analyte and self.analytes == "drop":
                 continue
             if typ == DRUG and curie.startswith("DRUGBANK:"):
                 mesh = self.mesh_of_drug.get(curie)
@@ -357,6 +498,8 @@ class LexiconComponent:
             span = Span(doc, s, e, label=typ, kb_id=curie)
             span._.concept_label = vocab.label(curie) or span.text
             span._.xrefs = xr
+            if analyte:
+                span._.attrs = {"role": "analyte"}
             result.append(span)
         return result
 
@@ -372,7 +515,10 @@ class LexiconComponent:
 
 @Language.factory(
     "casekg_lexicon",
-    default_config={"types": [DRUG, MANIFESTATION, DISEASE]},
+    default_config={"types": [DRUG, MANIFESTATION, DISEASE], "analytes": "flag"},
 )
-def make_lexicon(nlp: Language, name: str, types: list[str]) -> LexiconComponent:
-    return LexiconComponent(nlp, name, tuple(types))
+def make_lexicon(nlp: Language, name: str, types: list[str], analytes: str) -> LexiconComponent:
+    """`analytes`: a chemical read as a measured analyte ("serum creatinine 3.4 mg/dL", "zinc
+    level") stays a Drug span with `_.attrs["role"] = "analyte"` ("flag", default: it is a
+    chemical mention, not a medication given), is dropped ("drop"), or is not checked ("keep")."""
+    return LexiconComponent(nlp, name, tuple(types), analytes)
