@@ -1,0 +1,104 @@
+"""`casekg_statistical`: spans from the small trained NER model (kg.train), added beside the rules.
+
+The shipped model (`kg/data/ner_maccrobat.cfg` + `.bin`, ~2 MB) was trained by `kg.train` on
+the training part (128 documents) of our MACCROBAT split; it knows Drug, Dose, Manifestation
+and Disease. The component adds the model's spans of the configured `types` to
+`doc.spans["casekg"]` only where no span of the same type already overlaps them, so rule
+spans (linked to CURIEs, with dose attributes) always win and the model only fills gaps.
+Model spans are unlinked (`kb_id_` ""), `_.concept_label` is their text and
+`_.attrs["source"]` is "model".
+
+Which types to enable is a measured choice (docs/quality.md): by default only Dose, where the
+model adds recall on case reports without costing precision elsewhere; its Manifestation and
+Disease spans help on MACCROBAT but hurt on GSC+/BC5CDR, whose annotation conventions differ.
+
+The model is stored as two plain files (config + bytes) so that it ships as package data and
+loads without spaCy's package machinery; nothing is downloaded.
+"""
+
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.nlp import extensions
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_MODEL = DATA_DIR / "ner_maccrobat"
+
+
+def save_packed(nlp: Language, prefix: Path | str) -> tuple[Path, Path]:
+    """Write `nlp` as `<prefix>.cfg` (its config) and `<prefix>.bin` (its weights and vocab)."""
+    p = Path(prefix)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    cfg, binf = p.with_suffix(".cfg"), p.with_suffix(".bin")
+    nlp.config.to_disk(cfg)
+    binf.write_bytes(nlp.to_bytes())
+    return cfg, binf
+
+
+def load_packed(prefix: Path | str) -> Language:
+    """Load a model written by `save_packed` (or a normal spaCy model folder)."""
+    import spacy
+    from spacy.util import load_config, load_model_from_config
+
+    p = Path(prefix)
+    if p.is_dir():
+        return spacy.load(p)
+    cfg, binf = p.with_suffix(".cfg"), p.with_suffix(".bin")
+    if not (cfg.is_file() and binf.is_file()):
+        raise FileNotFoundError(f"no trained model at {p} (.cfg/.bin)")
+    nlp = load_model_from_config(load_config(cfg), auto_fill=True, validate=False)
+    nlp.from_bytes(binf.read_bytes())
+    return nlp
+
+
+_cache: dict[str, Language] = {}
+
+
+class StatisticalComponent:
+    def __init__(self, nlp: Language, name: str, model: str, types: tuple[str, ...]) -> None:
+        extensions.register()
+        self.name = name
+        self.types = frozenset(types)
+        path = str(Path(model) if model else DEFAULT_MODEL)
+        if path not in _cache:
+            _cache[path] = load_packed(path)
+        self.model = _cache[path]
+        self.ner = self.model.get_pipe("ner")
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.types or not len(doc):
+            return doc
+        mdoc = Doc(self.model.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+        mdoc = self.ner(mdoc)
+        group = doc.spans.get(extensions.SPAN_GROUP)
+        existing = list(group) if group is not None else []
+        taken: dict[str, list[tuple[int, int]]] = {}
+        for s in existing:
+            taken.setdefault(s.label_, []).append((s.start, s.end))
+        new = []
+        for e in mdoc.ents:
+            lab = e.label_
+            if lab not in self.types:
+                continue
+            if any(a < e.end and e.start < b for a, b in taken.get(lab, ())):
+                continue
+            sp = Span(doc, e.start, e.end, label=lab)
+            sp._.concept_label = sp.text
+            sp._.xrefs = ()
+            sp._.attrs = {"source": "model"}
+            new.append(sp)
+        if new:
+            if group is None:
+                doc.spans[extensions.SPAN_GROUP] = new
+            else:
+                group.extend(new)
+        return doc
+
+
+@Language.factory("casekg_statistical", default_config={"model": "", "types": ["Dose"]})
+def make_statistical(nlp: Language, name: str, model: str, types: list[str]) -> StatisticalComponent:
+    """`model`: a packed model prefix or model folder ("" = the shipped MACCROBAT model);
+    `types`: which of its labels to add (see module docstring)."""
+    return StatisticalComponent(nlp, name, model, tuple(types))

@@ -1,0 +1,69 @@
+"""kg.train on a tiny brat fixture (sentences written for this test) gives a loadable model."""
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from kg.train import model_predictor, train
+
+FIX = Path(__file__).parent / "fixtures" / "gold" / "train"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model") / "ner"
+    res = train(FIX, out, split="all", epochs=3, seed=1)
+    return out, res
+
+
+def test_train_writes_a_loadable_spacy_model(trained) -> None:
+    out, res = trained
+    assert res.n_docs == 5 and res.n_examples == 5 and len(res.losses) == 3
+    nlp = spacy.load(out)
+    assert nlp.pipe_names == ["ner"]
+    assert set(nlp.get_pipe("ner").labels) == {"Drug", "Dose", "Manifestation", "Disease"}
+    assert nlp.meta["casekg"]["split"] == "all"
+    preds = model_predictor(nlp)("A woman took aspirin 75 mg.\nShe had fever.")
+    assert all(isinstance(p[0], int) and p[2] in {"Drug", "Dose", "Manifestation", "Disease"} for p in preds)
+
+
+def test_packed_model_loads_into_the_statistical_component(tmp_path) -> None:
+    from kg.nlp.statistical import load_packed
+
+    prefix = tmp_path / "tiny"
+    train(FIX, prefix, split="all", epochs=2, packed=True)
+    assert prefix.with_suffix(".cfg").is_file() and prefix.with_suffix(".bin").is_file()
+    assert load_packed(prefix).pipe_names == ["ner"]
+    nlp = spacy.blank("en")
+    nlp.add_pipe("casekg_statistical", config={"model": str(prefix), "types": ["Dose", "Drug"]})
+    doc = nlp("He took ibuprofen 400 mg for headache.")
+    assert all(s.label_ in ("Dose", "Drug") and s._.attrs == {"source": "model"} for s in doc.spans.get("casekg", []))
+
+
+def test_training_is_deterministic(tmp_path) -> None:
+    a = train(FIX, tmp_path / "a", split="all", epochs=2, seed=3)
+    b = train(FIX, tmp_path / "b", split="all", epochs=2, seed=3)
+    assert a.losses == b.losses
+
+
+def test_unusable_gold_is_an_input_error(tmp_path) -> None:
+    from kg.errors import InputError
+
+    (tmp_path / "x.txt").write_text("Nothing annotated here.\n")
+    (tmp_path / "x.ann").write_text("")
+    with pytest.raises(InputError, match="no annotations"):
+        train(tmp_path, tmp_path / "out", split="all", epochs=1)
+    with pytest.raises(InputError, match="unknown split"):
+        train(FIX, tmp_path / "out", split="dev", epochs=1)
+
+
+def test_shipped_model_recognises_a_dose() -> None:
+    import kg.nlp.statistical as st
+
+    if not st.DEFAULT_MODEL.with_suffix(".bin").is_file():
+        pytest.skip("no shipped model in kg/data")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("casekg_statistical")
+    doc = nlp("She was started on prednisolone 40 mg daily.")
+    assert [s.text for s in doc.spans["casekg"] if s.label_ == "Dose"]
