@@ -331,6 +331,10 @@ class _ArticleGraph:
             b.lit(iri, CKG + "reason", st.value or (target.label if target else None))
         if st.kind == "exposure":
             self._dose(iri, st, subject)
+        finding = target if st.kind in DRUG_KINDS else subject
+        if finding is not None:
+            for site in (finding.attrs.get("body_site") or "").split(";"):
+                b.lit(iri, CKG + "bodySite", site.strip() or None)
 
         self._evidence(iri, st, [m for m in (subject, target) if m is not None])
         b.add(iri, PROV + "wasGeneratedBy", self.activity)

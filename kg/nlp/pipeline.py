@@ -22,6 +22,7 @@ PIPELINE: list[tuple[str, dict]] = [
     ("casekg_antibodies", {"default_polarity": "positive"}),
     ("casekg_dosage", {"max_back": 8, "max_forward": 5}),
     ("casekg_outcomes", {}),
+    ("casekg_anatomy", {}),
     ("casekg_context", {"max_scope": None}),
     ("casekg_patients", {}),
     ("casekg_relations", {"carry_sentences": 3}),
@@ -67,7 +68,7 @@ def build_nlp(config: list[tuple[str, dict]] | None = None) -> Language:
     """A fresh pipeline from `config` (default `PIPELINE`); tests use this to drop components."""
     extensions.register()
     # importing the modules registers their factories
-    from kg.nlp import antibodies, context, dosage, lexicons, outcomes, patients, relations  # noqa: F401
+    from kg.nlp import anatomy, antibodies, context, dosage, lexicons, outcomes, patients, relations  # noqa: F401
 
     nlp = spacy.blank("en")
     for name, cfg in config if config is not None else PIPELINE:
