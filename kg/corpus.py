@@ -104,6 +104,11 @@ def _opt_str(path: Path, data: dict[str, Any], key: str) -> str | None:
     return s or None
 
 
+def parse_meta(path: str | os.PathLike[str], raw: bytes, folder_id: str) -> ArticleMeta:
+    """Parse meta.json bytes for article ``folder_id`` (public for sidecar files of ``kg add``)."""
+    return _parse_meta(Path(path), raw, folder_id)
+
+
 def _parse_meta(path: Path, raw: bytes, folder_id: str) -> ArticleMeta:
     try:
         src = raw.decode("utf-8-sig")
@@ -201,6 +206,12 @@ def _read_text(path: Path, limit: int) -> tuple[bytes, str]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+    return raw, decode_text(raw, path)
+
+
+def decode_text(raw: bytes, path: str | os.PathLike[str]) -> str:
+    """The checks every article text passes (non-empty, UTF-8, not binary), for bytes that
+    did not come from a corpus file (``kg add`` input); InputError names ``path``."""
     if not raw:
         raise InputError(path, "file is empty")
     nul = raw.find(b"\x00")
@@ -220,7 +231,7 @@ def _read_text(path: Path, limit: int) -> tuple[bytes, str]:
     control = len(_CONTROL_RE.findall(text))
     if control > _MAX_CONTROL_SHARE * len(text):
         raise InputError(path, f"binary content ({100 * control / len(text):.0f}% control characters); expected text")
-    return raw, text
+    return text
 
 
 # --------------------------------------------------------------------------------------
