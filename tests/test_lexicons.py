@@ -139,3 +139,18 @@ def test_analytes_are_flagged_not_medications(nlp) -> None:
 
 def test_pronoun_is_not_helium(nlp) -> None:
     assert not [s for s in spans(nlp, "He was admitted; he had a fever.") if s[1] == "Drug"]
+
+
+def test_diagnoses_named_by_hpo_become_diseases(nlp) -> None:
+    doc = nlp("He was treated for hypertension and dilated cardiomyopathy; there was mild tremor.")
+    got = {(s.text, s.label_, s.kb_id_[:3]) for s in doc.spans["casekg"]}
+    assert ("hypertension", "Disease", "HP:") in got
+    assert any(t.endswith("cardiomyopathy") and lab == "Disease" for t, lab, _ in got)
+    assert ("tremor", "Manifestation", "HP:") in got
+
+
+def test_drug_classes_and_subtype_base_names(nlp) -> None:
+    got = spans(nlp, "After chemotherapy she received antibiotics and diuretics. The cerebral arteries were patent.")
+    assert ("chemotherapy", "Drug", "MESH:D004358") in got
+    assert ("antibiotics", "Drug", "MESH:D000900") in got
+    assert not [g for g in got if g[0] in ("cerebral", "arteries")]

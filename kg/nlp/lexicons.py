@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "13"
+LEXICON_VERSION = "14"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -136,7 +136,14 @@ def _disease_base_name(name: str) -> str | None:
     """"Myotonic dystrophy 1" -> "Myotonic dystrophy"; "X, type IV" -> "X" (for text that omits
     the subtype). The base keeps the subtype's ID at a lower priority, so a general entry wins."""
     base = _SUBTYPE.sub("", name).strip()
-    return base if base != name and len(base) >= 4 and " " in base or (base != name and len(base) >= 8) else None
+    if base == name or len(base) < 4:
+        return None
+    if " " in base:
+        return base
+    # one word is a name only if what was cut is a subtype number/type ("Ichthyosis, type 2"),
+    # not a qualifier ("Arteries, anomalies of" -> "Arteries" is no disease)
+    cut = name[len(base) :].strip(" ,").lower()
+    return base if len(base) >= 8 and re.fullmatch(r"(?:type )?[0-9ivx]+[a-z]?", cut) else None
 
 
 # Noun -> adjective, for "Abnormality of the skin" -> "cutaneous abnormality".
@@ -461,6 +468,30 @@ def lab_context(doc: Doc, start: int, end: int) -> bool:
     return False
 
 
+# Names of diagnoses rather than of signs: case reports (and MACCROBAT) call "hypertension",
+# "cardiomyopathy", "renal failure" diseases even though HPO lists them as phenotypes.
+_DISEASE_WORDS = frozenset(
+    "disease disorder syndrome failure cancer carcinoma infection diabetes hypertension epilepsy hernia "
+    "insufficiency deficiency cirrhosis hypertrophy fibrillation infarction lymphoma leukemia leukaemia "
+    "sarcoma tumor tumour neoplasm malignancy chf copd".split()
+)
+_DISEASE_SUFFIX = ("itis", "oma", "omas", "pathy", "pathies")
+# inflammations that rheumatology case reports list as manifestations of the disease
+_FINDING_ITIS = frozenset(
+    "panniculitis myositis polymyositis arthritis polyarthritis synovitis tenosynovitis vasculitis "
+    "dermatitis conjunctivitis serositis pericarditis pleuritis uveitis episcleritis mucositis".split()
+)
+
+
+def diseaselike(text: str) -> bool:
+    """True if a phenotype name reads as a diagnosis (last word a disease word or suffix)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    if not words:
+        return False
+    last = words[-1].lower()
+    return last in _DISEASE_WORDS or (len(last) > 5 and last.endswith(_DISEASE_SUFFIX) and last not in _FINDING_ITIS)
+
+
 class LexiconComponent:
     def __init__(
         self,
@@ -468,8 +499,10 @@ class LexiconComponent:
         name: str = "casekg_lexicon",
         types: tuple[str, ...] = (DRUG, MANIFESTATION, DISEASE),
         analytes: str = "flag",
+        diagnoses: str = "both",
     ) -> None:
         extensions.register()
+        self.diagnoses = diagnoses if diagnoses in ("hpo", "both") else ""
         if analytes not in ("flag", "drop", "keep"):
             raise ValueError(f"analytes must be flag, drop or keep, not {analytes!r}")
         self.analytes = analytes
@@ -488,6 +521,10 @@ class LexiconComponent:
         for s, e, typ, curie, xr in expand_abbreviations(doc, resolve(found)):
             if typ not in self.types:
                 continue
+            if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
+                typ = DISEASE
+            elif typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(doc[s:e].text):
+                typ = MANIFESTATION
             analyte = typ == DRUG and self.analytes != "keep" and lab_context(doc, s, e)
             if analyte and self.analytes == "drop":
                 continue
@@ -515,10 +552,14 @@ class LexiconComponent:
 
 @Language.factory(
     "casekg_lexicon",
-    default_config={"types": [DRUG, MANIFESTATION, DISEASE], "analytes": "flag"},
+    default_config={"types": [DRUG, MANIFESTATION, DISEASE], "analytes": "flag", "diagnoses": "both"},
 )
-def make_lexicon(nlp: Language, name: str, types: list[str], analytes: str) -> LexiconComponent:
+def make_lexicon(nlp: Language, name: str, types: list[str], analytes: str, diagnoses: str) -> LexiconComponent:
     """`analytes`: a chemical read as a measured analyte ("serum creatinine 3.4 mg/dL", "zinc
     level") stays a Drug span with `_.attrs["role"] = "analyte"` ("flag", default: it is a
-    chemical mention, not a medication given), is dropped ("drop"), or is not checked ("keep")."""
-    return LexiconComponent(nlp, name, tuple(types), analytes)
+    chemical mention, not a medication given), is dropped ("drop"), or is not checked ("keep").
+    `diagnoses`: "hpo" makes an HPO-linked span whose name reads as a diagnosis
+    (`diseaselike`: "hypertension", "cardiomyopathy", "renal failure") a Disease, keeping its
+    HPO CURIE; "both" (default) also makes a MeSH-only disease name that does not read as one
+    ("bleeding", "tremor") a Manifestation; "" leaves types as the dictionaries give them."""
+    return LexiconComponent(nlp, name, tuple(types), analytes, diagnoses)
