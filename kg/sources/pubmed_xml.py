@@ -45,14 +45,27 @@ def parse(data: bytes, name: str) -> list[SourceDocument]:
     docs = []
     for i, rec in enumerate(records):
         doc = parse_record(rec, f"{name}#{i + 1}" if len(records) > 1 else name)
-        if len(records) == 1:
-            doc.raw = data
-        else:
-            # Keep each article's own record, re-wrapped so it parses with this reader again.
-            record = ET.tostring(rec, encoding="unicode")
-            doc.raw = f'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>{record}</PubmedArticleSet>\n'.encode()
+        require_text(doc)
+        doc.raw = data if len(records) == 1 else record_bytes(rec)
         docs.append(doc)
     return docs
+
+
+def records(root: ET.Element) -> list[ET.Element]:
+    """The PubmedArticle elements of an efetch answer (for callers that handle them one by one)."""
+    return [root] if local(root.tag) == "PubmedArticle" else children(root, "PubmedArticle")
+
+
+def record_bytes(rec: ET.Element) -> bytes:
+    """One record re-wrapped as a PubmedArticleSet, so the stored copy parses with this reader."""
+    record = ET.tostring(rec, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>{record}</PubmedArticleSet>\n'.encode()
+
+
+def require_text(doc: SourceDocument) -> None:
+    """Refuse a title-only record: there is nothing to extract from it."""
+    if not doc.sections:
+        raise InputError(doc.origin, f"PubMed record {doc.pmid or '?'} has no abstract text (title only); nothing to extract")
 
 
 def parse_record(rec: ET.Element, name: str) -> SourceDocument:
@@ -85,7 +98,7 @@ def parse_record(rec: ET.Element, name: str) -> SourceDocument:
         if plain:
             sections.append(("", plain))
     if not any(p for _, p in sections):
-        raise InputError(name, f"PubMed record {pmid or '?'} has no abstract text (title only); nothing to extract")
+        sections = []  # title only: the caller decides (a fetcher may still find full text)
 
     journal_el = child(article, "Journal")
     journal = text_of(child(journal_el, "Title")) or text_of(child(journal_el, "ISOAbbreviation"))
