@@ -12,12 +12,17 @@ Our own rules add "normal X" (normal muscle enzymes -> not elevated), "X was not
 "within normal limits", "prior"/"previously" (historical) and "to prevent" (hypothetical).
 """
 
+import itertools
 import json
 import os
 
 import medspacy  # noqa: F401  (registers medspaCy factories)
+from medspacy.common.util import prune_overlapping_matches
 from medspacy.context import ConText, ConTextRule
+from medspacy.context.context_graph import ConTextGraph
+from medspacy.context.context_modifier import ConTextModifier
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DOSE, OUTCOME
@@ -84,6 +89,123 @@ def _own_rules() -> list[ConTextRule]:
     ]
 
 
+def _phrases(pattern: list[dict]) -> list[list[str]]:
+    """A token pattern of `LOWER` tests (`{"IN": [...]}` sets, `"OP": "?"`) as the word sequences it matches.
+
+    Every ConText rule pattern has this shape, so all rules fit one PhraseMatcher (a hash
+    lookup per token) instead of spaCy's Matcher, which starts every pattern at every token
+    and evaluates IN sets in Python: on case-report text the matcher went from ~60% of the
+    component's time to a few percent. Returns None for a pattern of another shape.
+    """
+    choices: list[list[str | None]] = []
+    for tok in pattern:
+        if set(tok) - {"LOWER", "OP"} or tok.get("OP") not in (None, "?"):
+            return None
+        value = tok["LOWER"]
+        words = value["IN"] if isinstance(value, dict) and set(value) == {"IN"} else [value]
+        if not all(isinstance(w, str) for w in words):
+            return None
+        # a LOWER test on an upper-case word can never match: leave it out
+        options: list[str | None] = [w for w in words if w == w.lower()]
+        if tok.get("OP") == "?":
+            options.append(None)
+        choices.append(options)
+    out = []
+    for combo in itertools.product(*choices):
+        words = [w for w in combo if w is not None]
+        if words:
+            out.append(words)
+    return out
+
+
+class _FastConText:
+    """medspaCy's `ConText.__call__`, same rules and same result, without its two hot spots.
+
+    1. The rule matcher: one PhraseMatcher for all rules (see `_phrases`). Matches go through
+       medspaCy's own pruning, ordered as its matcher orders them (pattern rules before
+       literal rules, each in rule order), so ties between rules on one span resolve the same.
+    2. The ConText graph: medspaCy compares every modifier with every modifier and every
+       target with every modifier in the document (quadratic in document length). A
+       modifier's scope never leaves its sentence (forward/backward/bidirectional scopes are
+       cut at the sentence, and rule `max_scope` only shrinks them), so only pairs within
+       one sentence can interact; we visit only those, in medspaCy's order.
+    """
+
+    def __init__(self, nlp: Language, context: ConText) -> None:
+        self.context = context
+        self.max_scope = context.max_scope
+        self.rule_map: dict[str, ConTextRule] = {}
+        self.rank: dict[int, tuple[int, int]] = {}
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for index, rule in enumerate(context.rules):
+            rid = rule._rule_id
+            self.rule_map[rid] = rule
+            key = nlp.vocab.strings.add(rid)
+            if isinstance(rule.pattern, list):
+                phrases = _phrases(rule.pattern)
+                if phrases is None:
+                    raise ValueError(f"ConText rule {rule.literal!r}: pattern shape not supported by the fast path")
+                self.rank[key] = (0, index)
+                if phrases:
+                    self.matcher.add(rid, [Doc(nlp.vocab, words=w) for w in phrases])
+            elif rule.pattern is None:
+                self.rank[key] = (1, index)
+                self.matcher.add(rid, [nlp.make_doc(rule.literal.lower())])
+            else:
+                raise ValueError(f"ConText rule {rule.literal!r}: regex patterns are not supported by the fast path")
+        self.vocab = nlp.vocab
+
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        matches = sorted(set(self.matcher(doc)), key=lambda m: (m[1], m[2], self.rank[m[0]]))
+        return prune_overlapping_matches(matches) if matches else matches
+
+    def __call__(self, doc: Doc) -> Doc:
+        targets = doc.spans[self.context.span_group_name]
+        sent_of = [0] * len(doc)
+        for si, sent in enumerate(doc.sents):
+            for t in range(sent.start, sent.end):
+                sent_of[t] = si
+        modifiers = []
+        by_sent: dict[int, list[int]] = {}
+        vocab_strings = self.vocab.strings
+        for match_id, start, end in self._matches(doc):
+            rule = self.rule_map[vocab_strings[match_id]]
+            by_sent.setdefault(sent_of[start], []).append(len(modifiers))
+            modifiers.append(ConTextModifier(rule, start, end, doc, max_scope=self.max_scope))
+        # update_scopes, restricted to pairs in one sentence (same i<j order as medspaCy)
+        for idx in by_sent.values():
+            for a in range(len(idx) - 1):
+                m1 = modifiers[idx[a]]
+                for b in range(a + 1, len(idx)):
+                    m2 = modifiers[idx[b]]
+                    m1.limit_scope(m2)
+                    m2.limit_scope(m1)
+        # apply_modifiers (prune_on_target_overlap is off for us, as in medspaCy's default)
+        if modifiers:
+            for target in targets:
+                if target.end <= target.start:
+                    continue
+                s0, s1 = sent_of[target.start], sent_of[target.end - 1]
+                cand = by_sent.get(s0, []) if s0 == s1 else sorted(
+                    i for s in range(s0, s1 + 1) for i in by_sent.get(s, ()))
+                for i in cand:
+                    if modifiers[i].modifies(target):
+                        modifiers[i].modify(target)
+        edges = []
+        for modifier in modifiers:
+            modifier.reduce_targets()
+            for target in modifier._targets:
+                edges.append((target, modifier))
+        for target, modifier in edges:
+            target._.modifiers += (modifier,)
+        if self.context.context_attributes_mapping:
+            self.context.set_context_attributes(edges)
+        graph = ConTextGraph(prune_on_modifier_overlap=False)
+        graph.targets, graph.modifiers, graph.edges = targets, modifiers, edges
+        doc._.context_graph = graph
+        return doc
+
+
 class CaseContext:
     def __init__(self, nlp: Language, name: str, max_scope: int | None) -> None:
         register()
@@ -97,11 +219,12 @@ class CaseContext:
             max_scope=max_scope,
         )
         self.context.add(_default_rules() + _own_rules())
+        self.fast = None if context_prune(self.context) else _FastConText(nlp, self.context)
 
     def __call__(self, doc: Doc) -> Doc:
         if SPAN_GROUP not in doc.spans:
             doc.spans[SPAN_GROUP] = []
-        self.context(doc)
+        (self.fast or self.context)(doc)
         # "no improvement of the rash", "no relapse of myositis": the "no" belongs to the outcome
         # cue, and the finding itself was there
         outcome_toks = {i for s in doc.spans[SPAN_GROUP] if s.label_ == OUTCOME for i in range(s.start, s.end)}
@@ -137,6 +260,12 @@ class CaseContext:
         elif pol == "negative" and span._.status == "present":
             span._.status = "negated"
             span._.cue = span._.attrs.get("polarity_cue") or "negative"
+
+
+def context_prune(context: ConText) -> bool:
+    """The fast path reproduces medspaCy only without target-overlap pruning (our setting)."""
+    # A component-level max_scope makes token windows that cross sentences.
+    return bool(context.prune_on_target_overlap) or context.input_span_type != "group" or bool(context.max_scope)
 
 
 @Language.factory("casekg_context", default_config={"max_scope": None})
