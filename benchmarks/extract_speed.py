@@ -1,4 +1,5 @@
-"""Words per second of the casekg_lexicon component (and of the full pipeline if importable).
+"""Words per second of the casekg_lexicon component, the full pipeline, and the pipeline with
+the optional casekg_statistical component (if importable).
 
 Usage: python benchmarks/extract_speed.py [--repeats N] [--mb SIZE]
 Runs on the dev corpora (kg.gold.gold_root(): $KG_GOLD or ../shared/gold) and on a synthetic case-report text of about
@@ -108,6 +109,22 @@ def main() -> None:
         n = words(texts)
         t = time_it(lambda ts: list(full.pipe(ts)), texts, max(1, args.repeats // 2))
         print(f"{name:<22} full pipeline {n / t:>12,.0f} words/s")
+
+    # The optional trained component (kg/nlp/statistical.py), as docs/quality.md measures it.
+    try:
+        from kg.nlp.pipeline import PIPELINE, build_nlp
+        import kg.nlp.statistical  # noqa: F401 - registers the factory
+
+        cfg = list(PIPELINE)
+        cfg.insert([n for n, _ in cfg].index("casekg_dosage") + 1, ("casekg_statistical", {"types": ["Dose"]}))
+        stat = build_nlp(cfg)
+    except Exception as exc:
+        print(f"(statistical component not available: {exc.__class__.__name__}: {exc})")
+        return
+    for name, texts in sets.items():
+        n = words(texts)
+        t = time_it(lambda ts: list(stat.pipe(ts)), texts, max(1, args.repeats // 2))
+        print(f"{name:<22} pipeline + statistical(Dose) {n / t:>12,.0f} words/s")
 
 
 if __name__ == "__main__":
