@@ -783,7 +783,7 @@ class _Api:
         from starlette.responses import JSONResponse
 
         base = str(request.base_url).rstrip("/")
-        return JSONResponse({"queries": [catalogue_entry(q, base) for q in self.catalogue]})
+        return JSONResponse({"queries": [catalogue_entry(q, base) for q in self.catalogue], "prefixes": dict(PREFIXES)})
 
     async def catalogue_query(self, request: Any):  # noqa: ANN201
         name = request.path_params["name"]
