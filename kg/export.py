@@ -251,11 +251,32 @@ def _article_id(iri: str) -> str:
     return unquote(m.group(1)) if m else ""
 
 
+# For CONSTRUCT results without rdf:type: the type the IRI scheme of kg.rdf implies.
+_IRI_TYPES = (
+    (re.compile(re.escape(BASE) + r"article/[^/]+/patient/[^/]+$"), "Patient"),
+    (re.compile(re.escape(BASE) + r"article/[^/]+/statement/[^/]+$"), "Statement"),
+    (re.compile(re.escape(BASE) + r"article/[^/]+/sentence/[^/]+$"), "Sentence"),
+    (re.compile(re.escape(BASE) + r"article/[^/]+$"), "Article"),
+    (re.compile(re.escape(BASE) + r"antibody/"), "Autoantibody"),
+    (re.compile(re.escape(BASE) + r"concept/drug/"), "Drug"),
+    (re.compile(re.escape(BASE) + r"concept/manifestation/"), "Manifestation"),
+    (re.compile(re.escape(BASE) + r"concept/disease/"), "Disease"),
+    (re.compile(re.escape(BASE) + r"concept/antibody/"), "Autoantibody"),
+    (re.compile(r"https://go\.drugbank\.com/drugs/"), "Drug"),
+    (re.compile(r"http://purl\.obolibrary\.org/obo/HP_"), "Manifestation"),
+    (re.compile(r"http://www\.orpha\.net/ORDO/|https://omim\.org/entry/"), "Disease"),
+)
+
+
 def _node_type(idx: _Index, s: Any) -> str:
     types = {_CLASS_TYPES.get(t.value) for t in idx.all(s, RDF + "type")} - {None}
     for t in ("Patient", "Article", "Statement", "Sentence", "Drug", "Autoantibody", "Disease", "Manifestation", "Concept"):
         if t in types:
             return t
+    if isinstance(s, ox.NamedNode):
+        for pattern, t in _IRI_TYPES:
+            if pattern.match(s.value):
+                return t
     return "Resource"
 
 
