@@ -40,7 +40,7 @@ class SourceDocument:
     raw: bytes | None = None  # the received bytes for this document, kept beside article.txt
     raw_suffix: str = ".xml"
     origin: str = ""  # the file or URL it came from, for messages
-    id_hint: str = ""  # an id asked for by a sidecar, or the file stem of plain text
+    id_hint: str = ""  # an article id asked for by a metadata sidecar
     extra: dict[str, str] = field(default_factory=dict)  # curator keys from a sidecar (note, ...)
 
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
-from kg.corpus import decode_text, parse_meta, slugify, valid_id
+from kg.corpus import decode_text, parse_meta, valid_id
 from kg.errors import InputError
 from kg.model import ArticleMeta
 from kg.sources import SourceDocument
@@ -21,13 +21,11 @@ _META_KEYS = {f.name for f in fields(ArticleMeta)}
 
 def parse(data: bytes, name: str) -> SourceDocument:
     text = decode_text(data, name)
-    stem = Path(name).stem if name else ""
     return SourceDocument(
         text=text,
         source_format="text",
         raw=None,  # article.txt already is the received file
         origin=name,
-        id_hint=stem if valid_id(stem) else slugify(stem) if stem else "",
     )
 
 
@@ -56,13 +54,10 @@ def apply_sidecar(doc: SourceDocument, sidecar: str | os.PathLike[str]) -> None:
     if wanted and not valid_id(wanted):
         raise InputError(path, f'"id" {wanted!r} is not a usable article id (letters, digits, ".", "_", "-")')
     meta = parse_meta(path, raw, wanted or "sidecar")
-    fmt = meta.source_format
-    if isinstance(data, dict) and "source_format" not in data:
-        fmt = "text"
     doc.title, doc.journal, doc.year = meta.title, meta.journal, meta.year
     doc.pmid, doc.pmcid, doc.doi = meta.pmid, meta.pmcid, meta.doi
     doc.authors, doc.license, doc.source_url = meta.authors, meta.license, meta.source_url
-    doc.source_format = fmt
+    doc.source_format = meta.source_format
     if wanted:
         doc.id_hint = wanted
     if isinstance(data, dict):

@@ -118,14 +118,25 @@ class FetchConfig:
     @classmethod
     def from_env(cls, **overrides: object) -> "FetchConfig":
         """Defaults, then ``NCBI_API_KEY``, ``NCBI_EMAIL``, ``KG_EUTILS_URL``,
-        ``KG_EUROPEPMC_URL``, ``KG_IDCONV_URL``, ``KG_HTTP_CACHE`` (a directory, or ``off``)."""
+        ``KG_EUROPEPMC_URL``, ``KG_IDCONV_URL``, ``KG_HTTP_CACHE`` (a directory, or ``off``),
+        ``KG_HTTP_RETRIES``, ``KG_HTTP_BACKOFF`` and ``KG_HTTP_TIMEOUT`` (seconds)."""
         env = os.environ
+
+        def number(name: str, default: float) -> float:
+            try:
+                return float(env[name])
+            except (KeyError, ValueError):
+                return default
+
         cfg = cls(
             eutils_url=env.get("KG_EUTILS_URL") or EUTILS_URL,
             europepmc_url=env.get("KG_EUROPEPMC_URL") or EUROPEPMC_URL,
             idconv_url=env.get("KG_IDCONV_URL") or IDCONV_URL,
             email=env.get("NCBI_EMAIL") or None,
             api_key=env.get("NCBI_API_KEY") or None,
+            retries=int(number("KG_HTTP_RETRIES", cls.retries)),
+            backoff=number("KG_HTTP_BACKOFF", cls.backoff),
+            read_timeout=number("KG_HTTP_TIMEOUT", cls.read_timeout),
         )
         cache = env.get("KG_HTTP_CACHE")
         if cache:
@@ -437,8 +448,14 @@ class Client:
         return result
 
     def fetch_doi(self, doi: str, *, full_text: bool = True) -> SourceDocument:
+        doi = check_doi(doi)
         pmid = self.pmid_for_doi(doi)
-        return self.fetch_pmid(pmid, full_text=full_text)
+        try:
+            doc = self.fetch_pmid(pmid, full_text=full_text)
+        except FetchError as exc:
+            raise FetchError(f"DOI {doi}", f"PMID {pmid}: {exc.reason}") from None
+        doc.origin = f"DOI {doi}"
+        return doc
 
     def fetch_pmcid(self, pmcid: str, *, full_text: bool = True) -> SourceDocument:
         pmcid = check_pmcid(pmcid)
@@ -451,21 +468,28 @@ class Client:
                 except FetchError:
                     rec = None
                 if isinstance(rec, SourceDocument):
-                    return merge(rec, full)
+                    doc = merge(rec, full)
+                    doc.origin = f"PMCID {pmcid}"
+                    return doc
+            full.origin = f"PMCID {pmcid}"
             return _stamp(full)
         ids = self.ids_for_pmcid(pmcid)
         if "pmid" not in ids:
             raise FetchError(f"PMCID {pmcid}", "no open-access full text in Europe PMC and no PubMed record to take the abstract from")
         doc = self.fetch_pmid(ids["pmid"], full_text=False)
         doc.pmcid = doc.pmcid or pmcid
+        doc.origin = f"PMCID {pmcid}"
         return doc
 
     def _complete(self, rec: SourceDocument, *, full_text: bool) -> SourceDocument:
         """Swap in the open-access full text where there is one; else keep the abstract."""
+        rec.origin = f"PMID {rec.pmid}"
         if full_text and rec.pmcid:
             full = self.full_text(rec.pmcid)
             if full is not None:
-                return merge(rec, full)
+                doc = merge(rec, full)
+                doc.origin = rec.origin
+                return doc
         if not rec.sections:
             why = "no open-access full text" if rec.pmcid else "not in PMC"
             raise FetchError(f"PMID {rec.pmid}", f"PubMed has no abstract for this article and it has {why}; nothing to extract")
