@@ -1,0 +1,359 @@
+"""Remote stores: the graph on a SPARQL 1.1 triple-store server instead of the embedded one.
+
+Writes use the SPARQL 1.1 Graph Store HTTP Protocol: one PUT per article named graph
+(`?graph=<graph IRI>`), which replaces the graph whole, so pushing an article again is
+idempotent, like `Store.replace_article`. Reads use the SPARQL 1.1 Protocol and come back
+as the same `kg.query.Result` the embedded store gives, so `kg.query.format_result` works.
+
+Catalogue parameters: the embedded store binds them with Oxigraph substitutions, which a
+remote endpoint cannot do. Here a `VALUES` row with the bound terms is placed at the start
+of every WHERE group (the top-level one and each sub-SELECT's), which gives the same
+answers for the catalogue's patterns (a FILTER on the parameter in the same group sees it).
+The parameter values travel as N-Triples terms inside VALUES, never as query text.
+
+The catalogue also reads patterns outside GRAPH: the remote default graph must be the
+union of the named graphs (`oxigraph serve --union-default-graph`; Fuseki
+`tdb2:unionDefaultGraph true`; GraphDB and Virtuoso do this by default).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+
+from kg.errors import CaseKGError, QueryError
+from kg.query import Catalogue, Result, bind, resolve
+from kg.rdf import CKG, PREFIXES, article_id_from_graph, article_iri, graph_iri
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+DEFAULT_TIMEOUT = 120.0
+RESULTS_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+
+class RemoteError(CaseKGError):
+    """A remote store or endpoint that refused or failed a request (one-line message)."""
+
+
+def is_url(location: object) -> bool:
+    """True for an http(s) URL (a remote store), False for a directory path."""
+    return isinstance(location, str) and re.match(r"^https?://", location, re.IGNORECASE) is not None
+
+
+def _session(session: Any = None) -> Any:
+    if session is not None:
+        return session
+    import requests
+
+    return requests.Session()
+
+
+def _with_params(url: str, params: Mapping[str, str]) -> str:
+    parts = urlsplit(url)
+    query = "&".join(x for x in (parts.query, urlencode(params)) if x)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check(resp: Any, what: str) -> None:
+    if resp.status_code >= 400:
+        raise RemoteError(f"{what}: HTTP {resp.status_code}: {_one_line(resp.text) or resp.reason}")
+
+
+# ----------------------------------------------------------------------------- Graph Store Protocol
+
+
+def push_graph(url: str, graph: str, triples: Iterable[ox.Triple], *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """PUT `triples` as the whole content of named graph `graph` on a Graph Store Protocol endpoint."""
+    body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES) or b""
+    target = _with_params(url, {"graph": graph})
+    try:
+        resp = _session(session).put(target, data=body, headers={"Content-Type": "application/n-triples"}, timeout=timeout)
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot reach the store: {_one_line(exc)}") from None
+    _check(resp, f"PUT {graph} to {url}")
+
+
+def push_article(url: str, article_id: str, quads: Iterable[ox.Quad], *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Replace the article's named graph on the remote store with `quads` (one PUT).
+
+    Every quad must be in `graph_iri(article_id)`, as `Store.replace_article` requires."""
+    g = graph_iri(article_id)
+    triples = []
+    for q in quads:
+        if not isinstance(q.graph_name, ox.NamedNode) or q.graph_name.value != g:
+            raise ValueError(f"quad outside the article graph <{g}>: {q}")
+        triples.append(q.triple)
+    push_graph(url, g, triples, session=session, timeout=timeout)
+
+
+def delete_graph(url: str, graph: str, *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """DELETE a named graph; False when it was not there (404), which is not an error."""
+    try:
+        resp = _session(session).delete(_with_params(url, {"graph": graph}), timeout=timeout)
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot reach the store: {_one_line(exc)}") from None
+    if resp.status_code == 404:
+        return False
+    _check(resp, f"DELETE {graph} from {url}")
+    return True
+
+
+def delete_article(url: str, article_id: str, *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    return delete_graph(url, graph_iri(article_id), session=session, timeout=timeout)
+
+
+# ----------------------------------------------------------------------------- SPARQL Protocol client
+
+_KEYWORD = re.compile(r"[A-Za-z]+")
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+_VAR = re.compile(r"[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+")
+_PNAME = re.compile(r"[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:[\w.\-:%\\\u00b7\u00c0-\uffff]*|:[\w.\-:%\\\u00b7\u00c0-\uffff]*")
+
+
+def inject_values(sparql: str, substitutions: Mapping[str | ox.Variable, Term]) -> str:
+    """Bind variables the way Oxigraph substitutions do, for endpoints that lack them:
+    a `VALUES (?a ?b) { (t1 t2) }` row at the start of every WHERE group."""
+    if not substitutions:
+        return sparql
+    names = [(k.value if isinstance(k, ox.Variable) else str(k).lstrip("?$")) for k in substitutions]
+    row = " ".join(str(t) for t in substitutions.values())  # N-Triples forms: escaped, cannot break out
+    values = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+    out: list[str] = []
+    i, n = 0, len(sparql)
+    pending = False  # the next "{" opens a WHERE group
+    while i < n:
+        c = sparql[i]
+        if c == "#":
+            j = sparql.find("\n", i)
+            j = n if j < 0 else j
+        elif c in "\"'":
+            m = _STRING.match(sparql, i)
+            j = m.end() if m else i + 1
+        elif c == "<":
+            m = _IRIREF.match(sparql, i)
+            j = m.end() if m else i + 1
+        elif c in "?$":
+            m = _VAR.match(sparql, i)
+            j = m.end() if m else i + 1
+        elif c.isalpha() or c == ":" or c == "_":
+            m = _PNAME.match(sparql, i)
+            if m and m.end() > i:
+                j = m.end()  # a prefixed name is never a keyword
+            else:
+                m = _KEYWORD.match(sparql, i)
+                j = m.end() if m else i + 1
+                word = sparql[i:j].upper()
+                if word in ("SELECT", "ASK", "DESCRIBE", "WHERE"):
+                    pending = True
+                elif word in ("VALUES", "CONSTRUCT"):
+                    pending = False  # a VALUES data block or a CONSTRUCT template is not a group
+        elif c == "{":
+            out.append("{")
+            if pending:
+                out.append(values)
+                pending = False
+            i += 1
+            continue
+        else:
+            j = i + 1
+        out.append(sparql[i:j])
+        i = j
+    return "".join(out)
+
+
+_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z_][\w.\-]*)?\s*:", re.IGNORECASE)
+
+
+def with_prefixes(sparql: str) -> str:
+    """Declare our usual prefixes the text uses but does not declare (the embedded store
+    predefines them; a remote endpoint does not)."""
+    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(sparql)}
+    missing = [p for p in PREFIXES if p not in declared and re.search(rf"(?<![\w.\-]){re.escape(p)}:", sparql)]
+    if not missing:
+        return sparql
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + sparql
+
+
+def _term(cell: Mapping[str, Any]) -> Term | ox.Triple | None:
+    kind = cell.get("type")
+    value = cell.get("value")
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        try:
+            return ox.BlankNode(value)
+        except ValueError:
+            return ox.BlankNode()
+    if kind in ("literal", "typed-literal"):
+        if cell.get("xml:lang"):
+            return ox.Literal(value, language=cell["xml:lang"])
+        if cell.get("datatype"):
+            return ox.Literal(value, datatype=ox.NamedNode(cell["datatype"]))
+        return ox.Literal(value)
+    if kind == "triple":
+        s, p, o = (_term(value[k]) for k in ("subject", "predicate", "object"))
+        return ox.Triple(s, p, o)
+    return None
+
+
+def query(
+    endpoint: str,
+    sparql: str,
+    substitutions: Mapping[str | ox.Variable, Term] | None = None,
+    *,
+    session: Any = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    default_graph_as_union: bool = False,
+) -> Result:
+    """Run SPARQL on any SPARQL 1.1 Protocol endpoint and return a `kg.query.Result`.
+
+    `substitutions` (what `kg.query.bind` returns) are bound with VALUES and their echo
+    columns are dropped, as `kg.query.run` does. `default_graph_as_union=True` adds
+    Oxigraph's `union-default-graph` request parameter (other servers ignore or refuse it).
+    Raises QueryError with the endpoint's message on failure."""
+    subs = dict(substitutions or {})
+    text = with_prefixes(inject_values(sparql, subs))
+    form = {"query": text}
+    if default_graph_as_union:
+        form["union-default-graph"] = ""
+    try:
+        resp = _session(session).post(endpoint, data=form, headers={"Accept": RESULTS_ACCEPT}, timeout=timeout)
+    except OSError as exc:
+        raise QueryError(f"{endpoint}: cannot reach the endpoint: {_one_line(exc)}") from None
+    if resp.status_code >= 400:
+        raise QueryError(f"{endpoint}: HTTP {resp.status_code}: {_one_line(resp.text) or resp.reason}")
+    media = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    echoes = {(k.value if isinstance(k, ox.Variable) else str(k).lstrip("?$")) for k in subs}
+    if media in ("application/sparql-results+json", "application/json"):
+        try:
+            data = json.loads(resp.content)
+        except ValueError as exc:
+            raise QueryError(f"{endpoint}: not SPARQL JSON results: {_one_line(exc)}") from None
+        if "boolean" in data:
+            return Result(boolean=bool(data["boolean"]))
+        variables = [v for v in data.get("head", {}).get("vars", []) if v not in echoes]
+        rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in data.get("results", {}).get("bindings", [])]
+        return Result(variables=variables, rows=rows)
+    fmt = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE}.get(media)
+    if fmt is None:
+        raise QueryError(f"{endpoint}: unexpected response type {media or '(none)'!r}")
+    try:
+        triples = [q.triple for q in ox.parse(resp.content, format=fmt)]
+    except SyntaxError as exc:
+        raise QueryError(f"{endpoint}: unreadable {media}: {_one_line(exc)}") from None
+    return Result(variables=["subject", "predicate", "object"], rows=[(t.subject, t.predicate, t.object) for t in triples])
+
+
+def run(endpoint: str, query_or_name: str, params: Mapping[str, str] | None = None, *, catalogue: Catalogue | None = None, **kwargs: Any) -> Result:
+    """`kg.query.run` against a remote endpoint: a catalogue name, a `.rq` path or SPARQL text."""
+    qdef = resolve(query_or_name, catalogue)
+    result = query(endpoint, qdef.text, bind(qdef, params), **kwargs)
+    result.query = qdef
+    return result
+
+
+# ----------------------------------------------------------------------------- a Store look-alike
+
+
+def query_endpoint_for(store_url: str) -> str | None:
+    """The SPARQL query endpoint beside a Graph Store endpoint, for the servers whose layout
+    is known: Oxigraph (`/store` -> `/query`) and Fuseki (`/ds/data` -> `/ds/query`)."""
+    parts = urlsplit(store_url)
+    for gsp, q in (("/store", "/query"), ("/data", "/query")):
+        if parts.path.endswith(gsp):
+            return urlunsplit((parts.scheme, parts.netloc, parts.path[: -len(gsp)] + q, "", ""))
+    return None
+
+
+class RemoteStore:
+    """The part of `kg.store.Store` that `kg build` uses, on a remote server:
+    `article_hash`, `replace_article`, `remove_article`, `articles`, `stats`, `query`.
+
+    `url` is the Graph Store Protocol endpoint; `query_endpoint` the SPARQL endpoint
+    (derived for Oxigraph and Fuseki when not given)."""
+
+    read_only = False
+    path = None
+
+    def __init__(self, url: str, *, query_endpoint: str | None = None, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.url = url
+        self.query_endpoint = query_endpoint or query_endpoint_for(url)
+        if self.query_endpoint is None:
+            raise RemoteError(f"{url}: cannot tell the SPARQL query endpoint of this store; give it (KG_ENDPOINT / --endpoint)")
+        self.session = _session(session)
+        self.timeout = timeout
+
+    def __enter__(self) -> "RemoteStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _select(self, sparql: str) -> list[dict[str, str]]:
+        try:
+            return query(self.query_endpoint, sparql, session=self.session, timeout=self.timeout).dicts()
+        except QueryError as exc:
+            raise RemoteError(str(exc)) from None
+
+    def article_hash(self, article_id: str) -> str | None:
+        rows = self._select(
+            f"SELECT ?h WHERE {{ GRAPH <{graph_iri(article_id)}> {{ <{article_iri(article_id)}> <{CKG}contentHash> ?h }} }} LIMIT 1"
+        )
+        return rows[0]["h"] if rows else None
+
+    def replace_article(self, article_id: str, quads: Iterable[ox.Quad]) -> None:
+        push_article(self.url, article_id, quads, session=self.session, timeout=self.timeout)
+
+    def remove_article(self, article_id: str) -> None:
+        delete_article(self.url, article_id, session=self.session, timeout=self.timeout)
+
+    def articles(self) -> list[str]:
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(a for a in (article_id_from_graph(r["g"]) for r in rows if "g" in r) if a is not None)
+
+    def query(self, sparql: str, substitutions: Mapping[str | ox.Variable, Term] | None = None) -> Result:
+        return query(self.query_endpoint, sparql, substitutions, session=self.session, timeout=self.timeout)
+
+    def stats(self) -> dict[str, Any]:
+        """The same counts as `Store.stats()`, computed by the server (no union default graph needed)."""
+        from kg.store import compact
+
+        def one(sparql: str) -> int:
+            rows = self._select(sparql)
+            return int(rows[0]["n"]) if rows and "n" in rows[0] else 0
+
+        classes = {
+            compact(r["c"]): int(r["n"])
+            for r in self._select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c")
+        }
+        predicates = {
+            compact(r["p"]): int(r["n"]) for r in self._select("SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")
+        }
+        return {
+            "triples": one("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+            "graphs": one("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+            "articles": len(self.articles()),
+            "classes": classes,
+            "predicates": predicates,
+        }
+
+
+def open_store(location: str | Any, *, read_only: bool = False, query_endpoint: str | None = None) -> Any:
+    """`kg.store.Store` for a directory, `RemoteStore` for an http(s) URL."""
+    if is_url(location):
+        return RemoteStore(str(location), query_endpoint=query_endpoint)
+    from kg.store import Store
+
+    return Store(location, read_only=read_only)
