@@ -29,6 +29,8 @@
     return String(s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
   function outcomesOf(edgeData) { return edgeData.outcome ? String(edgeData.outcome).split(",") : []; }
+  // Summary edges colour by the outcome most patients had, but filter on every outcome seen.
+  function filterOutcomesOf(edgeData) { return edgeData.outcomes ? String(edgeData.outcomes).split(",") : outcomesOf(edgeData); }
   function edgeColor(ele) {
     var os = outcomesOf(ele.data());
     if (!os.length) return "#b8bec6";
@@ -106,7 +108,7 @@
   var typeCounts = countBy(nodes, function (n) { return n.data.type; });
   var outcomeCounts = {};
   edges.forEach(function (e) {
-    var os = outcomesOf(e.data); if (!os.length) os = ["(none)"];
+    var os = filterOutcomesOf(e.data); if (!os.length) os = ["(none)"];
     os.forEach(function (o) { outcomeCounts[o] = (outcomeCounts[o] || 0) + 1; });
   });
   function chip(container, key, label, color, count, state, onchange) {
@@ -130,7 +132,7 @@
   function applyFilters() {
     cy.batch(function () {
       cy.edges().forEach(function (e) {
-        var os = outcomesOf(e.data()); if (!os.length) os = ["(none)"];
+        var os = filterOutcomesOf(e.data()); if (!os.length) os = ["(none)"];
         var ok = os.some(function (o) { return outcomeState[o] !== false; });
         e.style("display", ok ? "element" : "none");
       });
@@ -175,7 +177,8 @@
     hits.slice(0, 30).forEach(function (n) {
       resultsBox.appendChild(el("button", { type: "button", role: "option", "data-id": n.id(), onclick: function () { select(n.id()); resultsBox.hidden = true; } },
         [el("span", { class: "dot", style: "background:" + n.data("color") }), el("span", { text: n.data("label") }),
-         el("span", { class: "oid", text: n.data("ontology_id") || n.data("type") })]));
+         el("span", { class: "oid", text: (n.data("ontology_id") || n.data("type")) +
+           (n.data("article") && n.data("type") !== "Article" ? " · " + n.data("article") : "") })]));
     });
     if (!hits.length) resultsBox.appendChild(el("div", { class: "none", text: "No node matches “" + q + "”." }));
     resultsBox.hidden = false;
