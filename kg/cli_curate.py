@@ -206,7 +206,7 @@ def add(
         _fail(str(exc))
     if summary.store_message:
         click.echo(f"kg: warning: {summary.store_message}", err=True)
-    if n_inputs > 1:
+    if sum(counts.values()) > 1:
         click.echo(", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing to do", err=True)
     sys.exit(0 if summary.ok else 1)
 

@@ -386,7 +386,6 @@ def _add_one(corpus: Path, index: CorpusIndex, doc: SourceDocument, *, replace: 
 def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: Extractor | None,
                   summary: AddSummary) -> None:
     """Replace the one article's named graph; on trouble leave the corpus change and say so."""
-    from kg.build import _open_store
     from kg.rdf import article_quads
 
     if summary.store_message:  # the store was unusable for an earlier article of this run
@@ -413,9 +412,21 @@ def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: 
 
 
 def _default_extractor() -> Extractor:
-    from kg.build import _extract  # spaCy loads on first use only
+    from kg.extract import extract  # spaCy loads on first use only
 
-    return _extract
+    return extract
+
+
+def _open_store(path: Path):  # noqa: ANN202 - kg.store.Store, imported lazily
+    """Open the store for writing; a store held by another process is a one-line CaseKGError."""
+    from kg.store import Store
+
+    try:
+        return Store(path)
+    except OSError as exc:
+        if "lock" in str(exc).lower():
+            raise CaseKGError(f"{path}: the store is in use by another kg process; wait for it to finish") from None
+        raise CaseKGError(f"{path}: cannot open the store: {exc}") from None
 
 
 # ------------------------------------------------------------------------------ remove
@@ -450,8 +461,6 @@ def remove_article(corpus: Path, store: Path | None, article_id: str) -> RemoveR
             _rmtree(aside)
         result = RemoveResult(article_id, bool(entries), False)
         if store is not None and in_store:
-            from kg.build import _open_store
-
             try:
                 with _open_store(Path(store)) as st:
                     st.remove_article(article_id)

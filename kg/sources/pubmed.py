@@ -485,7 +485,10 @@ class Client:
         """Swap in the open-access full text where there is one; else keep the abstract."""
         rec.origin = f"PMID {rec.pmid}"
         if full_text and rec.pmcid:
-            full = self.full_text(rec.pmcid)
+            try:
+                full = self.full_text(rec.pmcid)
+            except FetchError as exc:
+                raise FetchError(rec.origin, f"full text {exc.path}: {exc.reason} (--abstract-only stores the abstract)") from None
             if full is not None:
                 doc = merge(rec, full)
                 doc.origin = rec.origin
