@@ -1,15 +1,25 @@
-"""`kg build`: corpus -> extraction -> RDF -> store, one article at a time.
+"""`kg build`: corpus -> extraction -> RDF -> store, streamed in batches.
 
-An article whose stored content hash equals its current hash is skipped, so a
-rebuild of an unchanged corpus writes nothing. A changed article's named graph
-is replaced in one store transaction. A bad file is reported and skipped; the
-other articles still build and the previous graph of the bad file is kept.
+An article whose stored content hash equals its current hash is skipped, so a rebuild of
+an unchanged corpus writes nothing. A bad file is reported and skipped; the other articles
+still build and the previous graph of the bad file is kept.
+
+Scale (docs/scale.md): the corpus is read lazily and handed to a runner (`kg.parallel`: in
+this process, a pool of `jobs` processes, or a Dask cluster) with a bounded number of
+batches in flight, so peak memory does not grow with the corpus. Results are written as
+they arrive, in transactions:
+- articles new to the store: one `Store.extend` per batch (an Oxigraph transaction, ~3x
+  faster than SPARQL updates), so a batch is in the store whole or not at all;
+- articles already in the store: `Store.replace_article`, one transaction each.
+Each written article carries its content hash, so after Ctrl-C (or a crash) the store is
+consistent and a re-run continues with the articles not yet written.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,10 +45,12 @@ class BuildSummary:
     store_patients: int = 0
     store_statements: Counter = field(default_factory=Counter)  # by kind, whole store
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C: what was written is consistent; re-run to continue
+    words: int = 0  # in the articles extracted by this run (for articles/s and words/s)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.interrupted
 
 
 ProgressHook = Callable[[str, int, int], None]  # (article id, done, total)
@@ -52,69 +64,150 @@ def build(
     prune: bool = True,
     on_progress: ProgressHook | None = None,
     now: datetime | None = None,
+    jobs: int = 1,
+    dask: str | object | None = None,
+    batch_size: int | None = None,
 ) -> BuildSummary:
-    """Bring the store up to date with the corpus and return what happened."""
-    from kg.corpus import load_corpus
-    from kg.rdf import KIND_CLASS, article_quads
+    """Bring the store up to date with the corpus and return what happened.
+
+    `jobs`: extraction processes (1 = in this process, 0 = one per CPU). `dask`: a Dask
+    scheduler address (or `distributed.Client`) to extract on instead. `now` is the PROV
+    extraction time written into every rebuilt graph (pass it for reproducible graphs).
+    Ctrl-C stops the build cleanly: the summary has `interrupted=True`, nothing is pruned,
+    and a re-run picks up where this one stopped.
+    """
+    from kg.parallel import DEFAULT_BATCH, batched, default_jobs, make_runner
 
     started = time.perf_counter()
     summary = BuildSummary()
-    items = list(load_corpus(Path(corpus_root)))
-    total = len(items)
+    root = Path(corpus_root)
+    total = _count_entries(root)
     when = now or datetime.now(timezone.utc)
+    jobs = default_jobs() if jobs == 0 else max(1, jobs)
+    size = batch_size or DEFAULT_BATCH
     seen: set[str] = set()
     failed_ids: set[str] = set()
+    done = 0
 
-    with _open_store(Path(store_path)) as store:
-        for done, item in enumerate(items, 1):
-            if isinstance(item, InputError):
-                summary.failed.append(str(item))
-                failed_ids.add(Path(item.path).parent.name)
-                failed_ids.add(Path(item.path).stem)
-                if on_progress:
-                    on_progress(str(item.path), done, total)
-                continue
-            article: Article = item
-            seen.add(article.id)
-            summary.articles += 1
-            if not force and store.article_hash(article.id) == article.sha256:
-                summary.unchanged += 1
+    def tick(name: str) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(name, done, max(total, done))
+
+    # The runner (and its worker processes) exists before the store is opened: forked
+    # workers then inherit no RocksDB state.
+    runner = make_runner(jobs, dask)
+    try:
+        with _open_store(Path(store_path)) as store:
+            existing: set[str] = set()
+
+            def todo() -> Iterator[Article]:
+                from kg.corpus import load_corpus
+
+                for item in load_corpus(root):
+                    if isinstance(item, InputError):
+                        summary.failed.append(str(item))
+                        failed_ids.add(Path(item.path).parent.name)
+                        failed_ids.add(Path(item.path).stem)
+                        tick(str(item.path))
+                        continue
+                    seen.add(item.id)
+                    summary.articles += 1
+                    stored = store.article_hash(item.id)
+                    if not force and stored == item.sha256:
+                        summary.unchanged += 1
+                        tick(item.id)
+                        continue
+                    if stored is not None or _has_graph(store, item.id):
+                        existing.add(item.id)
+                    summary.words += len(item.text.split())
+                    yield item
+
+            try:
+                for results in runner.run(batched(todo(), size), when):
+                    _write(store, results, existing, summary, failed_ids)
+                    for res in results:
+                        tick(res.id)
+            except KeyboardInterrupt:
+                # Every batch that reached the store committed whole; stop here, prune
+                # nothing (the corpus was not fully read), and let a re-run continue.
+                summary.interrupted = True
+                runner.close()
             else:
-                try:
-                    extraction = _extract(article)
-                    quads = article_quads(article, extraction, generated_at=when)
-                except Exception as exc:  # one bad article must not stop the others
-                    summary.failed.append(f"{article.path or article.id}: extraction failed: {exc}")
-                    failed_ids.add(article.id)
-                else:
-                    store.replace_article(article.id, quads)
-                    summary.built += 1
-                    summary.patients += len(extraction.patients)
-                    summary.entities.update(m.type for m in extraction.mentions)
-                    summary.statements.update(s.kind for s in extraction.statements)
-                    summary.triples_written += len(quads)
-            if on_progress:
-                on_progress(article.id, done, total)
-
-        if prune:
-            # Only articles that left the corpus are removed; an unreadable file keeps its last good graph.
-            for stale in set(store.articles()) - seen - failed_ids:
-                store.remove_article(stale)
-                summary.removed += 1
-        stats = store.stats()
-        summary.store_triples = stats.get("triples", 0)
-        summary.store_graphs = stats.get("graphs", 0)
-        classes = stats.get("classes", {})
-        summary.store_patients = classes.get("ckg:Patient", 0)
-        summary.store_statements = Counter(
-            {kind: classes[f"ckg:{cls}"] for kind, cls in KIND_CLASS.items() if classes.get(f"ckg:{cls}")}
-        )
-
+                if prune:
+                    # Only articles that left the corpus are removed; an unreadable file keeps its last good graph.
+                    for stale in set(store.articles()) - seen - failed_ids:
+                        store.remove_article(stale)
+                        summary.removed += 1
+            _store_totals(store, summary)
+    finally:
+        runner.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _open_store(path: Path):
+def _write(store, results, existing: set[str], summary: BuildSummary, failed_ids: set[str]) -> None:  # noqa: ANN001
+    from kg.parallel import parse_nquads
+
+    fresh = []
+    for res in results:
+        if not res.ok:
+            summary.failed.append(res.error or f"{res.path or res.id}: extraction failed")
+            failed_ids.add(res.id)
+            continue
+        quads = res.quads if res.quads is not None else list(parse_nquads(res.nquads or b""))
+        if res.id in existing:
+            store.replace_article(res.id, quads)
+        else:
+            fresh.extend(quads)
+        summary.built += 1
+        summary.patients += res.patients
+        summary.entities.update(res.entities)
+        summary.statements.update(res.statements)
+        summary.triples_written += res.n_quads
+    if fresh:
+        store.oxigraph.extend(fresh)  # one transaction for the batch's new articles
+
+
+def _has_graph(store, article_id: str) -> bool:  # noqa: ANN001
+    import pyoxigraph as ox
+
+    from kg.rdf import graph_iri
+
+    g = ox.NamedNode(graph_iri(article_id))
+    return next(iter(store.oxigraph.quads_for_pattern(None, None, None, g)), None) is not None
+
+
+def _count_entries(root: Path) -> int:
+    """How many corpus entries there are, without reading them (for the progress total)."""
+    try:
+        from kg.corpus import _entries
+
+        return len(_entries(root))
+    except Exception:  # a missing corpus is reported by load_corpus itself
+        return 0
+
+
+def _store_totals(store, summary: BuildSummary) -> None:  # noqa: ANN001
+    # Store.stats() also counts every predicate (a full scan); the summary needs less.
+    from kg.rdf import CKG, KIND_CLASS, RDF
+
+    st = store.oxigraph
+    summary.store_triples = len(st)
+    summary.store_graphs = sum(1 for _ in st.named_graphs())
+    classes = ["Patient", *KIND_CLASS.values()]
+    values = " ".join(f"<{CKG}{c}>" for c in classes)
+    counts: dict[str, int] = {}
+    for sol in st.query(
+        f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ VALUES ?c {{ {values} }} GRAPH ?g {{ ?s <{RDF}type> ?c }} }} GROUP BY ?c"
+    ):
+        counts[sol["c"].value[len(CKG):]] = int(sol["n"].value)
+    summary.store_patients = counts.get("Patient", 0)
+    summary.store_statements = Counter({kind: counts[cls] for kind, cls in KIND_CLASS.items() if counts.get(cls)})
+
+
+def _open_store(path: Path):  # noqa: ANN202
     from kg.store import Store
 
     try:
@@ -123,10 +216,3 @@ def _open_store(path: Path):
         if "lock" in str(exc).lower():
             raise CaseKGError(f"{path}: the store is in use by another kg process; wait for it to finish") from None
         raise CaseKGError(f"{path}: cannot open the store: {exc}") from None
-
-
-def _extract(article: Article):
-    # Imported lazily: loading spaCy and the lexicons is the slow part of start-up.
-    from kg.extract import extract
-
-    return extract(article)

@@ -1,0 +1,177 @@
+"""Extraction at scale: batches of articles in, compact per-article results out.
+
+The unit of work is a *batch* of articles, never one spaCy Doc: shipping Docs between
+processes costs more than extracting them (docs/scale.md). A worker turns each article into
+its N-Quads (the exact bytes the store loads) plus the counts the build summary needs, so
+what crosses a process or network boundary is small, picklable and engine-neutral: the same
+`extract_batch` runs in-process, in a `multiprocessing` pool and on Dask workers.
+
+Runners yield results with bounded work in flight (at most `2 * jobs` batches), so memory
+does not grow with the corpus: articles are read from disk only as workers free up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from kg.model import Article
+
+DEFAULT_BATCH = 16
+
+
+@dataclass
+class ArticleResult:
+    """What one article's extraction hands to the store writer."""
+
+    id: str
+    path: str
+    nquads: bytes | None = None  # N-Quads of the article's named graph; None when it failed
+    quads: list | None = None  # the same as pyoxigraph Quads, in-process only (saves a parse)
+    error: str | None = None
+    patients: int = 0
+    entities: Counter = field(default_factory=Counter)
+    statements: Counter = field(default_factory=Counter)
+    n_quads: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> ArticleResult:
+    """Extract one article and render its quads; an exception becomes `error` (one line)."""
+    from kg.extract import extract
+    from kg.rdf import article_quads
+
+    try:
+        extraction = extract(article)
+        quads = article_quads(article, extraction, generated_at=when)
+    except Exception as exc:  # one bad article must not stop its batch
+        return ArticleResult(id=article.id, path=article.path, error=f"{article.path or article.id}: extraction failed: {exc}")
+    res = ArticleResult(
+        id=article.id, path=article.path, patients=len(extraction.patients),
+        entities=Counter(m.type for m in extraction.mentions), statements=Counter(s.kind for s in extraction.statements),
+        n_quads=len(quads),
+    )
+    if as_bytes:
+        res.nquads = serialize_nquads(quads)
+    else:
+        res.quads = quads
+    return res
+
+
+def extract_batch(articles: list[Article], when: datetime) -> list[ArticleResult]:
+    """The worker task of every parallel engine: articles -> N-Quads results, in order."""
+    return [extract_article(a, when, as_bytes=True) for a in articles]
+
+
+def serialize_nquads(quads: list) -> bytes:
+    import pyoxigraph as ox
+
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+
+
+def parse_nquads(data: bytes) -> Iterator:
+    import pyoxigraph as ox
+
+    return ox.parse(data, format=ox.RdfFormat.N_QUADS)
+
+
+def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Runner(Protocol):
+    """Turns a stream of article batches into a stream of result batches."""
+
+    def run(self, batches: Iterator[list[Article]], when: datetime) -> Iterator[list[ArticleResult]]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessRunner:
+    """`--jobs 1`: extraction in this process, quads kept as objects (no serialisation)."""
+
+    def run(self, batches: Iterator[list[Article]], when: datetime) -> Iterator[list[ArticleResult]]:
+        for batch in batches:
+            yield [extract_article(a, when, as_bytes=False) for a in batch]
+
+    def close(self) -> None:
+        pass
+
+
+def _worker_init() -> None:
+    # Ctrl-C goes to the whole process group; only the parent decides what to do with it,
+    # otherwise every worker prints a traceback and the pool hangs on its dead children.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Load the pipeline now, not inside the first task, so all workers start warm together.
+    from kg.nlp.pipeline import get_nlp
+
+    get_nlp()
+
+
+def _context() -> mp.context.BaseContext:
+    # fork is by far the cheapest start on Linux; the pool is created before the store is
+    # opened, so no RocksDB thread exists to be forked. Elsewhere (macOS, Windows) spawn.
+    method = os.environ.get("KG_MP_START") or ("fork" if sys.platform.startswith("linux") else "spawn")
+    return mp.get_context(method)
+
+
+class PoolRunner:
+    """`--jobs N`: a `multiprocessing` pool of N workers, each with one cached pipeline."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool = _context().Pool(jobs, initializer=_worker_init)
+
+    def run(self, batches: Iterator[list[Article]], when: datetime) -> Iterator[list[ArticleResult]]:
+        # Pool.imap would drain `batches` (the whole corpus) into its task queue at once;
+        # submitting by hand keeps at most 2 batches per worker in flight.
+        pending = []
+        limit = 2 * self.jobs
+        for batch in batches:
+            pending.append(self.pool.apply_async(extract_batch, (batch, when)))
+            while len(pending) >= limit:
+                yield pending.pop(0).get()
+        while pending:
+            yield pending.pop(0).get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def make_runner(jobs: int = 1, dask: str | object | None = None) -> Runner:
+    """The runner for `kg build --jobs N` / `--dask SCHEDULER` (a scheduler address or a Client)."""
+    if dask is not None:
+        from kg.distributed import DaskRunner
+
+        return DaskRunner(dask)
+    if jobs <= 1:
+        return InProcessRunner()
+    return PoolRunner(jobs)
+
+
+def default_jobs() -> int:
+    """`--jobs 0` means one worker per available CPU."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
