@@ -374,14 +374,11 @@ def evaluate_path(path, fmt: str, predict: Predictor) -> list[Report]:  # noqa: 
         return [evaluate_docs(docs, predict, _BC5CDR, name)]
     if fmt == "brat":
         return [evaluate_docs(docs, predict, _MACCROBAT, name)]
-    hpo = [d for d in docs if any(m.type == "Manifestation" for m in d.mentions)]
-    dis = [d for d in docs if d not in hpo]
-    out = []
-    if hpo:
-        out.append(evaluate_docs(hpo, predict, _HPO, f"{name} (HPO)"))
-    if dis:
-        out.append(evaluate_docs(dis, predict, _NCBI, f"{name} (disease)"))
-    return out
+    # One file is one corpus: decide by all its mentions, so a document without any mention
+    # (which GSC+ has) is still scored with its corpus instead of forming a corpus of its own.
+    if any(m.type == "Manifestation" for d in docs for m in d.mentions):
+        return [evaluate_docs(docs, predict, _HPO, f"{name} (HPO)")]
+    return [evaluate_docs(docs, predict, _NCBI, f"{name} (disease)")]
 
 
 def evaluate_files(path, fmt: str, *, lexicon_only: bool = False) -> list[Report]:  # noqa: ANN001

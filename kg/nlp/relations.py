@@ -54,8 +54,8 @@ _MEASURE_BEFORE = {"serum", "plasma", "blood", "urine", "urinary", "fasting", "t
 def _not_an_exposure(span: Span) -> bool:
     """A drug-dictionary hit that is a lab analyte ("hemoglobin 12.8 g/dL", "serum calcium") or a pronoun."""
     doc = span.doc
-    if span.text.lower() in _PRONOUNS:
-        return True
+    if span.text.lower() in _PRONOUNS or (span._.attrs or {}).get("role") == "analyte":
+        return True  # the lexicon marks chemicals read as lab values ("serum zinc level")
     nxt = [t for t in doc[span.end:min(span.end + 3, span.sent.end)] if not t.is_space]
     doses = {s.start for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"} if nxt else set()
     if nxt and nxt[0].i in doses:
