@@ -642,9 +642,13 @@ def flat_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def write_graphml(g: nx.MultiDiGraph) -> bytes:
+    fg = flat_graph(g)
+    # networkx would use the multi-edge key (the predicate) as the edge id, but GraphML edge
+    # ids must be unique in the document; the predicate stays an edge attribute.
+    for i, (_, _, d) in enumerate(fg.edges(data=True)):
+        d["id"] = f"e{i}"
     buf = io.BytesIO()
-    # Edge ids "u|predicate|v"-free: networkx names multi-edges by key, which is the predicate.
-    nx.write_graphml_xml(flat_graph(g), buf, encoding="utf-8", prettyprint=True)
+    nx.write_graphml_xml(fg, buf, encoding="utf-8", prettyprint=True, edge_id_from_attribute="id")
     return buf.getvalue()
 
 

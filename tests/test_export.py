@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -204,6 +205,8 @@ def test_graphml_round_trip(store_path, graphs, tmp_path, view):
     _same_graph(read, graphs[view])
     # attributes are typed: counts stay integers, ages floats
     text = path.read_text(encoding="utf-8")
+    edge_ids = re.findall(r'<edge [^>]*\bid="([^"]+)"', text)
+    assert len(edge_ids) == len(set(edge_ids)) == graphs[view].number_of_edges()  # GraphML edge ids are unique
     assert 'attr.name="statements" attr.type="int"' in text or 'attr.name="statements" attr.type="long"' in text
 
 
