@@ -530,3 +530,54 @@ def test_health_and_index(base):
     assert requests.get(base + "/healthz", timeout=30).json()["ok"] is True
     r = requests.get(base + "/", timeout=30)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def _children(pid: int) -> set[int]:
+    out: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out |= {int(x) for x in (task / "children").read_text().split()}
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the worker processes")
+def test_kg_serve_command_end_to_end(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    store = sample_store(tmp_path / "store")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from kg.cli_serve import serve; serve()", "--store", str(store), "--port", str(port), "--workers", "2", "--max-rows", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()[-2000:]
+            time.sleep(0.1)
+        r = get(base + "/sparql", "SELECT * WHERE { ?s ?p ?o }", "text/csv")
+        assert r.status_code == 200 and r.headers["x-kg-truncated"] == "max-rows=3"
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, proc.stderr.read().decode()[-2000:]
+    for pid in workers:  # no orphaned query workers
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
