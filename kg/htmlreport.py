@@ -167,7 +167,7 @@ def heatmap_figure(data: ReportData) -> Any | None:
         colorscale=[[0, "#d62728"], [0.5, "#f3e6a3"], [1, "#2e9d55"]], zmin=-1, zmax=1, xgap=2, ygap=2,
         colorbar={"title": {"text": "net<br>response"}, "tickvals": [-1, 0, 1], "ticktext": ["worse", "mixed", "better"]},
     ))
-    _layout(fig, "Drug × manifestation outcomes (cell text: patients; colour: net response)", 180 + 28 * len(drugs))
+    _layout(fig, "Drug × manifestation outcomes (cell text: patients; colour: net response)", max(380, 200 + 30 * len(drugs)))
     fig.update_xaxes(tickangle=-40, side="bottom")
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -184,6 +184,7 @@ def entities_figure(data: ReportData) -> Any | None:
         fig.add_bar(name=t, x=ids, y=[data.entities.get(i, {}).get(t, 0) for i in ids], marker_color=TYPE_COLORS[t])
     fig.add_bar(name="Patient", x=ids, y=[a["patients"] for a in data.articles], marker_color=TYPE_COLORS["Patient"])
     fig.update_layout(barmode="group", xaxis_title="article", yaxis_title="distinct entities (present statements)")
+    _integer_axis(fig, "y", max([a["patients"] for a in data.articles] + [n for e in data.entities.values() for n in e.values()]))
     _layout(fig, "Entities per article", 420)
     return fig
 
