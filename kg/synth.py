@@ -8,7 +8,8 @@ as in real reports, so the graph has the hub-and-tail shape that makes query cos
 
 Everything is drawn from one `random.Random(seed)` over *sorted* vocab lists, so the same
 seed and package versions give byte-identical corpora. Article lengths are log-normal
-(median ~700 words, from short letters to long multi-patient series).
+(median ~450 words: between a PubMed abstract and a full case report; from
+short letters to long multi-patient series).
 """
 
 from __future__ import annotations
@@ -122,10 +123,34 @@ DISCUSSION = [
     "Further studies are needed to confirm the efficacy and safety of {drug} in {disease}.",
     "Early recognition of {f1} may prevent irreversible damage.",
 ]
+# Narrative without vocabulary terms: real reports are mostly this (calibrated so mention
+# density is close to the MACCROBAT case reports: ~8-10 mentions per 100 words).
+FILLER = [
+    "{pro} was admitted to our department for further evaluation.",
+    "Written informed consent was obtained from the patient for publication of this report.",
+    "The clinical course over the following weeks is summarised in the figure.",
+    "{pro} was referred to our hospital by {pro_poss} general practitioner.",
+    "Vital signs were within the expected range on arrival at the emergency department.",
+    "The diagnosis was discussed at the multidisciplinary meeting of our institution.",
+    "{pro} had no known allergies and did not smoke or drink alcohol.",
+    "Informed consent was obtained before each procedure.",
+    "The case was reviewed by two independent specialists, who agreed on the diagnosis.",
+    "{pro} was discharged home after {n} days in hospital.",
+    "Regular visits to the outpatient clinic were scheduled every {n} weeks.",
+    "Our observations are consistent with previous reports in the literature.",
+    "This report has several limitations, including the short duration of follow-up.",
+    "The authors thank the nursing staff for their help in the care of this patient.",
+    "Adherence to the prescribed regimen was checked at every visit.",
+    "The timeline of the main clinical events is shown in the table.",
+]
 DISEASES = ["dermatomyositis", "juvenile dermatomyositis", "systemic lupus erythematosus", "systemic sclerosis",
             "polymyositis", "antisynthetase syndrome", "Sjogren syndrome", "rheumatoid arthritis",
             "neuromyelitis optica", "granulomatosis with polyangiitis", "Still disease", "sarcoidosis",
             "Behcet disease", "immune-mediated necrotizing myopathy", "DRESS syndrome", "Stevens-Johnson syndrome"]
+
+
+FILLER_SHARE = 0.45
+MEDIAN_WORDS = 450
 
 
 @dataclass(frozen=True)
@@ -214,7 +239,7 @@ def article(index: int, seed: int = 0) -> SynthArticle:
     # and corpora of different sizes with one seed share their first articles.
     g = _Gen(seed * 1_000_003 + index, hpo, drugs)
     r = g.r
-    target_words = int(min(6000, max(120, r.lognormvariate(math.log(700), 0.6))))
+    target_words = int(min(6000, max(120, r.lognormvariate(math.log(MEDIAN_WORDS), 0.6))))
     n_patients = 1 if r.random() < 0.8 else r.randint(2, 4)
     disease = r.choice(DISEASES)
     title_ctx = {"disease": disease, "patient": _patient(g, 1, False)}
@@ -229,7 +254,7 @@ def article(index: int, seed: int = 0) -> SynthArticle:
 
     def para(templates: list[str], k: int, ctx: dict) -> None:
         nonlocal words
-        sents = [g.fill(r.choice(templates), ctx) for _ in range(k)]
+        sents = [g.fill(r.choice(FILLER if r.random() < FILLER_SHARE else templates), ctx) for _ in range(k)]
         text = " ".join(sents)
         words += len(text.split())
         paras.append(text)
