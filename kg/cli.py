@@ -325,5 +325,17 @@ def stats(store: Path, fmt: str) -> None:
     print_stats(data)
 
 
+def _register_subcommands() -> None:
+    # Each stage keeps its commands beside its code; the group only collects them.
+    from kg.cli_export import export as export_cmd
+    from kg.cli_export import report as report_cmd
+
+    main.add_command(export_cmd)
+    main.add_command(report_cmd)
+
+
+_register_subcommands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

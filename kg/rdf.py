@@ -143,9 +143,10 @@ def _seg(value: str) -> str:
 
 
 def _slug(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return slug or "x" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    # A label with no ASCII letters at all ("肺炎") must still get its own IRI: hash the original.
+    return slug or "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
 
 
 def _digest(*parts: object) -> str:

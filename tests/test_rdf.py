@@ -278,3 +278,11 @@ def test_odd_article_ids_and_text_are_safe():
     st.extend(quads)
     assert graph_iri("weird id/ä") == "https://w3id.org/casekg/graph/weird%20id%2F%C3%A4"
     assert len(st) == len(quads)
+
+
+def test_unlinked_non_ascii_labels_get_distinct_iris():
+    from kg.rdf import _slug
+
+    assert _slug("肺炎") != _slug("皮疹")
+    assert _slug("肺炎") == _slug("肺炎")
+    assert _slug("Érythème noueux") == "erytheme-noueux"
