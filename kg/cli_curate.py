@@ -57,8 +57,7 @@ def _read_id_file(path: Path) -> list[str]:
     for line in text.splitlines():
         line = line.split("#", 1)[0]
         ids.extend(t for t in line.replace(",", " ").split() if t)
-    seen: set[str] = set()
-    return [i for i in ids if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+    return list(dict.fromkeys(ids))  # a PMID listed twice is fetched once
 
 
 @click.command("add")
@@ -136,19 +135,23 @@ def add(
 
     def fetched_docs(client, present: dict[str, str]) -> Iterator[SourceDocument | InputError]:  # noqa: ANN001
         from kg.curate import DuplicateError
-        from kg.sources.pubmed import FetchError
+        from kg.sources.pubmed import FetchError, check_pmid
 
         full = not abstract_only
         single = [p for p in pmids if p not in batch_ids]
         for pmid in single:
             if pmid in present:  # refused before asking the network
                 yield DuplicateError(f"PMID {pmid}", present[pmid], f"same PMID {pmid}")
-        wanted = [p for p in single + batch_ids if p not in present]
-        try:
-            for _, result in client.fetch_pmids(wanted, full_text=full):
-                yield result
-        except FetchError as exc:  # an invalid PMID in the list: checked before any request
-            yield exc
+        wanted: list[str] = []
+        for p in single + batch_ids:
+            if p in present:
+                continue
+            try:
+                wanted.append(check_pmid(p))
+            except FetchError as exc:  # one bad line must not sink the batch
+                yield exc
+        for _, result in client.fetch_pmids(wanted, full_text=full):
+            yield result
         for pmcid in pmcids:
             try:
                 yield client.fetch_pmcid(pmcid, full_text=full)

@@ -368,15 +368,17 @@ def test_pmid_file_batch_resumes_after_failures(env, fake: FakeServices):
     from test_fetch import Reply
 
     ids = env["tmp"] / "ids.txt"
-    ids.write_text("# cohort\n35318646\n99000001  # plain abstract\n99000002\n35318646\n")
+    ids.write_text("# cohort\n35318646\n99000001  # plain abstract\n99000002\n35318646\nPMID42\n")
     fake.queue("fulltext", Reply(503), Reply(503))  # Europe PMC down for the first full-text request
     r = run(add, "--pmid-file", str(ids), "--no-build")
     assert r.exit_code == 1
+    assert "kg: error: PMID 'PMID42': invalid PMID" in r.output
     assert "kg: error: PMID 99000001: full text PMCID PMC9900001 (Europe PMC full text): HTTP 503" in r.output
     assert "(--abstract-only stores the abstract)" in r.output
     assert "added pmid-35318646" in r.output and "added pmid-99000002" in r.output
     assert [c["id"] for c in fake.calls("efetch")] == ["35318646,99000001,99000002"]  # one batched request
     fake.log.clear()
+    ids.write_text(ids.read_text().replace("PMID42", ""))
     r = run(add, "--pmid-file", str(ids), "--no-build")  # the re-run only fetches what is missing
     assert r.exit_code == 0, r.output
     assert "skipped PMID 35318646: already in the corpus as pmid-35318646" in r.output
