@@ -327,11 +327,12 @@ def stats(store: Path, fmt: str) -> None:
 
 def _register_subcommands() -> None:
     # Each stage keeps its commands beside its code; the group only collects them.
+    from kg.cli_curate import COMMANDS as curate_commands
     from kg.cli_export import export as export_cmd
     from kg.cli_export import report as report_cmd
 
-    main.add_command(export_cmd)
-    main.add_command(report_cmd)
+    for command in (*curate_commands, export_cmd, report_cmd):
+        main.add_command(command)
 
 
 _register_subcommands()
