@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "14"
+LEXICON_VERSION = "15"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -154,7 +154,18 @@ _ADJ = {
     "face": ("facial",), "teeth": ("dental",), "tooth": ("dental",), "nose": ("nasal",), "mouth": ("oral",),
     "spine": ("spinal",), "intestine": ("intestinal",), "stomach": ("gastric",), "bone": ("skeletal", "osseous"),
     "skeleton": ("skeletal",), "nail": ("nail",), "hair": ("hair",), "lip": ("labial",), "lips": ("labial",),
+    "musculature": ("muscle", "muscular"), "nervous system": ("neurological", "neurologic"),
+    "cardiovascular system": ("cardiovascular",), "respiratory system": ("respiratory",),
+    "skeletal system": ("skeletal", "bone"), "urinary system": ("urinary",), "endocrine system": ("endocrine",),
+    "immune system": ("immune",), "vasculature": ("vascular",), "pancreas": ("pancreatic",),
+    "spleen": ("splenic",), "thyroid gland": ("thyroid",), "gastrointestinal tract": ("gastrointestinal",),
 }
+# Heads that, after an organ name, mean "something wrong with that organ" ("renal involvement",
+# "hepatic injury", "cutaneous manifestations"): variants of the organ's "Abnormality of the X".
+_ORGAN_HEADS = (
+    "abnormality", "malformation", "disease", "disorder", "involvement", "manifestation", "lesion", "defect",
+    "toxicity", "injury", "damage", "dysfunction", "impairment", "complication",
+)
 _ABN = re.compile(r"^(?:abnormality|anomaly|abnormalities|malformation) of (?:the )?(.+)$", re.I)
 _ABN_MORPH = re.compile(r"^abnormal (.+?)(?: morphology)?$", re.I)
 _N_OF_X = re.compile(r"^([a-z]+) of (?:the )?([a-z][a-z -]+)$", re.I)
@@ -177,7 +188,7 @@ def hpo_variants(name: str) -> list[str]:
             if x.lower() in _ADJ:
                 xs += list(_ADJ[x.lower()])
             for v in xs:
-                out += [f"{v} abnormality", f"abnormal {v}", f"{v} malformation"]
+                out += [f"abnormal {v}"] + [f"{v} {h}" for h in _ORGAN_HEADS]
         return out
     m = _N_OF_X.match(n)
     if m and len(m.group(2).split()) <= 3 and not re.search(r"\b(?:of|or|and|with|in|to)\b", m.group(2)):
@@ -187,11 +198,54 @@ def hpo_variants(name: str) -> list[str]:
     return out
 
 
+# Adjectives derived from one-word phenotype/disease names, which abstracts use as mentions
+# ("ischemic" ~ ischemia, "hypotonic" ~ hypotonia, "cataleptic" ~ catalepsy, "hypertensive" ~
+# hypertension). Only added where the derived form names nothing else in the dictionaries.
+_ADJ_RULES = (
+    (re.compile(r"(?<=[a-z]{4})sia$"), ("sic", "tic")),
+    (re.compile(r"(?<=[a-z]{4})ia$"), ("ic",)),
+    (re.compile(r"(?<=[a-z]{3})psy$"), ("ptic",)),
+    (re.compile(r"(?<=[a-z]{4})nsion$"), ("nsive",)),
+)
+
+
+def adjective_variants(name: str) -> list[str]:
+    """"Ischemia" -> ["ischemic"]; "Dyskinesia" -> ["dyskinesic", "dyskinetic"]; else []."""
+    n = name.strip().lower()
+    if not n.isalpha():
+        return []
+    for rx, reps in _ADJ_RULES:
+        m = rx.search(n)
+        if m:
+            return [n[: m.start()] + r for r in reps]
+    return []
+
+
 def _read_tsv(path: Path) -> list[list[str]]:
     if not path.is_file():
         return []
     with open(path, encoding="utf-8", newline="") as f:
         return [r for r in csv.reader(f, delimiter="\t") if r and not r[0].startswith("#")]
+
+
+_ADJ_PRIO = _PRIO["NARROW"] + 2
+
+
+def _involvement(name: str) -> list[str]:
+    """"Interstitial lung disease" -> "interstitial lung involvement" (case reports' wording)."""
+    words = name.split()
+    if len(words) >= 2 and words[-1].lower() == "disease":
+        return [" ".join(words[:-1]) + " involvement"]
+    return []
+
+
+def vocab_word(w: str) -> bool:
+    """True for short drug-list entries that are ordinary English words (not acronyms)."""
+    return w in _COMMON_SHORT
+
+
+# 4-5 letter lower-case drug names that are words, so their capitals are not an acronym
+_COMMON_SHORT = frozenset("iron zinc urea salt sugar water lead gold talc coal tar soap wax milk honey".split())
 
 
 def _entries() -> list[tuple[str, str, str, int]]:
@@ -212,6 +266,8 @@ def _entries() -> list[tuple[str, str, str, int]]:
             names = [(t.label, _PRIO["label"])]
             names += [(s, _PRIO[sc]) for s, sc, st in t.synonyms if sc != "BROAD" and st != "obsolete_synonym"]
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in hpo_variants(n)]
+            names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in adjective_variants(n)]
+            names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in _involvement(n)]
             for n, p in names:
                 if not stopped(n, MANIFESTATION):
                     out.append((n, MANIFESTATION, curie, p))
@@ -223,6 +279,7 @@ def _entries() -> list[tuple[str, str, str, int]]:
                 if (len(n) < 4 and not n.isupper()) or len(n) < 2 or stopped(n, typ):
                     continue
                 out.append((n, typ, curie, 0 if nosology else 1 + (i > 0)))
+                out += [(v, typ, curie, _ADJ_PRIO) for v in adjective_variants(n) + _involvement(n)]
                 base = _disease_base_name(n) if nosology else None
                 if base and not stopped(base, typ):
                     out.append((base, typ, curie, 2))
@@ -233,15 +290,18 @@ def _entries() -> list[tuple[str, str, str, int]]:
                 if low in drug_stop or len(low) < 4 or stopped(n, DRUG):
                     continue
                 out.append((n, DRUG, curie, 0 if i == 0 else 1))
+                # lower-case acronyms in the drug list ("gaba", "dmso") are written in capitals
+                if 4 <= len(n) <= 5 and n.isalpha() and n.islower() and not vocab_word(n):
+                    out.append((n.upper(), DRUG, curie, 2))
         elif t.kind == "chemical":
-            # MeSH-only chemicals (no DrugBank ID) from BC5CDR; those with one are drugs already.
-            if t.xrefs:
-                continue
+            # MeSH chemicals from BC5CDR: those with a DrugBank ID add their names (adrenaline,
+            # GABA, 5-HT) to that drug, at a lower priority than DrugBank's own names.
+            target = t.xrefs[0] if t.xrefs else curie
             for n in [t.label] + [s for s, _, _ in t.synonyms]:
                 # "Mg", "Hg", "K" would match units and letters; short forms only in capitals
                 if (len(n) < 4 and not (n.isupper() and len(n) >= 2)) or stopped(n, DRUG):
                     continue
-                out.append((n, DRUG, curie, 2))
+                out.append((n, DRUG, target, 2 if target == curie else 3))
     for r in _read_tsv(EXTRA_TSV):
         if len(r) >= 3:
             out.append((r[2], r[1], r[0], _PRIO["curated"]))
@@ -254,6 +314,8 @@ def _compile() -> dict:
 
     tok = spacy.blank("en").tokenizer
     entries = _entries()
+    # derived adjectives last: they only fill keys that name nothing else
+    entries.sort(key=lambda e: e[3] == _ADJ_PRIO)
     root: dict = {}
     names = [e[0] for e in entries]
     for (name, typ, curie, prio), doc in zip(entries, tok.pipe(names, batch_size=2000)):
@@ -264,6 +326,8 @@ def _compile() -> dict:
         node = root
         for k in keys:
             node = node.setdefault(k, {})
+        if prio == _ADJ_PRIO and _LEAF in node and not any(p == _ADJ_PRIO for _, p in node[_LEAF].values()):
+            continue
         leaf = node.setdefault(_LEAF, {})
         best = leaf.get(typ)
         if best is None or (prio, curie) < (best[1], best[0]):
@@ -343,7 +407,7 @@ def lookup(keys: list[str], trie: dict) -> dict | None:
     return node.get(_LEAF)
 
 
-_CONJ = ("and", "or")
+_CONJ = ("and", "or", "and/or", "/", _SKIP)  # _SKIP: a hyphen ("breast-ovarian cancer")
 
 
 def coordinations(keys: list[str], matches: list[tuple[int, int, str, str, int]], trie: dict) -> list[tuple[int, int, str, str, int]]:
@@ -492,6 +556,80 @@ def diseaselike(text: str) -> bool:
     return last in _DISEASE_WORDS or (len(last) > 5 and last.endswith(_DISEASE_SUFFIX) and last not in _FINDING_ITIS)
 
 
+# Words that, before a disease name, belong to it in the corpora's convention and in a
+# diagnosis ("hereditary breast cancer", "sporadic retinoblastoma", "male breast cancer").
+_DISEASE_PREFIX = frozenset("hereditary inherited familial sporadic male".split())
+# An adjective naming a finding merges with a following finding ("cholestatic hepatitis",
+# "hemorrhagic cystitis"): the head's concept, one span.
+_ADJ_SUFFIX = ("ic", "ous", "al", "ive", "ary", "oid")
+_CAUSED = frozenset(("induced", "associated", "related", "mediated"))
+# a derived adjective before these is a drug class ("hypoglycemic agents"), not a finding
+_AGENT_NEXT = frozenset("agent agents drug drugs medication medications".split())
+_FINDING = (MANIFESTATION, DISEASE)
+
+
+def _leaf_matches(s: int, e: int, leaf: dict | None) -> list[Match]:
+    if not leaf:
+        return []
+    return [m for m in resolve([(s, e, typ, c, p) for typ, (c, p) in leaf.items()]) if m[2] in _FINDING]
+
+
+def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict) -> list[Match]:
+    """Boundary rules for Manifestation/Disease spans (Drug spans pass through):
+
+    - "heparin-induced thrombocytopenia" -> "thrombocytopenia" when that is a term by itself
+      (the drug is its own span; the corpora and the graph want the finding);
+    - a disease prefix (hereditary, familial, sporadic, inherited, male) joins the span;
+    - a one-word adjectival finding directly before another finding merges into one span with
+      the head's concept ("cholestatic hepatitis");
+    - a one-word finding before "agents"/"drugs" is dropped ("hypoglycemic agents");
+    - an all-capital finding inside a Drug span is dropped ("HT" in "5-HT").
+    """
+    n = len(doc)
+    out: list[Match] = []
+    for m in matches:
+        s, e, typ = m[0], m[1], m[2]
+        if typ not in _FINDING:
+            out.append(m)
+            continue
+        if e - s >= 3 and keys[s + 1] == _SKIP and keys[s + 2] in _CAUSED:
+            sub = _leaf_matches(s + 3, e, lookup(keys[s + 3 : e], trie))
+            if sub:
+                out.extend(sub)
+                continue
+        if e - s == 1 and e < n and keys[e] in _AGENT_NEXT:
+            continue
+        out.append(m)
+    # merge adjective + finding
+    by_start: dict[int, Match] = {}
+    for m in out:
+        if m[2] in _FINDING and (m[0] not in by_start or m[1] > by_start[m[0]][1]):
+            by_start[m[0]] = m
+    merged: list[Match] = []
+    gone: set[Match] = set()
+    for m in out:
+        if m[2] in _FINDING and m[1] - m[0] == 1 and m not in gone:
+            head = by_start.get(m[1])
+            if head is not None and doc[m[0]].lower_.endswith(_ADJ_SUFFIX) and doc[m[0]].is_alpha:
+                merged.append((m[0], head[1], head[2], head[3], head[4] + (m[3],)))
+                gone.add(m)
+                gone.add(head)
+    if merged:
+        out = [m for m in out if m not in gone] + merged
+    drugs = [m for m in out if m[2] == DRUG]
+    res = []
+    for m in out:
+        s, e, typ = m[0], m[1], m[2]
+        if typ in _FINDING:
+            if drugs and doc[s:e].text.isupper() and any(d[0] <= s and e <= d[1] and (d[0], d[1]) != (s, e) for d in drugs):
+                continue
+            if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX:
+                m = (s - 1, *m[1:])
+        res.append(m)
+    res.sort(key=lambda m: (m[0], -m[1]))
+    return res
+
+
 class LexiconComponent:
     def __init__(
         self,
@@ -518,7 +656,7 @@ class LexiconComponent:
         result = []
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie)
-        for s, e, typ, curie, xr in expand_abbreviations(doc, resolve(found)):
+        for s, e, typ, curie, xr in adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found)), self.trie):
             if typ not in self.types:
                 continue
             if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
