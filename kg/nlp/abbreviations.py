@@ -9,6 +9,7 @@ is a known concept is decided by the caller (the lexicon), not here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -23,6 +24,10 @@ class Definition:
     lf_end: int  # token index where the long form ends (the "(" token)
     sf_start: int  # token span of the short form inside the parentheses
     sf_end: int
+    tokens: tuple[str, ...] = ()  # the short form's token texts ("NTG" out of a glued "NTG)-induced")
+
+
+_GLUED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]{0,10})\)")
 
 
 def _plausible_short_form(text: str) -> bool:
@@ -42,12 +47,18 @@ def find_definitions(doc: Doc) -> list[Definition]:
     while i < n:
         if doc[i].text == "(":
             j = i + 1
-            while j < n and j - i - 1 < _MAX_SF_TOKENS and doc[j].text not in (")", ";", ",", "("):
+            g = _GLUED.match(doc[i + 1].text) if i + 1 < n else None
+            if g and _plausible_short_form(g.group(1)):
+                # the tokenizer keeps "(NTG)-induced" as "(", "NTG)-induced"
+                out.append(Definition(g.group(1), i, i + 1, i + 2, (g.group(1),)))
+                i += 2
+                continue
+            while j < n and j - i - 1 < _MAX_SF_TOKENS and doc[j].text not in (")", ";", ",", "(", ":"):
                 j += 1
-            if j < n and j > i + 1 and doc[j].text in (")", ";", ","):
+            if j < n and j > i + 1 and doc[j].text in (")", ";", ",", ":"):
                 sf = doc[i + 1 : j]
                 if _plausible_short_form(sf.text):
-                    out.append(Definition(sf.text, i, i + 1, j))
+                    out.append(Definition(sf.text, i, i + 1, j, tuple(t.text for t in sf)))
             i = j if j > i else i + 1
         else:
             i += 1
@@ -60,13 +71,52 @@ def occurrences(doc: Doc, d: Definition, index: dict[str, list[int]] | None = No
     `index` (token text -> token indices, see `token_index`) makes repeated calls cheap.
     """
     idx = index if index is not None else token_index(doc)
-    toks = [t.text for t in doc[d.sf_start : d.sf_end]]
+    toks = list(d.tokens) or [t.text for t in doc[d.sf_start : d.sf_end]]
     out = []
     for cand in (toks, toks[:-1] + [toks[-1] + "s"]):
         for i in idx.get(cand[0], ()):
             if [t.text for t in doc[i : i + len(cand)]] == cand:
                 out.append((i, i + len(cand)))
     return sorted(set(out))
+
+
+def long_form_start(doc: Doc, d: Definition, max_words: int | None = None) -> int | None:
+    """Token where the long form of `d` starts by Schwartz & Hearst's rule, or None.
+
+    Every letter/digit of the short form must appear, in order, in the text before the "(",
+    the first one at the start of a word; the long form has at most min(|SF| + 5, 2|SF|) words.
+    """
+    sf = [c.lower() for c in d.short if c.isalnum()]
+    if not sf:
+        return None
+    limit = max_words or min(len(sf) + 5, 2 * len(sf))
+    toks = []
+    i = d.lf_end - 1
+    while i >= 0 and len(toks) < limit + 4:
+        toks.append(doc[i])
+        i -= 1
+    toks.reverse()
+    text = ""
+    starts = []  # char offset in `text` of each token
+    for t in toks:
+        starts.append(len(text))
+        text += t.text.lower() + (" " if t.whitespace_ else "")
+    li = len(text) - 1
+    for k in range(len(sf) - 1, -1, -1):
+        c = sf[k]
+        while li >= 0 and (text[li] != c or (k == 0 and li > 0 and text[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return None
+        li -= 1
+    pos = li + 1
+    for idx in range(len(starts) - 1, -1, -1):
+        if starts[idx] <= pos:
+            words = sum(1 for t in toks[idx:] if t.is_alpha)
+            if words > limit:
+                return None
+            return toks[idx].i
+    return None
 
 
 def token_index(doc: Doc) -> dict[str, list[int]]:

@@ -462,12 +462,19 @@ def resolve(matches: list[tuple[int, int, str, str, int]]) -> list[Match]:
     return out
 
 
-def expand_abbreviations(doc: Doc, matches: list[Match]) -> list[Match]:
+def resolve_leaf(s: int, e: int, leaf: dict | None) -> list[Match]:
+    """The resolved matches (one per type) of a trie leaf placed at tokens s..e."""
+    return resolve([(s, e, typ, c, p) for typ, (c, p) in leaf.items()]) if leaf else []
+
+
+def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None = None, trie: dict | None = None) -> list[Match]:
     """Give every short form defined as "long form (SF)" the long form's concept, and drop
     dictionary matches of a short form the document defines as something unknown."""
     defs = abbreviations.find_definitions(doc)
     if not defs:
         return matches
+    if keys is None or trie is None:
+        keys, trie = [normalize_token(t.text) for t in doc], {}
     ending_at: dict[int, Match] = {}
     for m in matches:
         cur = ending_at.get(m[1])
@@ -479,6 +486,13 @@ def expand_abbreviations(doc: Doc, matches: list[Match]) -> list[Match]:
     for d in defs:
         lf = ending_at.get(d.lf_end)
         occ = abbreviations.occurrences(doc, d, index)
+        if lf is not None:
+            # "elevated intraocular pressure (IOP)": the short form stands for less than the
+            # dictionary match; use the concept of what it stands for, if that is a term
+            start = abbreviations.long_form_start(doc, d)
+            if start is not None and lf[0] < start < lf[1]:
+                sub = [m for m in resolve_leaf(start, lf[1], lookup(keys[start : lf[1]], trie)) if m[2] == lf[2]]
+                lf = sub[0] if sub else None
         if lf is None:
             drop.update(occ)
             continue
@@ -569,9 +583,7 @@ _FINDING = (MANIFESTATION, DISEASE)
 
 
 def _leaf_matches(s: int, e: int, leaf: dict | None) -> list[Match]:
-    if not leaf:
-        return []
-    return [m for m in resolve([(s, e, typ, c, p) for typ, (c, p) in leaf.items()]) if m[2] in _FINDING]
+    return [m for m in resolve_leaf(s, e, leaf) if m[2] in _FINDING]
 
 
 def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict) -> list[Match]:
@@ -656,7 +668,7 @@ class LexiconComponent:
         result = []
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie)
-        for s, e, typ, curie, xr in adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found)), self.trie):
+        for s, e, typ, curie, xr in adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found), keys, self.trie), self.trie):
             if typ not in self.types:
                 continue
             if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
