@@ -642,6 +642,42 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     return res
 
 
+# Research compound codes ("SCH 23390", "SM-5887", "KF17837", "A-86929"): capitals + digits.
+# Names of genes, antigens, scores, viruses and the like share the shape and are excluded.
+_CODE_GLUED = re.compile(r"^([A-Z]{2,4})(\d{2,6})[A-Za-z]?$")
+_CODE_LETTERS = re.compile(r"^[A-Z]{1,4}(?:\d{1,3})?$")
+_CODE_NOT = frozenset(
+    "CD CA HLA IL MMP TNF ICD NYHA COVID SARS HER BRCA EGFR HIV HPV HBV HCV EBV CMV HSV HHV ANA PD PDL "
+    "CYP UGT DSM WHO TLR CCR CXCR MHC IGF FGF VEGF TGF BMI GCS NIH ISO HBA MIM OMIM ORPHA DB NCT ISRCTN "
+    "ECOG AJCC TNM APACHE SOFA NSCLC FIGO GRADE TYPE PMID DOI NO CI OR HR RR SD SE ID VAS MAP BP HB HCT "
+    "CT MRI PET ECG EKG EEG EMG ICU ED AUC MIC IU IQ FEV FVC DLCO PCR RNA DNA MCP ACE KIT RET ATP APC MLH "
+    "MSH ALK ROS BRAF KRAS NRAS TP COL FBN SMN DMD PAX SOX WT NF VHL DQA DQB DRB DPB HCG PSA CEA AFP LDH "
+    "CK ALT AST GGT CRP ESR INR PT PTT APTT TSH FT GH ACTH LH FSH PTH ADH".split()
+)
+
+
+def code_names(doc: Doc) -> list[Match]:
+    """Drug spans (no identifier) for research compound codes."""
+    out: list[Match] = []
+    n = len(doc)
+    for t in doc:
+        txt = t.text
+        if len(txt) < 2 or not txt[0].isupper() or not any(c.isdigit() for c in txt) and t.i + 1 >= n:
+            continue
+        m = _CODE_GLUED.match(txt)
+        if m and m.group(1) not in _CODE_NOT:
+            out.append((t.i, t.i + 1, DRUG, "", ()))
+            continue
+        if not _CODE_LETTERS.match(txt) or txt.rstrip("0123456789") in _CODE_NOT:
+            continue
+        i = t.i
+        if i + 2 < n and doc[i + 1].text == "-" and not t.whitespace_ and doc[i + 2].is_digit and len(doc[i + 2].text) >= (4 if len(txt) == 1 else 2):
+            out.append((i, i + 3, DRUG, "", ()))
+        elif i + 1 < n and len(txt) >= 2 and t.whitespace_ and doc[i + 1].is_digit and len(doc[i + 1].text) >= 4:
+            out.append((i, i + 2, DRUG, "", ()))
+    return out
+
+
 class LexiconComponent:
     def __init__(
         self,
@@ -668,6 +704,10 @@ class LexiconComponent:
         result = []
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie)
+        codes = code_names(doc) if DRUG in self.types else []
+        if codes:
+            drug_tokens = {t for m in found if m[2] == DRUG for t in range(m[0], m[1])}
+            found += [(c[0], c[1], DRUG, "", 9) for c in codes if not any(t in drug_tokens for t in range(c[0], c[1]))]
         for s, e, typ, curie, xr in adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found), keys, self.trie), self.trie):
             if typ not in self.types:
                 continue
