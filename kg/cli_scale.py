@@ -24,3 +24,42 @@ def synth(root: Path, n: int, seed: int) -> None:
 
     info = write_corpus(root, n, seed)
     click.echo(f"{info['articles']} articles, {info['words']} words, {info['bytes'] / 1e6:.1f} MB -> {root}")
+
+
+def build_options(f):  # noqa: ANN001, ANN201 - click decorator
+    """`--jobs` and `--dask` for `kg build`: `@build_options` under the other options, then
+    pass `jobs=jobs, dask=dask` to `kg.build.build`."""
+    f = click.option("--dask", "dask", metavar="SCHEDULER", default=None, envvar="KG_DASK",
+                     help="Extract on this Dask cluster (address, e.g. tcp://host:8786; env KG_DASK).")(f)
+    f = click.option("--jobs", "-j", "jobs", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Extraction processes (0 = one per CPU).")(f)
+    return f
+
+
+def scale_progress(console, enabled: bool = True):  # noqa: ANN001, ANN201 - rich Console -> context manager
+    """Like `kg.console.build_progress`, with articles/s and ETA columns (drop-in replacement)."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    @contextmanager
+    def cm():  # noqa: ANN202
+        if not enabled:
+            yield None
+            return
+        progress = Progress(
+            TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} articles/s"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            TextColumn("{task.fields[article]}"), console=console, transient=True,
+        )
+        task = progress.add_task("build", total=None, article="", rate="-")
+
+        def hook(article: str, done: int, total: int) -> None:
+            speed = progress.tasks[0].speed
+            progress.update(task, completed=done, total=total, article=article[-30:],
+                            rate=f"{speed:.1f}" if speed else "-")
+
+        with progress:
+            yield hook
+
+    return cm()
