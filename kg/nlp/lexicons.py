@@ -436,6 +436,48 @@ def coordinations(keys: list[str], matches: list[tuple[int, int, str, str, int]]
     return out
 
 
+# Modifiers that may sit between the conjunction and the second conjunct of an ellipsis
+# ("no interstitial lung or significant muscle involvement").
+_GAP_MODIFIERS = frozenset(
+    "significant severe mild marked obvious overt clinical definite any apparent evident extensive diffuse "
+    "concomitant associated major minor prominent".split()
+)
+
+
+def ellipses(keys: list[str], matches: list[tuple[int, int, str, str, int]], trie: dict) -> list[tuple[int, int, str, str, int]]:
+    """Spans for a first conjunct whose head noun is left to the second one:
+    "interstitial lung or significant muscle involvement" -> "interstitial lung" with the concept
+    of "interstitial lung involvement" (= Interstitial lung disease), when that is a term.
+    Only for conjuncts of 2-3 words or with a modifier after the conjunction (a one-word
+    conjunct directly before it is `coordinations`' case)."""
+    out = []
+    for i, e, typ, _curie, _prio in matches:
+        if typ == DRUG or e - i < 2 or i < 2:
+            continue
+        c = i - 1
+        gap = keys[c] in _GAP_MODIFIERS
+        if gap:
+            c -= 1
+        if c < 1 or keys[c] not in ("and", "or", "nor"):
+            continue
+        for k in range(i + 1, e):
+            head = keys[k:e]
+            for L in (3, 2, 1) if gap else (3, 2):
+                j = c - L
+                if j < 0 or any(x in _CONJ or x in (",", ";", "(") for x in keys[j:c]):
+                    continue
+                leaf = lookup([*keys[j:c], *head], trie)
+                if leaf and typ in leaf:
+                    # "posterior subcapsular or capsular cataract" is one mention of the first
+                    # conjunct; with a modifier in between, the conjunct alone is the mention
+                    out.append((j, c if gap else e, typ, leaf[typ][0], leaf[typ][1]))
+                    break
+            else:
+                continue
+            break
+    return out
+
+
 Match = tuple[int, int, str, str, tuple[str, ...]]  # start, end, type, curie, xrefs
 
 
@@ -571,8 +613,9 @@ def diseaselike(text: str) -> bool:
 
 
 # Words that, before a disease name, belong to it in the corpora's convention and in a
-# diagnosis ("hereditary breast cancer", "sporadic retinoblastoma", "male breast cancer").
-_DISEASE_PREFIX = frozenset("hereditary inherited familial sporadic male".split())
+# diagnosis ("hereditary breast cancer", "familial retinoblastoma", "male breast cancer"); not
+# "sporadic", which GSC+ leaves outside and which qualifies a case rather than names a disease.
+_DISEASE_PREFIX = frozenset("hereditary inherited familial male".split())
 # An adjective naming a finding merges with a following finding ("cholestatic hepatitis",
 # "hemorrhagic cystitis"): the head's concept, one span.
 _ADJ_SUFFIX = ("ic", "ous", "al", "ive", "ary", "oid")
@@ -591,7 +634,7 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
 
     - "heparin-induced thrombocytopenia" -> "thrombocytopenia" when that is a term by itself
       (the drug is its own span; the corpora and the graph want the finding);
-    - a disease prefix (hereditary, familial, sporadic, inherited, male) joins the span;
+    - a disease prefix (hereditary, familial, inherited, male) joins the span;
     - a one-word adjectival finding directly before another finding merges into one span with
       the head's concept ("cholestatic hepatitis");
     - a one-word finding before "agents"/"drugs" is dropped ("hypoglycemic agents");
@@ -703,7 +746,7 @@ class LexiconComponent:
         keys = self.norm.keys(doc)
         result = []
         found = find_matches(keys, self.trie)
-        found += coordinations(keys, found, self.trie)
+        found += coordinations(keys, found, self.trie) + ellipses(keys, found, self.trie)
         codes = code_names(doc) if DRUG in self.types else []
         if codes:
             drug_tokens = {t for m in found if m[2] == DRUG for t in range(m[0], m[1])}
