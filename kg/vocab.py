@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 # Bump when the snapshot layout or its derivation changes, so stale caches are ignored.
-SCHEMA = 3
+SCHEMA = 4
 
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
 DATA_DIR = Path(__file__).parent / "data"
@@ -314,6 +314,8 @@ def parse_extra_labels(path: Path, terms: dict[str, Term]) -> None:
             if len(row) < 3 or row[0].startswith("#"):
                 continue
             curie, typ, name = row[:3]
+            if curie == "-":  # a name without an identifier (kg.nlp.lexicons reads it itself)
+                continue
             t = terms.get(curie)
             if t is None:
                 if len(row) < 4 or not row[3]:

@@ -761,12 +761,14 @@ class LexiconComponent:
             analyte = typ == DRUG and self.analytes != "keep" and lab_context(doc, s, e)
             if analyte and self.analytes == "drop":
                 continue
+            if curie == "-":
+                curie = ""
             if typ == DRUG and curie.startswith("DRUGBANK:"):
                 mesh = self.mesh_of_drug.get(curie)
                 if mesh:
                     xr = xr + (mesh,)
             span = Span(doc, s, e, label=typ, kb_id=curie)
-            span._.concept_label = vocab.label(curie) or span.text
+            span._.concept_label = (vocab.label(curie) if curie else None) or span.text
             span._.xrefs = xr
             if analyte:
                 span._.attrs = {"role": "analyte"}
