@@ -154,3 +154,77 @@ def test_drug_classes_and_subtype_base_names(nlp) -> None:
     assert ("chemotherapy", "Drug", "MESH:D004358") in got
     assert ("antibiotics", "Drug", "MESH:D000900") in got
     assert not [g for g in got if g[0] in ("cerebral", "arteries")]
+
+
+# --- lexicon v15: boundary rules, variants, abbreviations (sentences written for these tests)
+
+
+def test_coordination_ellipsis_gives_the_first_conjunct_its_head(nlp) -> None:
+    got = spans(nlp, "No interstitial lung or significant muscle involvement was detected on review.")
+    assert ("interstitial lung", "Manifestation", "HP:0006530") in got  # Interstitial lung disease
+    assert ("muscle involvement", "Manifestation", "HP:0003011") in got
+
+
+def test_muscle_enzymes_are_a_mention_for_context_to_negate(nlp) -> None:
+    got = spans(nlp, "Her muscle enzymes were normal at follow-up.")
+    assert ("muscle enzymes", "Manifestation", "HP:0003236") in got
+
+
+def test_organ_adjective_with_generic_head(nlp) -> None:
+    got = spans(nlp, "Renal involvement and cutaneous manifestations were noted later.")
+    assert ("Renal involvement", "Manifestation", "HP:0000077") in got
+    assert ("cutaneous manifestations", "Manifestation", "HP:0000951") in got
+
+
+def test_adjectival_forms_of_findings(nlp) -> None:
+    got = spans(nlp, "The infant was hypotonic on the second day.")
+    assert ("hypotonic", "Manifestation", "HP:0001252") in got
+    # a derived adjective naming a drug class is not a finding
+    assert not any(t == "hypoglycemic" for t, _, _ in spans(nlp, "He takes oral hypoglycemic agents daily."))
+
+
+def test_drug_induced_finding_keeps_the_finding_only(nlp) -> None:
+    got = spans(nlp, "She developed heparin-induced thrombocytopenia after surgery.")
+    assert ("thrombocytopenia", "Manifestation", "HP:0001873") in got
+    assert ("heparin", "Drug", "DRUGBANK:DB01109") in got
+    assert not any(t.startswith("heparin-induced") for t, _, _ in got)
+
+
+def test_adjective_merges_with_following_finding(nlp) -> None:
+    got = spans(nlp, "A biopsy confirmed cholestatic hepatitis in the donor.")
+    assert any(t == "cholestatic hepatitis" for t, _, _ in got), got
+    assert not any(t == "cholestatic" for t, _, _ in got)
+
+
+def test_hereditary_prefix_and_slash_coordination(nlp) -> None:
+    got = [t for t, lab, _ in spans(nlp, "Her mother had hereditary breast cancer.") if lab == "Disease"]
+    assert "hereditary breast cancer" in got
+    got = [t for t, lab, _ in spans(nlp, "A family with breast/ovarian cancer was seen.") if lab == "Disease"]
+    assert "breast/ovarian cancer" in got
+
+
+def test_mesh_names_of_drugbank_drugs_and_capital_acronyms(nlp) -> None:
+    s = find(nlp, "Adrenaline was given at once.", "Adrenaline")
+    assert (s.label_, s.kb_id_) == ("Drug", "DRUGBANK:DB00668")
+    s = find(nlp, "Levels of GABA rose after dosing.", "GABA")
+    assert s.label_ == "Drug" and s.kb_id_ == "DRUGBANK:DB02530"
+
+
+def test_short_form_stands_for_part_of_the_match(nlp) -> None:
+    # "IOP" abbreviates intraocular pressure, not its elevation
+    got = spans(nlp, "He had elevated intraocular pressure (IOP) on steroids; IOP fell after stopping.")
+    assert not any(t == "IOP" for t, _, _ in got), got
+    # a glued "(SF)-induced" definition still defines the short form
+    got = spans(nlp, "We gave nitroglycerin (NTG)-induced hypotension models a rest; NTG was stopped.")
+    assert ("NTG", "Drug", "DRUGBANK:DB00727") in got
+
+
+def test_compound_codes_and_excluded_gene_names(nlp) -> None:
+    got = spans(nlp, "Rats received SCH 23390 or KF17837; CD117 and COVID-19 were tested.")
+    assert ("SCH 23390", "Drug", "") in got and ("KF17837", "Drug", "") in got
+    assert not any(t in ("CD117", "COVID-19", "COVID") for t, _, _ in got)
+
+
+def test_generic_finding_without_identifier(nlp) -> None:
+    s = find(nlp, "A firm mass was palpable in the left flank.", "mass")
+    assert (s.label_, s.kb_id_) == ("Manifestation", "")
