@@ -104,15 +104,26 @@ class _Norm:
 
     def __init__(self) -> None:
         self.by_orth: dict[int, str] = {}
+        self.code_kind: dict[int, int] = {}  # orth -> code_kind(text), only where non-zero
+        self.codes: list[tuple[int, int]] = []  # (token index, kind) of the last keys() call
 
     def keys(self, doc: Doc) -> list[str]:
         get = self.by_orth.get
+        kind = self.code_kind.get
         out = []
+        codes = self.codes = []
         for tok in doc:
-            k = get(tok.orth)
+            orth = tok.orth
+            k = get(orth)
             if k is None:
-                k = self.by_orth[tok.orth] = normalize_token(tok.text)
+                k = self.by_orth[orth] = normalize_token(tok.text)
+                c = code_kind(tok.text)
+                if c:
+                    self.code_kind[orth] = c
             out.append(k)
+            c = kind(orth)
+            if c:
+                codes.append((len(out) - 1, c))
         return out
 
 
@@ -699,24 +710,34 @@ _CODE_NOT = frozenset(
 )
 
 
-def code_names(doc: Doc) -> list[Match]:
-    """Drug spans (no identifier) for research compound codes."""
+def code_kind(txt: str) -> int:
+    """1: a glued compound code ("KF17837"); 2: capitals that may start one ("SCH", "SM"); 0."""
+    if len(txt) > 12 or not txt[:1].isupper():
+        return 0
+    m = _CODE_GLUED.match(txt)
+    if m:
+        return 1 if m.group(1) not in _CODE_NOT else 0
+    if _CODE_LETTERS.match(txt) and txt.rstrip("0123456789") not in _CODE_NOT:
+        return 2
+    return 0
+
+
+def code_names(doc: Doc, candidates: list[tuple[int, int]]) -> list[Match]:
+    """Drug spans (no identifier) for research compound codes at `candidates` ((i, code_kind))."""
     out: list[Match] = []
     n = len(doc)
-    for t in doc:
-        txt = t.text
-        if len(txt) < 2 or not txt[0].isupper() or not any(c.isdigit() for c in txt) and t.i + 1 >= n:
+    for i, kind in candidates:
+        if kind == 1:
+            out.append((i, i + 1, DRUG, "", ()))
             continue
-        m = _CODE_GLUED.match(txt)
-        if m and m.group(1) not in _CODE_NOT:
-            out.append((t.i, t.i + 1, DRUG, "", ()))
+        if i + 1 >= n:
             continue
-        if not _CODE_LETTERS.match(txt) or txt.rstrip("0123456789") in _CODE_NOT:
-            continue
-        i = t.i
-        if i + 2 < n and doc[i + 1].text == "-" and not t.whitespace_ and doc[i + 2].is_digit and len(doc[i + 2].text) >= (4 if len(txt) == 1 else 2):
-            out.append((i, i + 3, DRUG, "", ()))
-        elif i + 1 < n and len(txt) >= 2 and t.whitespace_ and doc[i + 1].is_digit and len(doc[i + 1].text) >= 4:
+        t, nxt = doc[i], doc[i + 1]
+        if nxt.text == "-" and not t.whitespace_ and i + 2 < n:
+            num = doc[i + 2]
+            if num.is_digit and len(num.text) >= (4 if len(t.text) == 1 else 2):
+                out.append((i, i + 3, DRUG, "", ()))
+        elif len(t.text) >= 2 and t.whitespace_ and nxt.is_digit and len(nxt.text) >= 4:
             out.append((i, i + 2, DRUG, "", ()))
     return out
 
@@ -747,7 +768,7 @@ class LexiconComponent:
         result = []
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie) + ellipses(keys, found, self.trie)
-        codes = code_names(doc) if DRUG in self.types else []
+        codes = code_names(doc, self.norm.codes) if DRUG in self.types and self.norm.codes else []
         if codes:
             drug_tokens = {t for m in found if m[2] == DRUG for t in range(m[0], m[1])}
             found += [(c[0], c[1], DRUG, "", 9) for c in codes if not any(t in drug_tokens for t in range(c[0], c[1]))]
