@@ -59,3 +59,14 @@ def test_iri_rejects_unknown_prefix() -> None:
         vocab.iri("FOO:1")
     with pytest.raises(ValueError):
         vocab.iri("HP0000988")
+
+
+def test_extra_terms_without_identifier_make_no_term(tmp_path) -> None:
+    from kg.vocab import Term, parse_extra_labels
+
+    p = tmp_path / "extra.tsv"
+    p.write_text("-\tManifestation\tmass\nHP:1\tManifestation\tlump\tLump\n", encoding="utf-8")
+    terms: dict = {}
+    parse_extra_labels(p, terms)
+    assert "-" not in terms
+    assert isinstance(terms["HP:1"], Term) and terms["HP:1"].label == "Lump"
