@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kg import __version__
+from kg.cli_scale import build_options
 
 EXIT_USAGE = 2  # bad query, unknown name, missing parameter: same status as click's usage errors
 
@@ -56,16 +57,19 @@ def main() -> None:
 @STORE_OPT
 @click.option("--force", is_flag=True, help="Re-extract every article, even unchanged ones.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
-def build(corpus: Path, store: Path, force: bool, quiet: bool) -> None:
+@build_options
+def build(corpus: Path, store: Path, force: bool, quiet: bool, jobs: int, dask: str | None) -> None:
     """Extract every corpus article and write its named graph into the store.
 
     Unchanged articles are skipped; a changed article's graph is replaced whole;
     an unreadable file is reported, the others still build, and the exit status
-    is 1.
+    is 1. Ctrl-C stops cleanly (exit 130); a re-run continues where it stopped.
 
     \b
-    Example:
+    Examples:
       kg build --corpus corpus --store .kg/store
+      kg build --jobs 2
+      kg build --dask tcp://scheduler:8786
     """
     from rich.console import Console
 
@@ -78,12 +82,15 @@ def build(corpus: Path, store: Path, force: bool, quiet: bool) -> None:
         _fail(f"{corpus}: corpus directory not found")
     try:
         with build_progress(console, enabled=not quiet) as hook:
-            summary = run_build(corpus, store, force=force, on_progress=hook)
+            summary = run_build(corpus, store, force=force, on_progress=hook, jobs=jobs, dask=dask)
     except CaseKGError as exc:
         _fail(str(exc))
     print_build_summary(summary, Console())
     for line in summary.failed:
         click.echo(f"kg: error: {line}", err=True)
+    if summary.interrupted:
+        click.echo("kg: interrupted; re-run `kg build` to continue", err=True)
+        sys.exit(130)
     sys.exit(0 if summary.ok else 1)
 
 
@@ -330,8 +337,9 @@ def _register_subcommands() -> None:
     from kg.cli_curate import COMMANDS as curate_commands
     from kg.cli_export import export as export_cmd
     from kg.cli_export import report as report_cmd
+    from kg.cli_scale import synth
 
-    for command in (*curate_commands, export_cmd, report_cmd):
+    for command in (*curate_commands, export_cmd, report_cmd, synth):
         main.add_command(command)
 
 

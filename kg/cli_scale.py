@@ -34,32 +34,3 @@ def build_options(f):  # noqa: ANN001, ANN201 - click decorator
     f = click.option("--jobs", "-j", "jobs", type=click.IntRange(min=0), default=1, show_default=True,
                      help="Extraction processes (0 = one per CPU).")(f)
     return f
-
-
-def scale_progress(console, enabled: bool = True):  # noqa: ANN001, ANN201 - rich Console -> context manager
-    """Like `kg.console.build_progress`, with articles/s and ETA columns (drop-in replacement)."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    @contextmanager
-    def cm():  # noqa: ANN202
-        if not enabled:
-            yield None
-            return
-        progress = Progress(
-            TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} articles/s"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            TextColumn("{task.fields[article]}"), console=console, transient=True,
-        )
-        task = progress.add_task("build", total=None, article="", rate="-")
-
-        def hook(article: str, done: int, total: int) -> None:
-            speed = progress.tasks[0].speed
-            progress.update(task, completed=done, total=total, article=article[-30:],
-                            rate=f"{speed:.1f}" if speed else "-")
-
-        with progress:
-            yield hook
-
-    return cm()

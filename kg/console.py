@@ -14,6 +14,7 @@ from kg.build import BuildSummary, ProgressHook
 
 @contextmanager
 def build_progress(console: Console, enabled: bool = True) -> Iterator[ProgressHook | None]:
+    """A progress bar with articles/s and ETA; yields the hook `kg.build.build` calls."""
     if not enabled:
         yield None
         return
@@ -21,16 +22,19 @@ def build_progress(console: Console, enabled: bool = True) -> Iterator[ProgressH
         TextColumn("[bold]building"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[article]}"),
+        TextColumn("{task.fields[rate]} articles/s"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[article]}"),
         console=console,
         transient=True,
     )
-    task = progress.add_task("build", total=None, article="")
+    task = progress.add_task("build", total=None, article="", rate="-")
 
     def hook(article: str, done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total, article=article[-40:])
+        speed = progress.tasks[0].speed
+        progress.update(task, completed=done, total=total, article=article[-30:], rate=f"{speed:.1f}" if speed else "-")
 
     with progress:
         yield hook
@@ -47,7 +51,8 @@ def print_build_summary(summary: BuildSummary, console: Console) -> None:
     table.add_row("entities", _counts(summary.entities) + ("" if summary.built else "  (nothing re-extracted)"))
     table.add_row("statements", f"{_counts(summary.statements)} extracted; store holds {_counts(summary.store_statements)}")
     table.add_row("triples", f"{summary.triples_written} written; store holds {summary.store_triples} in {summary.store_graphs} graphs")
-    table.add_row("time", f"{summary.seconds:.1f} s")
+    rate = f", {summary.built / summary.seconds:.1f} articles/s" if summary.built and summary.seconds else ""
+    table.add_row("time", f"{summary.seconds:.1f} s{rate}" + ("  (interrupted: re-run `kg build` to continue)" if summary.interrupted else ""))
     console.print(table)
 
 
