@@ -140,6 +140,9 @@ def build(
                     for stale in set(store.articles()) - seen - failed_ids:
                         store.remove_article(stale)
                         summary.removed += 1
+                    if summary.removed and hasattr(store, "prune_vocabulary"):
+                        # concepts only the removed articles used leave the shared vocabulary graph
+                        store.prune_vocabulary()
             _store_totals(store, summary)
     finally:
         runner.close()

@@ -1,4 +1,4 @@
-"""Extraction + Article -> quads in one named graph per article.
+"""Extraction + Article -> quads in one named graph per article, plus the shared vocabulary graph.
 
 IRIs are minted from content, never from counters or clocks, so extracting the same
 article twice yields the same IRIs and a rebuild replaces a graph with an identical one.
@@ -100,6 +100,12 @@ def outcome_iri(value: str) -> str:
     return CKG + "".join(part.capitalize() for part in value.split("_"))
 
 
+# The one shared graph of ontology-snapshot data about concepts (synonyms, lookup keys,
+# cross-references, the HPO is_a chain with its ancestors). Deliberately outside BASE/graph/,
+# so `article_id_from_graph` never reads it as an article.
+VOCAB_GRAPH = BASE + "vocabulary"
+
+
 def graph_iri(article_id: str) -> str:
     return f"{BASE}graph/{_seg(article_id)}"
 
@@ -172,6 +178,18 @@ class _Builder:
             self.add(s, p, Literal(str(value)))
 
 
+def split_quads(quads: Iterable[Quad]) -> tuple[list[Quad], list[Quad]]:
+    """(article-graph quads, vocabulary-graph quads) of `article_quads` output, order kept."""
+    article: list[Quad] = []
+    vocabulary: list[Quad] = []
+    for q in quads:
+        if isinstance(q.graph_name, NamedNode) and q.graph_name.value == VOCAB_GRAPH:
+            vocabulary.append(q)
+        else:
+            article.append(q)
+    return article, vocabulary
+
+
 def article_quads(
     article: Article,
     extraction: Extraction,
@@ -179,7 +197,10 @@ def article_quads(
     generated_at: datetime | None = None,
     vocab: Vocab | None = None,
 ) -> list[Quad]:
-    """All quads for one article, in the named graph `graph_iri(article.id)`.
+    """All quads for one article: its facts in the named graph `graph_iri(article.id)`, and
+    the ontology-snapshot data of the concepts it uses in `VOCAB_GRAPH` (shared by all
+    articles; `split_quads` separates the two). Each concept keeps its type, label and
+    notation in the article graph too, so an article graph still describes itself.
 
     `generated_at` is the extraction time recorded with PROV-O (pass it for reproducible
     output; defaults to now). `vocab` defaults to `kg.vocab`; tests may pass a stub.
@@ -201,6 +222,7 @@ class _ArticleGraph:
         self.when = when
         self.vocab = vocab
         self.b = _Builder(graph_iri(article.id))
+        self.v = _Builder(VOCAB_GRAPH)
         self.a = article_iri(article.id)
         self.mentions = {m.id: m for m in extraction.mentions}
         self.sentences = {s.index: s for s in extraction.sentences}
@@ -234,7 +256,7 @@ class _ArticleGraph:
             self.b.add(self.a, CKG + "describes", self.fallback_patient)
         for st in self.x.statements:
             self._statement(st, patient_ids)
-        return list(self.b.quads)
+        return [*self.b.quads, *self.v.quads]
 
     def _article(self) -> None:
         b, a, meta = self.b, self.a, self.article.meta
@@ -473,36 +495,41 @@ class _ArticleGraph:
         if iri in self.concepts_done:
             return iri
         self.concepts_done.add(iri)
-        b = self.b
-        b.add(iri, RDF + "type", CKG + cls)
+        b, v = self.b, self.v
         label = (self.vocab.label(curie) if curie else None) or m.label or m.text
-        b.lit(iri, RDFS + "label", label)
+        # In the article graph: what the article's statements need to read on their own.
+        # In the vocabulary graph: the same three, plus synonyms, keys, xrefs and the is_a chain.
+        for g in (b, v):
+            g.add(iri, RDF + "type", CKG + cls)
+            g.lit(iri, RDFS + "label", label)
+            if curie:
+                g.lit(iri, SKOS + "notation", curie)
         keys = {lookup_key(label)}
         if curie:
-            b.lit(iri, SKOS + "notation", curie)
             keys.add(lookup_key(curie))
             for syn in self.vocab.synonyms(curie):
-                b.lit(iri, SKOS + "altLabel", syn)
+                v.lit(iri, SKOS + "altLabel", syn)
                 keys.add(lookup_key(syn))
             for x in m.xrefs:
                 try:
-                    b.add(iri, SKOS + "exactMatch", self.vocab.iri(x))
+                    v.add(iri, SKOS + "exactMatch", self.vocab.iri(x))
                 except ValueError:
                     continue
             if curie.startswith("HP:"):
                 self._hpo_chain(curie, iri)
         if m.label and m.label != label:
             # The extractor's normalised label ("anti-NXP2") is how people will search.
-            b.lit(iri, SKOS + "altLabel", m.label)
+            v.lit(iri, SKOS + "altLabel", m.label)
             keys.add(lookup_key(m.label))
         for k in sorted(keys - {""}):  # "" would match the empty optional parameter
-            b.lit(iri, CKG + "lookupKey", k)
+            v.lit(iri, CKG + "lookupKey", k)
         return iri
 
     def _hpo_chain(self, curie: str, iri: str) -> None:
         # The is_a DAG from the term up to HP:0000118, with labels, so a query for a broad
         # term ("Abnormality of the skin") finds the specific ones via rdfs:subClassOf*.
-        b = self.b
+        # All of it goes to the vocabulary graph.
+        v = self.v
         ancestors = tuple(self.vocab.ancestors(curie))
         keep = set(ancestors)
         get_parents = getattr(self.vocab, "parents", None)
@@ -512,20 +539,20 @@ class _ArticleGraph:
             if get_parents is None and node_curie == curie:
                 parents = list(ancestors)  # no DAG available: the closure is still correct
             for p in parents:
-                b.add(node, RDFS + "subClassOf", self.vocab.iri(p))
+                v.add(node, RDFS + "subClassOf", self.vocab.iri(p))
             if node_curie == curie or node in self.ancestors_done:
                 continue
             self.ancestors_done.add(node)
             label = self.vocab.label(node_curie)
             if label:
-                b.lit(node, RDFS + "label", label)
-            b.lit(node, SKOS + "notation", node_curie)
+                v.lit(node, RDFS + "label", label)
+            v.lit(node, SKOS + "notation", node_curie)
             keys = {lookup_key(node_curie)} | ({lookup_key(label)} if label else set())
             for syn in self.vocab.synonyms(node_curie):
-                b.lit(node, SKOS + "altLabel", syn)
+                v.lit(node, SKOS + "altLabel", syn)
                 keys.add(lookup_key(syn))
             for k in sorted(keys - {""}):
-                b.lit(node, CKG + "lookupKey", k)
+                v.lit(node, CKG + "lookupKey", k)
 
 
 _STATUSES = ("present", "negated", "hypothetical", "historical", "uncertain")

@@ -1,8 +1,11 @@
-"""The embedded on-disk Oxigraph store: one named graph per article.
+"""The embedded on-disk Oxigraph store: one named graph per article, one shared vocabulary graph.
 
 Writes replace a whole article graph in one SPARQL Update, which Oxigraph runs as a single
 transaction: a reader (or a crash) sees the old graph or the new one, never half of each.
-Queries see the union of all article graphs as the default graph.
+The same transaction adds the article's concepts to the vocabulary graph (`VOCAB_GRAPH`:
+synonyms, lookup keys, HPO is_a chains), which is a set shared by all articles: adding a
+concept twice changes nothing, and `prune_vocabulary` drops what no article uses any more.
+Queries see the union of all graphs as the default graph.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from kg.rdf import BASE, CKG, PREFIXES, RDF, article_id_from_graph, article_iri, graph_iri
+from kg.rdf import BASE, CKG, PREFIXES, RDF, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -72,24 +75,64 @@ class Store:
         return None
 
     def replace_article(self, article_id: str, quads: Iterable[ox.Quad]) -> None:
-        """Replace the article's named graph with `quads`, atomically."""
+        """Replace the article's named graph with its quads and add its vocabulary quads
+        (those in `VOCAB_GRAPH`) to the shared vocabulary graph, in one transaction."""
         if self.read_only:
             raise PermissionError("store opened read-only")
         g = graph_iri(article_id)
-        lines = []
+        lines: list[str] = []
+        vocab: list[str] = []
         for q in quads:
-            if not isinstance(q.graph_name, ox.NamedNode) or q.graph_name.value != g:
-                raise ValueError(f"quad outside the article graph <{g}>: {q}")
-            lines.append(f"{q.subject} {q.predicate} {q.object} .")
-        # One update = one transaction in Oxigraph (DROP and INSERT commit together).
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
+            if name == g:
+                lines.append(f"{q.subject} {q.predicate} {q.object} .")
+            elif name == VOCAB_GRAPH:
+                vocab.append(f"{q.subject} {q.predicate} {q.object} .")
+            else:
+                raise ValueError(f"quad outside the article graph <{g}> and the vocabulary graph: {q}")
+        # One update = one transaction in Oxigraph (DROP and INSERT commit together). The
+        # vocabulary graph is only added to (RDF set semantics: re-adding is a no-op).
         # Terms are written with their N-Triples serialisation, which escapes everything.
         body = "\n".join(lines)
-        self.oxigraph.update(f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body}\n}} }}")
+        vbody = f" GRAPH <{VOCAB_GRAPH}> {{\n" + "\n".join(vocab) + "\n}" if vocab else ""
+        self.oxigraph.update(f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body}\n}}{vbody} }}")
 
     def remove_article(self, article_id: str) -> None:
+        """Drop the article's graph (only it: its concepts stay in the vocabulary graph
+        until `prune_vocabulary`)."""
         if self.read_only:
             raise PermissionError("store opened read-only")
         self.oxigraph.update(f"DROP SILENT GRAPH <{graph_iri(article_id)}>")
+
+    def prune_vocabulary(self) -> int:
+        """Remove from the vocabulary graph every concept that no article graph uses, keeping
+        the HPO ancestors of the concepts still used. Returns the number of quads removed."""
+        if self.read_only:
+            raise PermissionError("store opened read-only")
+        st = self.oxigraph
+        v = ox.NamedNode(VOCAB_GRAPH)
+        rdf_type, sub_class_of = ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "subClassOf")
+        # Used: a concept of the vocabulary graph that some article graph types too (every
+        # concept an article uses is typed there), and every class up its is_a chain.
+        used: set = set()
+        for q in st.quads_for_pattern(None, rdf_type, None, v):
+            c = q.subject
+            if c not in used and any(
+                x.graph_name != v for x in st.quads_for_pattern(c, rdf_type, None, None)
+            ):
+                used.add(c)
+        todo = list(used)
+        while todo:
+            for q in st.quads_for_pattern(todo.pop(), sub_class_of, None, v):
+                if q.object not in used:
+                    used.add(q.object)
+                    todo.append(q.object)
+        stale = [q for q in st.quads_for_pattern(None, None, None, v) if q.subject not in used]
+        if stale:
+            # One update, one transaction: a reader never sees half a concept removed.
+            body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in stale)
+            st.update(f"DELETE DATA {{ GRAPH <{VOCAB_GRAPH}> {{\n{body}\n}} }}")
+        return len(stale)
 
     def articles(self) -> list[str]:
         out = []

@@ -68,3 +68,49 @@ def test_removed_article_is_dropped_but_unreadable_one_keeps_its_graph(corpus: P
     with Store(store, read_only=True) as st:
         assert st.articles() == ["case-b"]
     assert _graph(store, "case-b") == kept
+
+
+def _vocab(store_path: Path) -> set[str]:
+    import pyoxigraph as ox
+
+    from kg.rdf import VOCAB_GRAPH
+
+    with Store(store_path, read_only=True) as st:
+        return {str(q) for q in st.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(VOCAB_GRAPH))}
+
+
+def test_vocabulary_graph_is_loaded_and_pruned_with_the_articles(corpus: Path, tmp_path: Path):
+    from kg.query import run
+
+    store = tmp_path / "store"
+    first = build(corpus, store, now=WHEN)  # new articles: the batch path (Store.oxigraph.extend)
+    vocab = _vocab(store)
+    assert any("DB00073" in q for q in vocab)  # rituximab, only in case-a
+    assert any("lookupKey" in q for q in vocab) and any("subClassOf" in q for q in vocab)
+    assert not any("lookupKey" in q or "subClassOf" in q for q in _graph(store, "case-a"))
+    assert first.store_graphs == 3  # two articles and the vocabulary graph
+    with Store(store, read_only=True) as st:
+        assert st.articles() == ["case-a", "case-b"]
+        rows = run(st, "evidence", {"entity": "rituximab"}).dicts()
+        assert {r["article"].rsplit("/", 1)[1] for r in rows} == {"case-a"}
+    # a changed article goes through replace_article: its vocabulary quads are added there
+    (corpus / "case-a.txt").write_text(CASE_A.replace("neutropenia", "thrombocytopenia"))
+    build(corpus, store, now=WHEN)
+    assert any("HP_0001873" in q for q in _vocab(store))
+    (corpus / "case-a.txt").unlink()
+    summary = build(corpus, store, now=WHEN)
+    assert summary.removed == 1
+    after = _vocab(store)
+    assert after and not any("DB00073" in q for q in after)  # used by no article any more: pruned
+    with Store(store, read_only=True) as st:
+        assert run(st, "evidence", {"entity": "rituximab"}).dicts() == []
+        assert {r["article"].rsplit("/", 1)[1] for r in run(st, "evidence", {"entity": "prednisone"}).dicts()} == {"case-b"}
+
+
+def test_pool_build_loads_the_same_vocabulary_graph(corpus: Path, tmp_path: Path):
+    """--jobs 2 ships N-Quads bytes from the workers: the vocabulary quads must come through."""
+    build(corpus, tmp_path / "one", now=WHEN, jobs=1)
+    build(corpus, tmp_path / "two", now=WHEN, jobs=2)
+    assert _vocab(tmp_path / "one") == _vocab(tmp_path / "two") != set()
+    for aid in ("case-a", "case-b"):
+        assert _graph(tmp_path / "one", aid) == _graph(tmp_path / "two", aid)

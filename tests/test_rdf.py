@@ -10,7 +10,22 @@ import pyoxigraph as ox
 import pytest
 
 from kg.model import Article, ArticleMeta, Extraction, Mention, Patient, Sentence, Statement
-from kg.rdf import BIOLINK, CKG, OA, PROV, RDF, RDFS, SKOS, article_iri, article_quads, graph_iri, lookup_key
+from kg.rdf import (
+    BIOLINK,
+    CKG,
+    OA,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    VOCAB_GRAPH,
+    article_id_from_graph,
+    article_iri,
+    article_quads,
+    graph_iri,
+    lookup_key,
+    split_quads,
+)
 
 WHEN = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -120,11 +135,40 @@ def quads() -> list[ox.Quad]:
     return article_quads(article, extraction, generated_at=WHEN)
 
 
-def test_all_quads_in_the_article_graph_and_no_blank_nodes(quads):
+def test_quads_in_the_article_graph_or_the_vocabulary_graph_and_no_blank_nodes(quads):
     assert quads
-    assert {q.graph_name.value for q in quads} == {graph_iri("PMC1")}
+    assert {q.graph_name.value for q in quads} == {graph_iri("PMC1"), VOCAB_GRAPH}
     for q in quads:
         assert not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+    art, voc = split_quads(quads)
+    assert art and voc and len(art) + len(voc) == len(quads)
+    assert {q.graph_name.value for q in art} == {graph_iri("PMC1")}
+    assert {q.graph_name.value for q in voc} == {VOCAB_GRAPH}
+    # the vocabulary graph is never mistaken for an article
+    assert article_id_from_graph(VOCAB_GRAPH) is None
+
+
+def test_ontology_snapshot_data_lives_in_the_vocabulary_graph_only(quads):
+    art, voc = split_quads(quads)
+    moved = {SKOS + "altLabel", CKG + "lookupKey", SKOS + "exactMatch", RDFS + "subClassOf"}
+    assert not {q.predicate.value for q in art} & moved
+    assert {q.predicate.value for q in voc} <= moved | {RDF + "type", RDFS + "label", SKOS + "notation"}
+    hp = "http://purl.obolibrary.org/obo/HP_"
+    a, v = _triples(art), _triples(voc)
+    # each concept used keeps type, label and notation in its article graph (self-describing)...
+    for t in ((hp + "0012490", RDF + "type", CKG + "Manifestation"), (hp + "0012490", RDFS + "label", "Panniculitis"),
+              (hp + "0012490", SKOS + "notation", "HP:0012490")):
+        assert t in a and t in v
+    # ... but the HPO ancestors (labels, keys) are only in the vocabulary graph
+    assert not any(s == hp + "0000118" for s, _, _ in a)
+    assert (hp + "0000118", CKG + "lookupKey", "hp0000118") in v
+    # and the article graph holds no concept data beyond those three per concept (and the
+    # direct drug -> finding edges the article's own statements assert)
+    concepts = {q.subject.value for q in art if q.predicate.value == SKOS + "notation"}
+    direct = (BIOLINK + "applied_to_treat", BIOLINK + "has_adverse_event")
+    for s, p, _ in a:
+        if s in concepts:
+            assert p in (RDF + "type", RDFS + "label", SKOS + "notation", *direct), (s, p)
 
 
 def test_quads_survive_a_store_round_trip_unchanged(quads):
