@@ -46,6 +46,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.query import Catalogue, QueryDef, Result, bind, format_result
+from kg.rdf import CKG as CKG_NS
 from kg.rdf import PREFIXES, lookup_key
 
 DEFAULT_TIMEOUT = 30.0
@@ -230,6 +231,7 @@ class Job:
     drop: tuple[str, ...] = ()  # parameter echo columns not to return
     default_graphs: tuple[str, ...] | None = None  # protocol default-graph-uri; None: union of all graphs
     named_graphs: tuple[str, ...] | None = None  # protocol named-graph-uri; None: all
+    kind: str = "sparql"  # or "entity" / "search": `sparql` holds the IRI / the search text
 
 
 @dataclass
@@ -323,6 +325,12 @@ def _worker_main(conn: Any, store_path: str) -> None:  # pragma: no cover - runs
 
 def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None) -> Reply:
     """Run one job on `store` and serialise its answer (also usable in-process, e.g. in tests)."""
+    if job.kind in ("entity", "search"):
+        try:
+            data = entity_data(store, job.sparql, job.max_rows) if job.kind == "entity" else search_data(store, job.sparql, job.max_rows)
+        except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
+            return _text_reply(400, f"{job.kind} lookup failed: {_one_line(exc)}")
+        return Reply(200, "application/json", json.dumps(data, ensure_ascii=False).encode(), bool(data.get("truncated")))
     parse_store = parse_store if parse_store is not None else ox.Store()
     prefixes = dict(PREFIXES)
 
@@ -822,62 +830,38 @@ class _Api:
         )
         return await self._run(job)
 
-    async def _rows(self, sparql: str, subs: Mapping[str, ox.NamedNode | ox.Literal], limit: int | None = None) -> list[dict[str, Any]]:
-        job = Job(
-            sparql,
-            "json",
-            None,
-            limit if limit is not None else self.max_rows,
-            substitutions=tuple(encode_term(k, v) for k, v in subs.items()),
-            drop=tuple(subs),
-        )
+    async def _lookup(self, job: Job) -> Any:
+        """Run an entity/search job in a worker; its JSON answer, or a text error response."""
+        from starlette.responses import Response
+
         try:
             reply = await self.pool.run(job, self.timeout)
         except QueryTimeout:
-            raise Refused(504, f"query timed out after {self.timeout:g} s") from None
+            return self._text(504, f"query timed out after {self.timeout:g} s")
         except Busy:
-            raise Refused(503, "all query workers are busy; try again") from None
-        if reply.status != 200:
-            raise Refused(reply.status, reply.body.decode().strip())
-        data = json.loads(reply.body)
-        return [{k: v for k, v in b.items()} for b in data["results"]["bindings"]]
+            return self._text(503, "all query workers are busy; try again", {"Retry-After": "5"})
+        except RuntimeError as exc:
+            return self._text(500, str(exc))
+        return Response(reply.body, status_code=reply.status, media_type=reply.media_type)
 
     async def entity(self, request: Any):  # noqa: ANN201
-        from starlette.responses import JSONResponse
-
         iri = request.query_params.get("iri", "").strip()
         if iri.startswith("<") and iri.endswith(">"):
             iri = iri[1:-1]
         try:
-            node = ox.NamedNode(iri)
+            ox.NamedNode(iri)
         except ValueError as exc:
             return self._text(400, f"iri: not a valid IRI: {_one_line(exc)}")
-        try:
-            props = await self._rows(_ENTITY_PROPS, {"entity": node}, limit=500)
-            stmts = await self._rows(_ENTITY_STATEMENTS, {"entity": node}, limit=self.max_rows)
-        except Refused as exc:
-            return self._text(exc.status, exc.message)
-        return JSONResponse(entity_page(iri, props, stmts))
+        limit = min(self.max_rows or ENTITY_STATEMENTS, ENTITY_STATEMENTS)
+        return await self._lookup(Job(iri, max_rows=limit, kind="entity"))
 
     async def search(self, request: Any):  # noqa: ANN201
         from starlette.responses import JSONResponse
 
         q = request.query_params.get("q", "").strip()
-        key = lookup_key(q)
-        if not key:
+        if not lookup_key(q):
             return JSONResponse({"q": q, "matches": []})
-        try:
-            rows = await self._rows(_SEARCH, {"key": ox.Literal(key)}, limit=50)
-        except Refused as exc:
-            return self._text(exc.status, exc.message)
-        matches: dict[str, dict[str, Any]] = {}
-        for r in rows:
-            m = matches.setdefault(r["iri"]["value"], {"iri": r["iri"]["value"], "label": "", "types": []})
-            if "label" in r and not m["label"]:
-                m["label"] = r["label"]["value"]
-            if "type" in r and r["type"]["value"] not in m["types"]:
-                m["types"].append(r["type"]["value"])
-        return JSONResponse({"q": q, "matches": list(matches.values())})
+        return await self._lookup(Job(q, max_rows=50, kind="search"))
 
 
 def _multi(query_string: str) -> dict[str, list[str]]:
@@ -937,117 +921,170 @@ def service_description(endpoint: str, timeout: float, max_rows: int) -> str:
 # ----------------------------------------------------------------------------- entity pages
 
 _PFX = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items())
+ENTITY_STATEMENTS = 500  # statements on one entity page
 
-_ENTITY_PROPS = (
-    _PFX
-    + """
-SELECT DISTINCT ?entity ?p ?o ?oLabel WHERE {
-  ?entity ?p ?o .
-  FILTER(?p != ckg:lookupKey)
-  OPTIONAL { ?o rdfs:label ?oLabel }
-}
-ORDER BY ?p ?o
-"""
-)
-
-# A concept's statements include those about its HPO descendants; a patient's or an
-# article's are the statements about them. Mentions give the offsets to highlight.
-_ENTITY_STATEMENTS = (
-    _PFX
-    + """
-SELECT DISTINCT ?entity ?statement ?kind ?status ?cue ?drug ?drugLabel ?concept ?conceptLabel ?patient ?patientLabel
-       ?article ?title ?pmid ?doi ?sentence ?sStart ?mStart ?mEnd WHERE {
-  { ?c rdfs:subClassOf* ?entity . { ?statement ckg:drug ?c } UNION { ?statement ckg:concept ?c } }
-  UNION { ?statement ckg:patient ?entity }
-  UNION { ?statement ckg:inArticle ?entity }
-  GRAPH ?g {
-    ?statement ckg:kind ?kind ; ckg:assertionStatus ?status ; ckg:inArticle ?article .
-    OPTIONAL { ?statement ckg:contextCue ?cue }
-    OPTIONAL { ?statement ckg:drug ?drug . ?drug rdfs:label ?drugLabel }
-    OPTIONAL { ?statement ckg:concept ?concept . ?concept rdfs:label ?conceptLabel }
-    OPTIONAL { ?statement ckg:patient ?patient . OPTIONAL { ?patient rdfs:label ?patientLabel } }
-    OPTIONAL { ?article dct:title ?title }
-    OPTIONAL { ?article bibo:pmid ?pmid }
-    OPTIONAL { ?article bibo:doi ?doi }
-    OPTIONAL {
-      ?statement prov:wasDerivedFrom ?ev .
-      ?ev biolink:supporting_text ?sentence .
-      OPTIONAL { ?ev oa:hasTarget/oa:hasSelector ?spos . ?spos a oa:TextPositionSelector ; oa:start ?sStart . }
-      OPTIONAL { ?ev ckg:mention/oa:hasSelector ?mpos . ?mpos a oa:TextPositionSelector ; oa:start ?mStart ; oa:end ?mEnd . }
-    }
-  }
-}
-ORDER BY ?article ?sStart ?statement
-"""
-)
-
-_SEARCH = (
-    _PFX
-    + """
-SELECT DISTINCT ?key ?iri ?label ?type WHERE {
-  ?iri ckg:lookupKey ?key .
-  OPTIONAL { ?iri rdfs:label ?label }
-  OPTIONAL { ?iri a ?type }
-}
-LIMIT 200
-"""
-)
+# Why several small queries instead of one: with the union default graph Oxigraph returns a
+# triple once per graph that holds it (a drug's label is in every article that mentions the
+# drug), so one big query with OPTIONAL labels multiplies rows across graphs, and its
+# OPTIONAL parts were evaluated without the statement bound (seconds to minutes on 1k
+# reports). Finding the statements first, then reading each one inside its own article
+# graph with VALUES-bound (node, graph) pairs, takes milliseconds.
 
 
-def _v(row: Mapping[str, Any], key: str) -> str | None:
-    cell = row.get(key)
-    return cell["value"] if cell else None
+def _select(store: ox.Store, sparql: str) -> list[ox.QuerySolution]:
+    return list(store.query(_PFX + "\n" + sparql, use_default_graph_as_union=True))
 
 
-def entity_page(iri: str, props: list[dict[str, Any]], stmts: list[dict[str, Any]]) -> dict[str, Any]:
-    """JSON for the UI's entity page: the entity's own statements and the extracted
-    statements about it, each with its evidence sentence and highlight ranges."""
+def _pairs(pairs: Iterable[tuple[Any, Any]]) -> str:
+    return " ".join(f"({a} {b})" for a, b in pairs)
+
+
+def entity_data(store: ox.Store, iri: str, limit: int = ENTITY_STATEMENTS) -> dict[str, Any]:
+    """What the UI's entity page shows: the entity's own properties, and the extracted
+    statements about it (a concept's include its HPO descendants'; a patient's or an
+    article's are those about them), each with its sentence and highlight ranges."""
     from kg.store import compact
 
-    label = None
-    types: list[str] = []
-    properties = []
+    e = str(ox.NamedNode(iri))  # validated IRI in N-Triples form: safe to place in the text
+    props = _select(store, f"SELECT DISTINCT ?p ?o WHERE {{ {e} ?p ?o FILTER(?p != ckg:lookupKey) }} ORDER BY ?p ?o LIMIT 500")
+    label, types, properties, targets = None, [], [], []
     for r in props:
-        p, o = _v(r, "p"), r.get("o")
+        p, o = r["p"].value, r["o"]
         if p == PREFIXES["rdfs"] + "label" and label is None:
-            label = o["value"]
+            label = o.value
         if p == PREFIXES["rdf"] + "type":
-            types.append(compact(o["value"]))
-        properties.append({"p": p, "pLabel": compact(p), "o": o, "oLabel": _v(r, "oLabel")})
+            types.append(compact(o.value))
+        properties.append({"p": p, "pLabel": compact(p), "o": _json_cell(o), "oLabel": None})
+        if isinstance(o, ox.NamedNode):
+            targets.append(o)
+    if targets:
+        # one label per object, from any one graph
+        names = _select(
+            store,
+            f"SELECT ?o (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?o {{ {' '.join(map(str, set(targets)))} }} ?o rdfs:label ?l }} GROUP BY ?o",
+        )
+        by_o = {r["o"].value: r["label"].value for r in names if r["label"] is not None}
+        for prop in properties:
+            prop["oLabel"] = by_o.get(prop["o"]["value"]) if prop["o"]["type"] == "uri" else None
+
+    found = _select(
+        store,
+        f"""SELECT DISTINCT ?statement ?g WHERE {{
+  {{ SELECT DISTINCT ?statement WHERE {{
+      {{ ?c rdfs:subClassOf* {e} . {{ ?statement ckg:drug ?c }} UNION {{ ?statement ckg:concept ?c }} }}
+      UNION {{ ?statement ckg:patient {e} }} UNION {{ ?statement ckg:inArticle {e} }}
+  }} LIMIT {int(limit) + 1} }}
+  GRAPH ?g {{ ?statement ckg:kind ?kind }}
+}}""",
+    )
+    truncated = len({r["statement"].value for r in found}) > limit
+    pairs = [(r["statement"], r["g"]) for r in found][:limit]
     statements: dict[str, dict[str, Any]] = {}
-    for r in stmts:
-        sid = _v(r, "statement")
-        s = statements.get(sid)
-        if s is None:
-            pmid, doi = _v(r, "pmid"), _v(r, "doi")
-            s = statements[sid] = {
-                "statement": sid,
-                "kind": _v(r, "kind"),
-                "status": compact(_v(r, "status") or "").split(":")[-1],
-                "cue": _v(r, "cue"),
-                "drug": _v(r, "drug"),
-                "drugLabel": _v(r, "drugLabel"),
-                "concept": _v(r, "concept"),
-                "conceptLabel": _v(r, "conceptLabel"),
-                "patient": _v(r, "patient"),
-                "patientLabel": _v(r, "patientLabel"),
-                "article": _v(r, "article"),
-                "title": _v(r, "title"),
-                "pmid": pmid,
-                "doi": doi,
-                "pubmed": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
-                "doiUrl": f"https://doi.org/{doi}" if doi else None,
-                "sentence": _v(r, "sentence"),
-                "highlights": [],
-            }
-        start, ms, me = _v(r, "sStart"), _v(r, "mStart"), _v(r, "mEnd")
-        if s["sentence"] and start is not None and ms is not None and me is not None:
-            a, b = int(ms) - int(start), int(me) - int(start)
-            if 0 <= a < b <= len(s["sentence"]) and [a, b] not in s["highlights"]:
-                s["highlights"].append([a, b])
-    for s in statements.values():
-        s["highlights"].sort()
-    return {"iri": iri, "label": label or compact(iri), "types": sorted(set(types)), "properties": properties, "statements": list(statements.values())}
+    if pairs:
+        nodes, evidence = set(), set()
+        for r in _select(store, f"SELECT ?statement ?g ?p ?o WHERE {{ VALUES (?statement ?g) {{ {_pairs(pairs)} }} GRAPH ?g {{ ?statement ?p ?o }} }}"):
+            s = statements.setdefault(r["statement"].value, {"statement": r["statement"].value, "highlights": []})
+            key = _STATEMENT_KEYS.get(r["p"].value)
+            if key:
+                s[key] = r["o"].value
+            if r["p"].value in _NODE_KEYS:
+                nodes.add((r["o"], r["g"]))
+            if r["p"].value == PREFIXES["prov"] + "wasDerivedFrom":
+                evidence.add((r["o"], r["g"]))
+                s["_evidence"] = r["o"].value
+        info: dict[str, dict[str, str]] = {}
+        if nodes:
+            for r in _select(
+                store,
+                f"SELECT ?x ?p ?o WHERE {{ VALUES (?x ?g) {{ {_pairs(nodes)} }} GRAPH ?g {{ ?x ?p ?o }} "
+                "FILTER(?p IN (rdfs:label, dct:title, bibo:pmid, bibo:doi)) }",
+            ):
+                info.setdefault(r["x"].value, {}).setdefault(r["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1], r["o"].value)
+        sentences: dict[str, tuple[str, int]] = {}
+        marks: dict[str, list[tuple[int, int]]] = {}
+        if evidence:
+            for r in _select(
+                store,
+                f"SELECT ?ev ?sentence ?start WHERE {{ VALUES (?ev ?g) {{ {_pairs(evidence)} }} GRAPH ?g {{ "
+                "?ev biolink:supporting_text ?sentence ; oa:hasTarget ?t . ?t oa:hasSelector ?pos . "
+                "?pos a oa:TextPositionSelector ; oa:start ?start } }",
+            ):
+                sentences[r["ev"].value] = (r["sentence"].value, int(r["start"].value))
+            for r in _select(
+                store,
+                f"SELECT ?ev ?ms ?me WHERE {{ VALUES (?ev ?g) {{ {_pairs(evidence)} }} GRAPH ?g {{ "
+                "?ev ckg:mention ?m . ?m oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?ms ; oa:end ?me } }",
+            ):
+                marks.setdefault(r["ev"].value, []).append((int(r["ms"].value), int(r["me"].value)))
+        for s in statements.values():
+            ev = s.pop("_evidence", None)
+            s["status"] = compact(s.get("status", "")).split(":")[-1]
+            for key in ("drug", "concept", "patient"):
+                s[key + "Label"] = info.get(s.get(key, ""), {}).get("label")
+            art = info.get(s.get("article", ""), {})
+            s["title"], s["pmid"], s["doi"] = art.get("title"), art.get("pmid"), art.get("doi")
+            s["pubmed"] = f"https://pubmed.ncbi.nlm.nih.gov/{s['pmid']}/" if s["pmid"] else None
+            s["doiUrl"] = f"https://doi.org/{s['doi']}" if s["doi"] else None
+            sentence, start = sentences.get(ev or "", (None, 0))
+            s["sentence"] = sentence
+            if sentence:
+                s["highlights"] = sorted({(a - start, b - start) for a, b in marks.get(ev or "", []) if 0 <= a - start < b - start <= len(sentence)})
+                s["highlights"] = [list(h) for h in s["highlights"]]
+            s["_order"] = (s.get("article", ""), start, s["statement"])
+    ordered = sorted(statements.values(), key=lambda s: s.pop("_order"))
+    for s in ordered:
+        for key in ("kind", "cue", "drug", "concept", "patient", "article"):
+            s.setdefault(key, None)
+    return {
+        "iri": iri,
+        "label": label or compact(iri),
+        "types": sorted(set(types)),
+        "properties": properties,
+        "statements": ordered,
+        "truncated": truncated,
+    }
+
+
+_STATEMENT_KEYS = {
+    CKG_NS + "kind": "kind",
+    CKG_NS + "assertionStatus": "status",
+    CKG_NS + "contextCue": "cue",
+    CKG_NS + "drug": "drug",
+    CKG_NS + "concept": "concept",
+    CKG_NS + "patient": "patient",
+    CKG_NS + "inArticle": "article",
+}
+_NODE_KEYS = {CKG_NS + "drug", CKG_NS + "concept", CKG_NS + "patient", CKG_NS + "inArticle"}
+
+
+def _json_cell(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    return {"type": "literal", "value": term.value}
+
+
+def search_data(store: ox.Store, q: str, limit: int = 50) -> dict[str, Any]:
+    """Concepts whose label, synonym or ID has the lookup key of `q` (as the catalogue matches)."""
+    key = ox.Literal(lookup_key(q))
+    found = _select(store, f"SELECT DISTINCT ?iri WHERE {{ ?iri ckg:lookupKey {key} }} LIMIT {int(limit)}")
+    pairs = []
+    for r in found:  # one graph per concept is enough to read its label and types
+        g = _select(store, f"SELECT ?g WHERE {{ GRAPH ?g {{ {r['iri']} ckg:lookupKey {key} }} }} LIMIT 1")
+        if g:
+            pairs.append((r["iri"], g[0]["g"]))
+    # No OPTIONAL: Oxigraph evaluates an OPTIONAL's pattern without the outer bindings here,
+    # i.e. over every label in every graph; two plain lookups are milliseconds.
+    matches: dict[str, dict[str, Any]] = {}
+    for iri, _g in pairs:
+        matches[iri.value] = {"iri": iri.value, "label": "", "types": []}
+    if pairs:
+        for r in _select(store, f"SELECT ?iri ?type WHERE {{ VALUES (?iri ?g) {{ {_pairs(pairs)} }} GRAPH ?g {{ ?iri a ?type }} }}"):
+            matches[r["iri"].value]["types"].append(r["type"].value)
+        for r in _select(store, f"SELECT ?iri ?label WHERE {{ VALUES (?iri ?g) {{ {_pairs(pairs)} }} GRAPH ?g {{ ?iri rdfs:label ?label }} }}"):
+            matches[r["iri"].value]["label"] = matches[r["iri"].value]["label"] or r["label"].value
+    return {"q": q, "matches": sorted(matches.values(), key=lambda m: (m["label"].lower(), m["iri"]))}
 
 
 def run_server(

@@ -224,7 +224,8 @@ async function showEntity(iri) {
   }
   box.append(el("details", { open: e.statements.length === 0 }, el("summary", { text: `${e.properties.length} properties` }), props));
 
-  box.append(el("h2", { text: `${e.statements.length} statement${e.statements.length === 1 ? "" : "s"} with evidence` }));
+  const shown = `${e.statements.length} statement${e.statements.length === 1 ? "" : "s"} with evidence`;
+  box.append(el("h2", { text: e.truncated ? `the first ${shown}` : shown }));
   const byArticle = new Map();
   for (const s of e.statements) {
     if (!byArticle.has(s.article)) byArticle.set(s.article, []);
