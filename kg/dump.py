@@ -8,7 +8,9 @@ Atomicity
   temp directory beside it, which is renamed into place only when complete.
 - load into an existing store (or a remote one): the file is parsed to the end first, so a
   malformed file changes nothing; then each named graph in it is replaced whole in one
-  transaction (one Graph Store PUT for a remote store), as `kg build` replaces an article.
+  transaction (one Graph Store PUT for a remote store), as `kg build` replaces an article;
+  the shared vocabulary graph (`kg.rdf.VOCAB_GRAPH`) is merged into, never replaced, since
+  it also serves the articles that are not in the file.
   A crash midway leaves some graphs new and some old, each one whole; loading again
   finishes the job (replacing a graph is idempotent). Graphs not in the file are kept.
 Every quad must be in a named graph: the store keeps one graph per article.
@@ -29,7 +31,7 @@ from typing import IO, Any, Iterator
 import pyoxigraph as ox
 
 from kg.errors import CaseKGError, InputError
-from kg.rdf import PREFIXES
+from kg.rdf import PREFIXES, VOCAB_GRAPH
 
 FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 _SUFFIXES = {".nq": "nquads", ".nquads": "nquads", ".trig": "trig"}
@@ -174,6 +176,12 @@ def _replace_graph(ox_store: ox.Store, graph: Any, quads: list[ox.Quad]) -> None
     ox_store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
 
 
+def _merge_graph(ox_store: ox.Store, graph: Any, quads: list[ox.Quad]) -> None:
+    # The shared vocabulary graph serves every article, also those not in the file: add, never drop.
+    body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+    ox_store.update(f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+
+
 def load(
     store: str | os.PathLike[str],
     source: str | os.PathLike[str] | IO[bytes],
@@ -184,7 +192,7 @@ def load(
     """Load an N-Quads/TriG file (or binary stream; `-` reads stdin) into `store`: a store
     directory (created if missing) or a Graph Store Protocol URL. See the module doc for what
     is atomic."""
-    from kg.remote import is_url, push_graph
+    from kg.remote import add_to_graph, is_url, push_graph
 
     spooled = None
     if not isinstance(source, (str, os.PathLike)) or str(source) == "-":
@@ -205,7 +213,8 @@ def load(
         summary = LoadSummary(graphs=len(graphs), quads=count)
         if is_url(str(store)):
             for graph, quads in _groups(path, rdf_format, gz, contiguous):
-                push_graph(str(store), graph.value, [q.triple for q in quads])
+                write = add_to_graph if graph.value == VOCAB_GRAPH else push_graph
+                write(str(store), graph.value, [q.triple for q in quads])
             return summary
         target = Path(store)
         if not target.exists() or (target.is_dir() and not any(target.iterdir())):
@@ -216,7 +225,10 @@ def load(
 
         with Store(target) as st:
             for graph, quads in _groups(path, rdf_format, gz, contiguous):
-                _replace_graph(st.oxigraph, graph, quads)
+                if graph.value == VOCAB_GRAPH:
+                    _merge_graph(st.oxigraph, graph, quads)
+                else:
+                    _replace_graph(st.oxigraph, graph, quads)
         return summary
     finally:
         if spooled is not None:

@@ -2,7 +2,8 @@
 
 Writes use the SPARQL 1.1 Graph Store HTTP Protocol: one PUT per article named graph
 (`?graph=<graph IRI>`), which replaces the graph whole, so pushing an article again is
-idempotent, like `Store.replace_article`. Reads use the SPARQL 1.1 Protocol and come back
+idempotent, like `Store.replace_article`; the article's concepts are POSTed (merged) into the
+shared vocabulary graph first. Reads use the SPARQL 1.1 Protocol and come back
 as the same `kg.query.Result` the embedded store gives, so `kg.query.format_result` works.
 
 Catalogue parameters: the embedded store binds them with Oxigraph substitutions, which a
@@ -20,14 +21,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
 from kg.errors import CaseKGError, QueryError
 from kg.query import Catalogue, Result, bind, resolve
-from kg.rdf import CKG, PREFIXES, article_id_from_graph, article_iri, graph_iri
+from kg.rdf import CKG, PREFIXES, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 DEFAULT_TIMEOUT = 120.0
@@ -81,17 +82,52 @@ def push_graph(url: str, graph: str, triples: Iterable[ox.Triple], *, session: A
     _check(resp, f"PUT {graph} to {url}")
 
 
-def push_article(url: str, article_id: str, quads: Iterable[ox.Quad], *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Replace the article's named graph on the remote store with `quads` (one PUT).
+def add_to_graph(url: str, graph: str, triples: Iterable[ox.Triple], *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """POST `triples` into named graph `graph` (Graph Store Protocol merge: RDF set union)."""
+    body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES) or b""
+    try:
+        resp = _session(session).post(
+            _with_params(url, {"graph": graph}), data=body, headers={"Content-Type": "application/n-triples"}, timeout=timeout
+        )
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot reach the store: {_one_line(exc)}") from None
+    _check(resp, f"POST to {graph} on {url}")
 
-    Every quad must be in `graph_iri(article_id)`, as `Store.replace_article` requires."""
+
+def push_article(url: str, article_id: str, quads: Iterable[ox.Quad], *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Replace the article's named graph on the remote store with its quads (one PUT) and add
+    its quads for the shared vocabulary graph (`kg.rdf.VOCAB_GRAPH`) to that graph (one POST).
+
+    The embedded store does both in one transaction; over the Graph Store Protocol they are two
+    requests, vocabulary first, so an article graph never refers to concepts the vocabulary
+    lacks. Both are idempotent: a failed push is repaired by pushing again."""
     g = graph_iri(article_id)
-    triples = []
+    triples, vocabulary = [], []
     for q in quads:
-        if not isinstance(q.graph_name, ox.NamedNode) or q.graph_name.value != g:
-            raise ValueError(f"quad outside the article graph <{g}>: {q}")
-        triples.append(q.triple)
+        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
+        if name == g:
+            triples.append(q.triple)
+        elif name == VOCAB_GRAPH:
+            vocabulary.append(q.triple)
+        else:
+            raise ValueError(f"quad outside the article graph <{g}> and the vocabulary graph: {q}")
+    if vocabulary:
+        add_to_graph(url, VOCAB_GRAPH, vocabulary, session=session, timeout=timeout)
     push_graph(url, g, triples, session=session, timeout=timeout)
+
+
+def get_graph(url: str, graph: str, *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> list[ox.Triple]:
+    """GET a named graph's triples ([] when the server has no such graph)."""
+    try:
+        resp = _session(session).get(_with_params(url, {"graph": graph}), headers={"Accept": "application/n-triples"}, timeout=timeout)
+    except OSError as exc:
+        raise RemoteError(f"{url}: cannot reach the store: {_one_line(exc)}") from None
+    if resp.status_code == 404:
+        return []
+    _check(resp, f"GET {graph} from {url}")
+    media = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+    return [q.triple for q in ox.parse(resp.content, format=fmt)]
 
 
 def delete_graph(url: str, graph: str, *, session: Any = None, timeout: float = DEFAULT_TIMEOUT) -> bool:
@@ -295,6 +331,11 @@ class RemoteStore:
     def __enter__(self) -> "RemoteStore":
         return self
 
+    @property
+    def oxigraph(self) -> "RemoteDataset":
+        """The pyoxigraph.Store calls `kg build` makes directly, answered by the server."""
+        return RemoteDataset(self)
+
     def __exit__(self, *exc: object) -> None:
         self.close()
 
@@ -318,6 +359,31 @@ class RemoteStore:
 
     def remove_article(self, article_id: str) -> None:
         delete_article(self.url, article_id, session=self.session, timeout=self.timeout)
+
+    def prune_vocabulary(self) -> int:
+        """As `Store.prune_vocabulary`: drop vocabulary concepts no article graph types any
+        more, keeping the is_a chains of those still used. The vocabulary graph is read once
+        and, when something goes, PUT back whole (one atomic replace on the server)."""
+        used_rows = self._select(
+            f"SELECT DISTINCT ?c WHERE {{ GRAPH <{VOCAB_GRAPH}> {{ ?c a ?t }} GRAPH ?g {{ ?c a ?t2 }} FILTER(?g != <{VOCAB_GRAPH}>) }}"
+        )
+        used = {r["c"] for r in used_rows if "c" in r}
+        triples = get_graph(self.url, VOCAB_GRAPH, session=self.session, timeout=self.timeout)
+        parents: dict[str, list[str]] = {}
+        for t in triples:
+            if t.predicate.value == RDFS + "subClassOf" and isinstance(t.object, ox.NamedNode):
+                parents.setdefault(t.subject.value, []).append(t.object.value)
+        todo = list(used)
+        while todo:
+            for p in parents.get(todo.pop(), ()):
+                if p not in used:
+                    used.add(p)
+                    todo.append(p)
+        keep = [t for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value in used]
+        removed = len(triples) - len(keep)
+        if removed:
+            push_graph(self.url, VOCAB_GRAPH, keep, session=self.session, timeout=self.timeout)
+        return removed
 
     def articles(self) -> list[str]:
         rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -348,6 +414,65 @@ class RemoteStore:
             "classes": classes,
             "predicates": predicates,
         }
+
+
+class _Solution:
+    """A SELECT row that reads like pyoxigraph's QuerySolution: by variable name or index."""
+
+    def __init__(self, variables: list[str], row: tuple) -> None:
+        self._variables = variables
+        self._row = row
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, int):
+            return self._row[key]
+        name = key.value if isinstance(key, ox.Variable) else str(key).lstrip("?$")
+        return self._row[self._variables.index(name)]
+
+
+class RemoteDataset:
+    """The subset of `pyoxigraph.Store` that `kg.build` uses on `store.oxigraph`, over HTTP:
+    `extend` (new article graphs: POSTed per graph, vocabulary first), `quads_for_pattern`,
+    `len`, `named_graphs` and SELECT/ASK `query` (with the server's own default graph)."""
+
+    def __init__(self, store: RemoteStore) -> None:
+        self.store = store
+
+    def _q(self, sparql: str) -> Result:
+        try:
+            return query(self.store.query_endpoint, sparql, session=self.store.session, timeout=self.store.timeout)
+        except QueryError as exc:
+            raise RemoteError(str(exc)) from None
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        by_graph: dict[str, list[ox.Triple]] = {}
+        for q in quads:
+            if not isinstance(q.graph_name, ox.NamedNode):
+                raise ValueError(f"the remote store keeps every triple in a named graph: {q}")
+            by_graph.setdefault(q.graph_name.value, []).append(q.triple)
+        for g in sorted(by_graph, key=lambda g: g != VOCAB_GRAPH):  # vocabulary first
+            add_to_graph(self.store.url, g, by_graph[g], session=self.store.session, timeout=self.store.timeout)
+
+    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None) -> Iterator[ox.Quad]:
+        terms = {"s": s, "p": p, "o": o, "g": g}
+        values = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in terms.items() if v is not None)
+        res = self._q(f"SELECT ?s ?p ?o ?g WHERE {{ {values} GRAPH ?g {{ ?s ?p ?o }} }}")
+        for row in res.rows:
+            yield ox.Quad(row[0], row[1], row[2], row[3])
+
+    def __len__(self) -> int:
+        rows = self._q("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").dicts()
+        return int(rows[0]["n"]) if rows else 0
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        for row in self._q("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows:
+            yield row[0]
+
+    def query(self, sparql: str, **_: Any) -> Any:
+        res = self._q(sparql)
+        if res.boolean is not None:
+            return res.boolean
+        return [_Solution(res.variables, row) for row in res.rows]
 
 
 def open_store(location: str | Any, *, read_only: bool = False, query_endpoint: str | None = None) -> Any:

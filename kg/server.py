@@ -649,8 +649,9 @@ def create_app(
         Route("/api/entity", api.entity, methods=["GET"]),
         Route("/api/search", api.search, methods=["GET"]),
         Route("/healthz", api.health, methods=["GET"]),
-        Mount("/static", app=StaticFiles(directory=str(WEB_DIR)), name="static"),
     ]
+    if WEB_DIR.is_dir():  # absent from a wheel built without kg/web/* in package-data
+        routes.append(Mount("/static", app=StaticFiles(directory=str(WEB_DIR)), name="static"))
     middleware = []
     if cors:
         middleware.append(
@@ -710,6 +711,8 @@ class _Api:
     async def index(self, request: Any):  # noqa: ANN201
         from starlette.responses import FileResponse
 
+        if not (WEB_DIR / "index.html").is_file():
+            return self._text(404, "the web UI is not installed (kg/web/ is missing); /sparql and /queries work")
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
     async def health(self, request: Any):  # noqa: ANN201

@@ -19,7 +19,7 @@ from kg.cli_serve import load as load_cmd
 from kg.cli_serve import serve as serve_cmd
 from kg.dump import dump, format_for, load
 from kg.errors import CaseKGError, InputError
-from kg.rdf import article_quads, graph_iri
+from kg.rdf import VOCAB_GRAPH, article_quads, graph_iri
 from kg.store import Store
 
 
@@ -43,7 +43,7 @@ def test_round_trip(store, tmp_path, name):
     if ".trig" in name:
         assert b"@prefix ckg: <https://w3id.org/casekg/vocab#>" in (gzip.decompress(out.read_bytes()) if name.endswith(".gz") else out.read_bytes())
     summary = load(tmp_path / "copy", out)
-    assert summary.new_store and summary.graphs == 2 and summary.quads == n
+    assert summary.new_store and summary.graphs == 3 and summary.quads == n  # two articles + vocabulary
     assert _quads(tmp_path / "copy") == _quads(store)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files or dirs left
 
@@ -78,8 +78,10 @@ def test_load_into_existing_store_replaces_graphs_in_the_file_only(store, tmp_pa
             st.replace_article(aid, article_quads(article, extraction, generated_at=WHEN))
     dump(other, tmp_path / "rel.nq")
     before_pmc2 = {q for q in _quads(store) if graph_iri("PMC2") in q}
+    before_vocab = {q for q in _quads(store) if f"<{VOCAB_GRAPH}>" in q}
     summary = load(store, tmp_path / "rel.nq")
-    assert not summary.new_store and summary.graphs == 2
+    assert not summary.new_store and summary.graphs == 3  # PMC1, PMC3 and the vocabulary graph
+    assert before_vocab <= {q for q in _quads(store) if f"<{VOCAB_GRAPH}>" in q}  # merged, not replaced
     with Store(store, read_only=True) as st:
         assert st.articles() == ["PMC1", "PMC2", "PMC3"]
         titles = [r["t"].value for r in st.query(f"SELECT ?t WHERE {{ GRAPH <{graph_iri('PMC1')}> {{ ?a dct:title ?t }} }}")]
@@ -139,7 +141,7 @@ def test_load_into_a_remote_store(store, tmp_path, oxigraph_server):
 
     dump(store, tmp_path / "g.trig")
     summary = load(oxigraph_server + "/store", tmp_path / "g.trig")
-    assert summary.graphs == 2
+    assert summary.graphs == 3
     with remote.RemoteStore(oxigraph_server + "/store") as rs:
         assert rs.articles() == ["PMC1", "PMC2"]
         assert rs.stats()["triples"] == summary.quads

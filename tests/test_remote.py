@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,10 +20,11 @@ from test_server import free_port, running_server, sample_store
 from kg import remote
 from kg.errors import QueryError
 from kg.query import Catalogue, format_result, run
-from kg.rdf import article_quads, graph_iri
+from kg.rdf import VOCAB_GRAPH, article_quads, graph_iri, split_quads
 from kg.store import Store
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
+CASE_B = "A 30-year-old woman presented with fever. She was treated with prednisone 40 mg daily.\n"
 # Every catalogue query with parameters that give answers on the sample articles.
 CASES = [
     ("drugs-for-manifestation", {"manifestation": "panniculitis"}),
@@ -102,7 +104,8 @@ def test_push_is_idempotent_and_replaces_whole_graphs(oxigraph_server):
     remote.push_article(store, "PMC1", changed)
     titles = remote.query(oxigraph_server + "/query", f"SELECT ?t WHERE {{ GRAPH <{graph_iri('PMC1')}> {{ ?a dct:title ?t }} }}").dicts()
     assert titles == [{"t": "A new title"}]  # the old title is gone, not kept beside the new one
-    assert _count(oxigraph_server, graph_iri("PMC1")) == len(changed)
+    assert _count(oxigraph_server, graph_iri("PMC1")) == len(split_quads(changed)[0])
+    assert _count(oxigraph_server, VOCAB_GRAPH) == len({str(q) for q in split_quads(q1 + _quads("PMC2") + changed)[1]})
     assert remote.delete_article(store, "PMC1") is True
     assert remote.delete_article(store, "PMC1") is False  # already gone: not an error
     assert _count(oxigraph_server, graph_iri("PMC1")) == 0
@@ -155,17 +158,30 @@ def test_build_into_a_remote_store(oxigraph_server, tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "case-a.txt").write_text("A 52-year-old man with myositis received rituximab. His weakness improved after rituximab.\n")
-    (corpus / "case-b.txt").write_text("A 30-year-old woman presented with fever. She was treated with prednisone 40 mg daily.\n")
+    (corpus / "case-b.txt").write_text(CASE_B)
     url = oxigraph_server + "/store"
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
     monkeypatch.setattr(kg.build, "_open_store", lambda path: remote.open_store(url))
-    first = build(corpus, tmp_path / "unused")
+    first = build(corpus, tmp_path / "unused", now=when)
     assert (first.built, first.unchanged, first.failed) == (2, 0, [])
-    assert first.store_graphs == 2 and first.store_triples > 0
-    second = build(corpus, tmp_path / "unused")
+    assert first.store_graphs == 3 and first.store_triples > 0  # two articles and the vocabulary
+    second = build(corpus, tmp_path / "unused", now=when)
     assert (second.built, second.unchanged) == (0, 2)  # content hashes read back from the server
     (corpus / "case-b.txt").unlink()
-    third = build(corpus, tmp_path / "unused")
+    third = build(corpus, tmp_path / "unused", now=when)
     assert third.removed == 1 and remote.RemoteStore(url).articles() == ["case-a"]
+    # the same corpus history built into an embedded store gives the same quads, vocabulary pruned alike
+    monkeypatch.undo()
+    local = tmp_path / "local"
+    (corpus / "case-b.txt").write_text(CASE_B)
+    build(corpus, local, now=when)
+    (corpus / "case-b.txt").unlink()
+    build(corpus, local, now=when)
+    with Store(local, read_only=True) as st:
+        want = {str(q) for q in st.oxigraph}
+    rows = remote.query(oxigraph_server + "/query", "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+    got = {str(ox.Quad(s, p, o, g)) for s, p, o, g in rows}
+    assert got == want
 
 
 def test_query_against_kg_serve(tmp_path):
