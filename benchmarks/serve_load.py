@@ -136,6 +136,10 @@ def build_store(path: Path, reports: int) -> None:
     st.optimize()
     n = len(st)
     del st
+    if path.exists():  # --rebuild: swap the old store out only once the new one is complete
+        import shutil
+
+        shutil.rmtree(path)
     os.replace(tmp, path)
     print(f"synthetic store: {reports} reports, {n} quads in {time.perf_counter() - started:.0f} s -> {path}", file=sys.stderr)
 
