@@ -3,7 +3,6 @@ package's binary), and `kg.remote.query` against our own `kg serve` endpoint."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
