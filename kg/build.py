@@ -99,7 +99,7 @@ def build(
     # workers then inherit no RocksDB state.
     runner = make_runner(jobs, dask)
     try:
-        with _open_store(Path(store_path)) as store:
+        with _open_store(store_path) as store:
             existing: set[str] = set()
 
             def todo() -> Iterator[Article]:
@@ -210,9 +210,16 @@ def _store_totals(store, summary: BuildSummary) -> None:  # noqa: ANN001
     summary.store_statements = Counter({kind: counts[cls] for kind, cls in KIND_CLASS.items() if counts.get(cls)})
 
 
-def _open_store(path: Path):  # noqa: ANN202
+def _open_store(path: Path | str):  # noqa: ANN202
+    import os
+
+    from kg.remote import RemoteStore, is_url
     from kg.store import Store
 
+    if is_url(str(path)):
+        # A SPARQL 1.1 Graph Store Protocol endpoint: PUT per article graph (idempotent).
+        return RemoteStore(str(path), query_endpoint=os.environ.get("KG_ENDPOINT") or None)
+    path = Path(path)
     try:
         return Store(path)
     except OSError as exc:

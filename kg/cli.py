@@ -54,11 +54,18 @@ def main() -> None:
 
 @main.command()
 @CORPUS_OPT
-@STORE_OPT
+@click.option(
+    "--store",
+    "store",
+    default=".kg/store",
+    envvar="KG_STORE",
+    show_default=True,
+    help="Store directory, or the URL of a SPARQL 1.1 Graph Store Protocol endpoint (env KG_STORE).",
+)
 @click.option("--force", is_flag=True, help="Re-extract every article, even unchanged ones.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, summary only.")
 @build_options
-def build(corpus: Path, store: Path, force: bool, quiet: bool, jobs: int, dask: str | None) -> None:
+def build(corpus: Path, store: str, force: bool, quiet: bool, jobs: int, dask: str | None) -> None:
     """Extract every corpus article and write its named graph into the store.
 
     Unchanged articles are skipped; a changed article's graph is replaced whole;
@@ -70,19 +77,22 @@ def build(corpus: Path, store: Path, force: bool, quiet: bool, jobs: int, dask: 
       kg build --corpus corpus --store .kg/store
       kg build --jobs 2
       kg build --dask tcp://scheduler:8786
+      kg build --store http://localhost:7878/store   # oxigraph serve, Fuseki, GraphDB ...
     """
     from rich.console import Console
 
     from kg.build import build as run_build
-    from kg.errors import CaseKGError
     from kg.console import build_progress, print_build_summary
+    from kg.errors import CaseKGError
+    from kg.remote import is_url
 
     console = Console(stderr=True)
     if not corpus.is_dir():
         _fail(f"{corpus}: corpus directory not found")
     try:
         with build_progress(console, enabled=not quiet) as hook:
-            summary = run_build(corpus, store, force=force, on_progress=hook, jobs=jobs, dask=dask)
+            target = store if is_url(store) else Path(store)
+            summary = run_build(corpus, target, force=force, on_progress=hook, jobs=jobs, dask=dask)
     except CaseKGError as exc:
         _fail(str(exc))
     print_build_summary(summary, Console())
@@ -115,9 +125,18 @@ def build(corpus: Path, store: Path, force: bool, quiet: bool, jobs: int, dask: 
     envvar="KG_QUERIES",
     help="Query catalogue directory (default: the shipped queries/).",
 )
+@click.option("--endpoint", default=None, envvar="KG_ENDPOINT",
+              help="Query this SPARQL endpoint instead of the store (env KG_ENDPOINT).")
 @STORE_OPT
 def query(
-    name: str | None, sparql: str | None, params: tuple[str, ...], fmt: str, list_: bool, queries_dir: Path | None, store: Path
+    name: str | None,
+    sparql: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    list_: bool,
+    queries_dir: Path | None,
+    endpoint: str | None,
+    store: Path,
 ) -> None:
     """Run a catalogue query (NAME), a .rq file, or --sparql text.
 
@@ -129,6 +148,7 @@ def query(
       kg query drugs-for-manifestation --param manifestation=panniculitis
       kg query my-query.rq -f csv
       kg query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+      kg query adverse-events --endpoint http://localhost:7878/query
     """
     from kg.errors import CaseKGError
     from kg.paths import queries_dir as default_queries_dir
@@ -148,6 +168,14 @@ def query(
         if not sep or not key:
             _fail(f"--param {item!r}: expected KEY=VALUE", EXIT_USAGE)
         bound[key] = value
+    if endpoint:
+        from kg.remote import run as run_remote
+
+        try:
+            click.echo(format_result(run_remote(endpoint, sparql if sparql else name, bound, catalogue=catalogue), fmt), nl=False)
+        except CaseKGError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        return
     if not (store / "CURRENT").exists() and not store.is_dir():
         _fail(f"{store}: no store here; run `kg build` first", 1)
     try:
@@ -338,8 +366,9 @@ def _register_subcommands() -> None:
     from kg.cli_export import export as export_cmd
     from kg.cli_export import report as report_cmd
     from kg.cli_scale import synth
+    from kg.cli_serve import dump, load, serve
 
-    for command in (*curate_commands, export_cmd, report_cmd, synth):
+    for command in (*curate_commands, export_cmd, report_cmd, synth, serve, dump, load):
         main.add_command(command)
 
 
