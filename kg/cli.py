@@ -14,31 +14,8 @@ import click
 from kg import __version__
 from kg.cli_scale import build_options
 
-EXIT_USAGE = 2  # bad query, unknown name, missing parameter: same status as click's usage errors
-
-CORPUS_OPT = click.option(
-    "--corpus",
-    "corpus",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("corpus"),
-    envvar="KG_CORPUS",
-    show_default=True,
-    help="Corpus directory (env KG_CORPUS).",
-)
-STORE_OPT = click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(".kg/store"),
-    envvar="KG_STORE",
-    show_default=True,
-    help="On-disk Oxigraph store directory (env KG_STORE).",
-)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"kg: error: {message}", err=True)
-    sys.exit(code)
+from kg.cli_options import CORPUS_OPT, EXIT_USAGE, STORE_OPT
+from kg.cli_options import fail as _fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,33 +14,10 @@ from pathlib import Path
 
 import click
 
-EXIT_USAGE = 2
+from kg.cli_options import CORPUS_OPT, EXIT_USAGE, STORE_OPT
+from kg.cli_options import fail as _fail
+
 FORMATS = ("auto", "text", "pubmed-xml", "jats", "bioc-xml", "bioc-json")
-
-# Same conventions as kg/cli.py (kept here so this module does not import the group).
-CORPUS_OPT = click.option(
-    "--corpus",
-    "corpus",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("corpus"),
-    envvar="KG_CORPUS",
-    show_default=True,
-    help="Corpus directory (env KG_CORPUS).",
-)
-STORE_OPT = click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(".kg/store"),
-    envvar="KG_STORE",
-    show_default=True,
-    help="On-disk Oxigraph store directory (env KG_STORE).",
-)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"kg: error: {message}", err=True)
-    sys.exit(code)
 
 
 def _read_id_file(path: Path) -> list[str]:

@@ -11,27 +11,13 @@ from pathlib import Path
 
 import click
 
-EXIT_USAGE = 2
+from kg.cli_options import EXIT_USAGE, STORE_OPT
+from kg.cli_options import fail as _fail
+
 FORMATS = ("graphml", "gexf", "cyjs", "jsonld", "turtle", "nquads", "csv", "dot", "html")
 VIEWS = ("patients", "summary", "evidence")
 _BY_SUFFIX = {".graphml": "graphml", ".gexf": "gexf", ".cyjs": "cyjs", ".jsonld": "jsonld", ".json": "cyjs",
               ".ttl": "turtle", ".nq": "nquads", ".csv": "csv", ".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}
-
-STORE_OPT = click.option(
-    "--store",
-    "store",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(".kg/store"),
-    envvar="KG_STORE",
-    show_default=True,
-    help="On-disk Oxigraph store directory (env KG_STORE).",
-)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"kg: error: {message}", err=True)
-    sys.exit(code)
-
 
 @click.command("export")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,

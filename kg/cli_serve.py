@@ -10,12 +10,8 @@ from pathlib import Path
 
 import click
 
-EXIT_USAGE = 2
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"kg: error: {message}", err=True)
-    sys.exit(code)
+from kg.cli_options import STORE_OPT
+from kg.cli_options import fail as _fail
 
 
 def _is_loopback(host: str) -> bool:
@@ -28,14 +24,7 @@ def _is_loopback(host: str) -> bool:
 
 
 @click.command("serve")
-@click.option(
-    "--store",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(".kg/store"),
-    envvar="KG_STORE",
-    show_default=True,
-    help="On-disk Oxigraph store directory (env KG_STORE).",
-)
+@STORE_OPT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback unless you mean to share it.")
 @click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Per-query time limit in seconds.")
@@ -80,14 +69,7 @@ def serve(store: Path, host: str, port: int, timeout: float, max_rows: int, work
 
 @click.command("dump")
 @click.argument("output", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "--store",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(".kg/store"),
-    envvar="KG_STORE",
-    show_default=True,
-    help="On-disk Oxigraph store directory (env KG_STORE).",
-)
+@STORE_OPT
 @click.option("--format", "-f", "fmt", type=click.Choice(["nquads", "trig"]), default=None, help="Default: from the file name (.nq, .trig, optionally .gz).")
 def dump(output: str, store: Path, fmt: str | None) -> None:
     """Write the whole graph (every article's named graph) as N-Quads or TriG.
