@@ -67,3 +67,18 @@ def test_shipped_model_recognises_a_dose() -> None:
     nlp.add_pipe("casekg_statistical")
     doc = nlp("She was started on prednisolone 40 mg daily.")
     assert [s.text for s in doc.spans["casekg"] if s.label_ == "Dose"]
+
+
+def test_case_report_gate_adds_case_types_only_in_case_reports() -> None:
+    import kg.nlp.statistical as st
+
+    assert st.looks_like_case_report("A 45-year-old woman presented with fever.")
+    assert not st.looks_like_case_report("We studied 40 rats given cocaine.")
+    assert not st.looks_like_case_report("A 45-year-old woman presented with fever.", min_words=250)
+    if not st.DEFAULT_MODEL.with_suffix(".bin").is_file():
+        pytest.skip("no shipped model in kg/data")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_statistical", config={"types": ["Dose"], "case_types": ["Manifestation", "Disease"]})
+    doc = nlp("Rats were given 10 mg of cocaine and had seizures.")
+    assert {s.label_ for s in doc.spans.get("casekg", [])} <= {"Dose"}

@@ -16,6 +16,7 @@ The model is stored as two plain files (config + bytes) so that it ships as pack
 loads without spaCy's package machinery; nothing is downloaded.
 """
 
+import re
 from pathlib import Path
 
 from spacy.language import Language
@@ -55,12 +56,31 @@ def load_packed(prefix: Path | str) -> Language:
 
 _cache: dict[str, Language] = {}
 
+# A case-report narrative introduces its patient by age ("A 45-year-old woman", "a 3-month-old
+# boy"); MACCROBAT-style annotation (the model's training convention) fits such documents.
+_AGE_INTRO = re.compile(r"\b(?:\d+|[a-z]+)[- ](?:year|month|week|day)s?[- ]old\b", re.I)
+
+
+def looks_like_case_report(text: str, min_words: int = 0) -> bool:
+    """True for a case-report narrative: an age introduction and at least `min_words` words."""
+    return bool(_AGE_INTRO.search(text)) and (not min_words or len(text.split()) >= min_words)
+
 
 class StatisticalComponent:
-    def __init__(self, nlp: Language, name: str, model: str, types: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        model: str,
+        types: tuple[str, ...],
+        case_types: tuple[str, ...] = (),
+        min_words: int = 0,
+    ) -> None:
         extensions.register()
         self.name = name
         self.types = frozenset(types)
+        self.case_types = frozenset(case_types) | self.types
+        self.min_words = min_words  # the labels added outside case reports
         path = str(Path(model) if model else DEFAULT_MODEL)
         if path not in _cache:
             _cache[path] = load_packed(path)
@@ -68,9 +88,12 @@ class StatisticalComponent:
         self.ner = self.model.get_pipe("ner")
 
     def __call__(self, doc: Doc) -> Doc:
-        if not self.types or not len(doc):
+        types = self.types
+        if self.case_types != types and looks_like_case_report(doc.text, self.min_words):
+            types = self.case_types
+        if not types or not len(doc):
             return doc
-        ents = self.predict(doc)
+        ents = self.predict(doc, types)
         group = doc.spans.get(extensions.SPAN_GROUP)
         existing = list(group) if group is not None else []
         taken: dict[str, list[tuple[int, int]]] = {}
@@ -78,7 +101,7 @@ class StatisticalComponent:
             taken.setdefault(s.label_, []).append((s.start, s.end))
         new = []
         for start, end, lab in ents:
-            if lab not in self.types:
+            if lab not in types:
                 continue
             if any(a < end and start < b for a, b in taken.get(lab, ())):
                 continue
@@ -94,13 +117,13 @@ class StatisticalComponent:
                 group.extend(new)
         return doc
 
-    def predict(self, doc: Doc) -> list[tuple[int, int, str]]:
+    def predict(self, doc: Doc, types: frozenset[str] | None = None) -> list[tuple[int, int, str]]:
         """(start_token, end_token, label) of the model's entities in `doc`.
 
         When only Dose is wanted, only sentences with a digit are run through the model (a dose
         has a number), which makes the component several times cheaper on prose.
         """
-        if self.types <= {"Dose"} and doc.has_annotation("SENT_START"):
+        if (self.types if types is None else types) <= {"Dose"} and doc.has_annotation("SENT_START"):
             toks = [t.i for sent in doc.sents if any(ch.isdigit() for ch in sent.text) for t in sent]
         else:
             toks = list(range(len(doc)))
@@ -117,8 +140,13 @@ class StatisticalComponent:
         return out
 
 
-@Language.factory("casekg_statistical", default_config={"model": "", "types": ["Dose"]})
-def make_statistical(nlp: Language, name: str, model: str, types: list[str]) -> StatisticalComponent:
+@Language.factory(
+    "casekg_statistical", default_config={"model": "", "types": ["Dose"], "case_types": [], "min_words": 0}
+)
+def make_statistical(
+    nlp: Language, name: str, model: str, types: list[str], case_types: list[str], min_words: int
+) -> StatisticalComponent:
     """`model`: a packed model prefix or model folder ("" = the shipped MACCROBAT model);
-    `types`: which of its labels to add (see module docstring)."""
-    return StatisticalComponent(nlp, name, model, tuple(types))
+    `types`: which of its labels to add (see module docstring); `case_types`: labels added as
+    well in documents that read as case reports (`looks_like_case_report`, with `min_words`)."""
+    return StatisticalComponent(nlp, name, model, tuple(types), tuple(case_types), min_words)
