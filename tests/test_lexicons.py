@@ -228,3 +228,10 @@ def test_compound_codes_and_excluded_gene_names(nlp) -> None:
 def test_generic_finding_without_identifier(nlp) -> None:
     s = find(nlp, "A firm mass was palpable in the left flank.", "mass")
     assert (s.label_, s.kb_id_) == ("Manifestation", "")
+
+
+def test_bare_tumor_is_a_finding_but_a_named_tumor_a_disease(nlp) -> None:
+    doc = nlp("The tumor was excised. A Wilms tumor was suspected.")
+    got = {(s.text, s.label_) for s in doc.spans["casekg"]}
+    assert ("tumor", "Manifestation") in got
+    assert ("tumor", "Disease") not in got

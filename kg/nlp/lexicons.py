@@ -614,10 +614,16 @@ _FINDING_ITIS = frozenset(
 )
 
 
+# One-word names that case reports use as findings, not diagnoses ("the tumor was excised"):
+# MACCROBAT *train* marks bare tumor/tumour 44 of 44 times as Sign_symptom; "Wilms tumor" stays
+# a disease. (Bare "hypertension" is 9 of 14 there, but stays a diagnosis for the graph.)
+_BARE_FINDINGS = frozenset("tumor tumour tumors tumours neoplasm neoplasms".split())
+
+
 def diseaselike(text: str) -> bool:
     """True if a phenotype name reads as a diagnosis (last word a disease word or suffix)."""
     words = re.findall(r"[A-Za-z]+", text)
-    if not words:
+    if not words or (len(words) == 1 and words[0].lower() in _BARE_FINDINGS):
         return False
     last = words[-1].lower()
     return last in _DISEASE_WORDS or (len(last) > 5 and last.endswith(_DISEASE_SUFFIX) and last not in _FINDING_ITIS)
