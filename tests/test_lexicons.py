@@ -235,3 +235,15 @@ def test_bare_tumor_is_a_finding_but_a_named_tumor_a_disease(nlp) -> None:
     got = {(s.text, s.label_) for s in doc.spans["casekg"]}
     assert ("tumor", "Manifestation") in got
     assert ("tumor", "Disease") not in got
+
+
+def test_generic_findings_only_in_case_reports(nlp) -> None:
+    from kg.nlp.lexicons import looks_like_case_report
+
+    short = "Two lesions and new symptoms were seen in 12 patients."
+    doc = nlp(short)
+    assert not [s for s in doc.spans["casekg"] if s.text in ("lesions", "symptoms")]
+    report = "A 52-year-old man presented with fever. " + "He was examined again. " * 60 + "MRI showed two lesions."
+    assert looks_like_case_report(report)
+    doc = nlp(report)
+    assert ("lesions", "Manifestation") in {(s.text, s.label_) for s in doc.spans["casekg"]}

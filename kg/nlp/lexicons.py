@@ -748,6 +748,18 @@ def code_names(doc: Doc, candidates: list[tuple[int, int]]) -> list[Match]:
     return out
 
 
+# Generic finding words marked in case reports (MACCROBAT) and not in abstracts (GSC+, NCBI,
+# BC5CDR): added only in case-report narratives (an age introduction, >= 250 words).
+_CASE_GENERIC = frozenset(normalize_token(w) for w in "lesions symptoms cysts".split())
+_CASE_MIN_WORDS = 250
+_AGE_INTRO = re.compile(r"\b(?:\d+|[a-z]+)[- ](?:year|month|week|day)s?[- ]old\b", re.I)
+
+
+def looks_like_case_report(text: str, min_words: int = _CASE_MIN_WORDS) -> bool:
+    """A case-report narrative, not an abstract: an age introduction and >= min_words words."""
+    return len(text.split()) >= min_words and bool(_AGE_INTRO.search(text))
+
+
 class LexiconComponent:
     def __init__(
         self,
@@ -768,6 +780,7 @@ class LexiconComponent:
         self.trie = data["trie"]
         self.mesh_of_drug = data["mesh_of_drug"]
         self.norm = _Norm()
+        self.case_generic = True
 
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
@@ -800,7 +813,22 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
+        if MANIFESTATION in self.types and self.case_generic and looks_like_case_report(doc.text):
+            result += self.generic_findings(doc, keys, result)
         return result
+
+    def generic_findings(self, doc: Doc, keys: list[str], found: list[Span]) -> list[Span]:
+        """Unlinked Manifestation spans for generic finding words ("lesions", "symptoms") that
+        case reports annotate (MACCROBAT) but abstracts' corpora do not: only in case reports."""
+        covered = {t for sp in found if sp.label_ in _FINDING for t in range(sp.start, sp.end)}
+        out = []
+        for i, k in enumerate(keys):
+            if k in _CASE_GENERIC and i not in covered:
+                span = Span(doc, i, i + 1, label=MANIFESTATION)
+                span._.concept_label = span.text
+                span._.xrefs = ()
+                out.append(span)
+        return out
 
     def __call__(self, doc: Doc) -> Doc:
         group = doc.spans.get(extensions.SPAN_GROUP)
