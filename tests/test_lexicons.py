@@ -247,3 +247,17 @@ def test_generic_findings_only_in_case_reports(nlp) -> None:
     assert looks_like_case_report(report)
     doc = nlp(report)
     assert ("lesions", "Manifestation") in {(s.text, s.label_) for s in doc.spans["casekg"]}
+
+
+def test_form_variants() -> None:
+    from kg.nlp.lexicons import form_variants
+
+    assert form_variants("Hypopigmentation of the skin") == ["Hypopigmentation of skin"]
+    assert form_variants("Preauricular pit") == ["Pre-auricular pit"]
+    assert form_variants("Pre-auricular pit") == ["Preauricular pit"]
+    assert form_variants("Cataract") == []
+
+
+def test_hyphenated_prefix_matches_hpo_name(nlp) -> None:
+    doc = nlp("She had pre-auricular pits.")
+    assert any(s.text == "pre-auricular pits" and s.kb_id_.startswith("HP:") for s in doc.spans["casekg"])

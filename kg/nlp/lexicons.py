@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "15"
+LEXICON_VERSION = "16"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -209,6 +209,24 @@ def hpo_variants(name: str) -> list[str]:
     return out
 
 
+_PREFIXES = ("pre", "post", "peri", "para", "sub", "intra", "pseudo", "hemi", "micro", "macro", "non")
+_PREFIXED = re.compile(r"\b(" + "|".join(_PREFIXES) + r")-?([a-z]{4,})\b", re.I)
+
+
+def form_variants(name: str) -> list[str]:
+    """Spelling variants of a name that the normaliser does not cover: "X of the Y" -> "X of Y"
+    ("hypopigmentation of skin"); a prefix written with or without a hyphen ("preauricular pit"
+    <-> "pre-auricular pit", which the tokenizer splits)."""
+    out = []
+    if re.search(r" of the ", name, re.I):
+        out.append(re.sub(r" of the ", " of ", name, flags=re.I))
+    for m in _PREFIXED.finditer(name):
+        glued = m.group(0)[len(m.group(1)) :][:1] != "-"
+        rep = f"{m.group(1)}-{m.group(2)}" if glued else f"{m.group(1)}{m.group(2)}"
+        out.append(name[: m.start()] + rep + name[m.end() :])
+    return out
+
+
 # Adjectives derived from one-word phenotype/disease names, which abstracts use as mentions
 # ("ischemic" ~ ischemia, "hypotonic" ~ hypotonia, "cataleptic" ~ catalepsy, "hypertensive" ~
 # hypertension). Only added where the derived form names nothing else in the dictionaries.
@@ -277,6 +295,7 @@ def _entries() -> list[tuple[str, str, str, int]]:
             names = [(t.label, _PRIO["label"])]
             names += [(s, _PRIO[sc]) for s, sc, st in t.synonyms if sc != "BROAD" and st != "obsolete_synonym"]
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in hpo_variants(n)]
+            names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in form_variants(n)]
             names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in adjective_variants(n)]
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in _involvement(n)]
             for n, p in names:
