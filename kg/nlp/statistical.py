@@ -11,6 +11,8 @@ Model spans are unlinked (`kb_id_` ""), `_.concept_label` is their text and
 Which types to enable is a measured choice (docs/quality.md): by default only Dose, where the
 model adds recall on case reports without costing precision elsewhere; its Manifestation and
 Disease spans help on MACCROBAT but hurt on GSC+/BC5CDR, whose annotation conventions differ.
+`case_types` adds further labels only in documents that read as case-report narratives
+(`looks_like_case_report`, optionally with `min_words`), where the model's convention fits.
 
 The model is stored as two plain files (config + bytes) so that it ships as package data and
 loads without spaCy's package machinery; nothing is downloaded.
