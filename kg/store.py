@@ -10,6 +10,7 @@ Queries see the union of all graphs as the default graph.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -19,6 +20,10 @@ import pyoxigraph as ox
 from kg.rdf import BASE, CKG, PREFIXES, RDF, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+# Written (atomically) in the store directory before a bulk load and removed after it: the
+# bulk loader is not transactional, so a crash can leave the batch's graphs half loaded.
+BULK_MARKER = ".kg-bulk-load.json"
 
 
 class Store:
@@ -37,6 +42,7 @@ class Store:
         else:
             Path(path).mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path))
+            self.recover_bulk_load()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -96,6 +102,59 @@ class Store:
         body = "\n".join(lines)
         vbody = f" GRAPH <{VOCAB_GRAPH}> {{\n" + "\n".join(vocab) + "\n}" if vocab else ""
         self.oxigraph.update(f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body}\n}}{vbody} }}")
+
+    def bulk_add_articles(self, article_ids: Iterable[str], quads: Iterable[ox.Quad]) -> None:
+        """Load the quads of articles *not yet in the store* with Oxigraph's bulk loader
+        (~2.4x faster than a transaction, docs/scale.md), for fresh builds.
+
+        The bulk loader is not transactional. Crash safety comes from a marker file naming
+        the batch's articles, written atomically before the load and removed after a flush:
+        if the process dies in between, the next read-write open (`recover_bulk_load`) drops
+        those article graphs, so the content-hash skip rebuilds them. Never use this for an
+        article already in the store: recovery would drop its previous graph."""
+        if self.read_only:
+            raise PermissionError("store opened read-only")
+        ids = sorted(set(article_ids))
+        if self.path is None:  # in memory: nothing survives a crash anyway
+            self.oxigraph.bulk_extend(quads)
+            return
+        from kg.atomic import write_text_atomic
+
+        marker = self.path / BULK_MARKER
+        write_text_atomic(marker, json.dumps({"articles": ids}))
+        try:
+            self.oxigraph.bulk_extend(quads)
+            self.oxigraph.flush()
+        except BaseException:
+            # Interrupted or failed half way: undo now if we can; otherwise the marker stays
+            # and the next open repairs the store.
+            try:
+                self.recover_bulk_load()
+            except Exception:
+                pass
+            raise
+        marker.unlink()
+        _fsync_dir(self.path)
+
+    def recover_bulk_load(self) -> list[str]:
+        """If a bulk load was interrupted (its marker is still there), drop the graphs of
+        the articles it named and remove the marker. Returns those article ids."""
+        if self.read_only or self.path is None:
+            return []
+        marker = self.path / BULK_MARKER
+        try:
+            ids = list(json.loads(marker.read_text(encoding="utf-8"))["articles"])
+        except FileNotFoundError:
+            return []
+        except (ValueError, KeyError, TypeError):
+            # The marker is written atomically, so this is not ours to guess at.
+            raise OSError(f"{marker}: unreadable bulk-load marker; remove it after checking the store") from None
+        for aid in ids:
+            self.remove_article(aid)
+        self.oxigraph.flush()
+        marker.unlink()
+        _fsync_dir(self.path)
+        return ids
 
     def remove_article(self, article_id: str) -> None:
         """Drop the article's graph (only it: its concepts stay in the vocabulary graph
@@ -180,6 +239,12 @@ class Store:
             "classes": classes,
             "predicates": predicates,
         }
+
+
+def _fsync_dir(directory: Path) -> None:
+    from kg.atomic import _fsync_dir as fsync_dir
+
+    fsync_dir(directory)
 
 
 def compact(iri: str) -> str:

@@ -158,3 +158,39 @@ def test_vocabulary_graph_is_shared_and_pruned(tmp_path):
         st.remove_article("A1")
         assert st.prune_vocabulary() == len(split_quads(q1)[1]) and not _vocab(st)
         assert st.articles() == [] and not list(st.oxigraph.quads_for_pattern(None, ox.NamedNode(SKOS + "notation"), None, None))
+
+
+def test_bulk_add_articles_leaves_no_marker(tmp_path):
+    from kg.store import BULK_MARKER
+
+    sha, quads = _quads()
+    with Store(tmp_path / "s") as st:
+        st.bulk_add_articles(["PMC1"], quads)
+        assert not (tmp_path / "s" / BULK_MARKER).exists()
+        assert st.article_hash("PMC1") == sha
+        assert {str(q) for q in st.oxigraph} == {str(q) for q in quads}
+    with Store(None) as mem:  # in memory: no marker, same quads
+        mem.bulk_add_articles(["PMC1"], quads)
+        assert len(mem.oxigraph) == len(set(quads))
+
+
+def test_interrupted_bulk_load_is_dropped_on_the_next_open(tmp_path):
+    """A crash between the marker and its removal: the named articles' graphs (half loaded)
+    are dropped at the next read-write open; other articles and the vocabulary stay."""
+    import json
+
+    from kg.store import BULK_MARKER
+
+    _, keep = _quads("PMC1")
+    sha2, half = _quads("PMC2")
+    with Store(tmp_path / "s") as st:
+        st.replace_article("PMC1", keep)
+        (tmp_path / "s" / BULK_MARKER).write_text(json.dumps({"articles": ["PMC2"]}))
+        st.oxigraph.bulk_extend(half[: len(half) // 2] + [q for q in half if "contentHash" in str(q.predicate)])
+        assert st.article_hash("PMC2") == sha2  # would be skipped as unchanged without the repair
+    with Store(tmp_path / "s", read_only=True) as ro:  # a reader repairs nothing
+        assert "PMC2" in ro.articles()
+    with Store(tmp_path / "s") as st:
+        assert not (tmp_path / "s" / BULK_MARKER).exists()
+        assert st.articles() == ["PMC1"] and st.article_hash("PMC2") is None
+        assert {str(q) for q in st.graph_quads("PMC1")} == {str(q) for q in keep if q.graph_name == ox.NamedNode(graph_iri("PMC1"))}
