@@ -101,7 +101,7 @@ def build(
     # workers then inherit no RocksDB state.
     runner = make_runner(jobs, dask)
     try:
-        with _open_store(store_path) as store:
+        with open_store(store_path) as store:
             existing: set[str] = set()
 
             def todo() -> Iterator[Article]:
@@ -218,7 +218,10 @@ def _store_totals(store, summary: BuildSummary) -> None:  # noqa: ANN001
     summary.store_statements = Counter({kind: counts[cls] for kind, cls in KIND_CLASS.items() if counts.get(cls)})
 
 
-def _open_store(path: Path | str):  # noqa: ANN202
+def open_store(path: Path | str):  # noqa: ANN201 - kg.store.Store or kg.remote.RemoteStore
+    """Open a store for writing: a directory (on-disk Oxigraph) or a Graph Store Protocol URL.
+
+    A store locked by another process is a one-line CaseKGError, not a RocksDB traceback."""
     import os
 
     from kg.remote import RemoteStore, is_url

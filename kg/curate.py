@@ -419,14 +419,9 @@ def _default_extractor() -> Extractor:
 
 def _open_store(path: Path):  # noqa: ANN202 - kg.store.Store, imported lazily
     """Open the store for writing; a store held by another process is a one-line CaseKGError."""
-    from kg.store import Store
+    from kg.build import open_store
 
-    try:
-        return Store(path)
-    except OSError as exc:
-        if "lock" in str(exc).lower():
-            raise CaseKGError(f"{path}: the store is in use by another kg process; wait for it to finish") from None
-        raise CaseKGError(f"{path}: cannot open the store: {exc}") from None
+    return open_store(path)
 
 
 # ------------------------------------------------------------------------------ remove

@@ -160,7 +160,7 @@ def test_build_into_a_remote_store(oxigraph_server, tmp_path, monkeypatch):
     (corpus / "case-b.txt").write_text(CASE_B)
     url = oxigraph_server + "/store"
     when = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    monkeypatch.setattr(kg.build, "_open_store", lambda path: remote.open_store(url))
+    monkeypatch.setattr(kg.build, "open_store", lambda path: remote.open_store(url))
     first = build(corpus, tmp_path / "unused", now=when)
     assert (first.built, first.unchanged, first.failed) == (2, 0, [])
     assert first.store_graphs == 3 and first.store_triples > 0  # two articles and the vocabulary
