@@ -14,6 +14,7 @@ import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import IO
 from pathlib import Path
 
 from kg.errors import CaseKGError
@@ -34,14 +35,17 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see either the old or the new file, never a mix."""
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file handle whose content replaces ``path`` only when the block ends without
+    an exception: readers see either the old or the new file, never a mix. For streamed
+    writes (dumps, gzip) as well as small ones."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         # Keep the permissions of the file being replaced (mkstemp creates 0600).
@@ -57,6 +61,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             os.unlink(tmp_name)
         raise
     _fsync_dir(target.parent)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see either the old or the new file, never a mix."""
+    with atomic_writer(path) as fh:
+        fh.write(data)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:

@@ -30,6 +30,7 @@ from typing import IO, Any, Iterator
 
 import pyoxigraph as ox
 
+from kg.atomic import atomic_writer
 from kg.errors import CaseKGError, InputError
 from kg.rdf import PREFIXES, VOCAB_GRAPH
 
@@ -81,26 +82,13 @@ def dump(store: Any, output: str | os.PathLike[str] | IO[bytes], fmt: str | None
         return len(ox_store)
     target = Path(output)
     rdf_format, gz = format_for(target, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if gz:
-                # mtime=0: the same graph gives the same bytes, so release files are reproducible
-                with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
-                    _write(ox_store, zipped, rdf_format)
-            else:
-                _write(ox_store, raw, rdf_format)
-            raw.flush()
-            os.fsync(raw.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_writer(target) as raw:
+        if gz:
+            # mtime=0: the same graph gives the same bytes, so release files are reproducible
+            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
+                _write(ox_store, zipped, rdf_format)
+        else:
+            _write(ox_store, raw, rdf_format)
     return len(ox_store)
 
 
