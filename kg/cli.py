@@ -14,7 +14,7 @@ import click
 from kg import __version__
 from kg.cli_scale import build_options
 
-from kg.cli_options import CORPUS_OPT, EXIT_USAGE, STORE_OPT
+from kg.cli_options import CORPUS_OPT, EXIT_USAGE, QUERIES_OPT, STORE_OPT
 from kg.cli_options import fail as _fail
 
 
@@ -94,14 +94,7 @@ def build(corpus: Path, store: str, force: bool, quiet: bool, jobs: int, dask: s
     show_default=True,
 )
 @click.option("--list", "list_", is_flag=True, help="List the query catalogue and exit.")
-@click.option(
-    "--queries",
-    "queries_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    envvar="KG_QUERIES",
-    help="Query catalogue directory (default: the shipped queries/).",
-)
+@QUERIES_OPT
 @click.option("--endpoint", default=None, envvar="KG_ENDPOINT",
               help="Query this SPARQL endpoint instead of the store (env KG_ENDPOINT).")
 @STORE_OPT

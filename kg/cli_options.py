@@ -31,6 +31,14 @@ STORE_OPT = click.option(
     show_default=True,
     help="On-disk Oxigraph store directory (env KG_STORE).",
 )
+QUERIES_OPT = click.option(
+    "--queries",
+    "queries_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    envvar="KG_QUERIES",
+    help="Query catalogue directory (default: the shipped queries/).",
+)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli_options import STORE_OPT
+from kg.cli_options import QUERIES_OPT, STORE_OPT
 from kg.cli_options import fail as _fail
 
 
@@ -30,14 +30,7 @@ def _is_loopback(host: str) -> bool:
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Per-query time limit in seconds.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=0), help="Result rows (or triples) per answer; 0 = no cap.")
 @click.option("--workers", default=None, type=click.IntRange(min=1), help="Query worker processes [default: min(4, CPUs)].")
-@click.option(
-    "--queries",
-    "queries_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    envvar="KG_QUERIES",
-    help="Query catalogue directory (default: the shipped queries/).",
-)
+@QUERIES_OPT
 def serve(store: Path, host: str, port: int, timeout: float, max_rows: int, workers: int | None, queries_dir: Path | None) -> None:
     """Serve the graph read-only over HTTP: a SPARQL 1.1 endpoint, the query catalogue
     and a web UI.
