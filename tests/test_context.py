@@ -2,13 +2,11 @@
 
 import pytest
 import spacy
-from spacy.language import Language
-from spacy.tokens import Span
 
 import kg.nlp.antibodies  # noqa: F401
 import kg.nlp.context  # noqa: F401
 import kg.nlp.outcomes  # noqa: F401
-from kg.nlp.extensions import SPAN_GROUP, register
+from kg.nlp.extensions import SPAN_GROUP
 
 # Hand-made findings and drugs keep these tests independent of the lexicon's coverage.
 _FINDINGS = {"fever", "arthritis", "myositis", "dysphagia", "rash", "hypertension", "vomiting", "tuberculosis",
@@ -17,25 +15,11 @@ _FINDINGS = {"fever", "arthritis", "myositis", "dysphagia", "rash", "hypertensio
 _DRUGS = {"valaciclovir", "prednisone", "acyclovir", "rituximab"}
 
 
-@Language.component("toy_findings_context")
-def toy(doc):
-    register()
-    spans = []
-    for tok in doc:
-        label = "Manifestation" if tok.lower_ in _FINDINGS else "Drug" if tok.lower_ in _DRUGS else None
-        if label:
-            span = Span(doc, tok.i, tok.i + 1, label=label, kb_id=f"TOY:{tok.lower_}")
-            span._.attrs = {}
-            spans.append(span)
-    doc.spans[SPAN_GROUP] = spans
-    return doc
-
-
 @pytest.fixture(scope="module")
 def nlp():
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("toy_findings_context")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": sorted(_FINDINGS), "Drug": sorted(_DRUGS)}})
     nlp.add_pipe("casekg_antibodies")
     nlp.add_pipe("casekg_outcomes")
     nlp.add_pipe("casekg_context")

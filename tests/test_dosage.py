@@ -2,28 +2,13 @@
 
 import pytest
 import spacy
-from spacy.language import Language
-from spacy.tokens import Span
 
 import kg.nlp.dosage  # noqa: F401  (registers the factory)
-from kg.nlp.extensions import SPAN_GROUP, register
+from kg.nlp.extensions import SPAN_GROUP
 
 # Hand-made drug spans keep these tests independent of the lexicon's coverage.
 _TOY_DRUGS = {"rituximab", "prednisone", "prednisolone", "ivig", "methotrexate", "azathioprine", "tacrolimus",
               "cyclophosphamide", "mycophenolate", "tofacitinib", "hydroxychloroquine"}
-
-
-@Language.component("toy_drugs_dosage")
-def toy_drugs(doc):
-    register()
-    spans = []
-    for tok in doc:
-        if tok.lower_ in _TOY_DRUGS:
-            span = Span(doc, tok.i, tok.i + 1, label="Drug", kb_id=f"TOY:{tok.lower_}")
-            span._.attrs = {}
-            spans.append(span)
-    doc.spans[SPAN_GROUP] = spans
-    return doc
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +18,7 @@ def nlp():
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("casekg_sentence_fix")
-    nlp.add_pipe("toy_drugs_dosage")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": sorted(_TOY_DRUGS)}})
     nlp.add_pipe("casekg_dosage")
     return nlp
 

@@ -1,12 +1,7 @@
 """casekg_relations: per-patient statements from sentence rules, on sentences of our own."""
 
 import pytest
-import spacy
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Span
 
-from kg.nlp.extensions import SPAN_GROUP, register
 from kg.nlp.pipeline import PIPELINE
 
 # Hand-made lexicon: the relation rules are tested apart from the lexicon's coverage.
@@ -19,32 +14,11 @@ _TOY = {
 }
 
 
-@Language.factory("toy_lexicon_relations")
-def make_toy(nlp, name):
-    register()
-    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    for label, words in _TOY.items():
-        matcher.add(label, [nlp.make_doc(w) for w in words])
-
-    def component(doc):
-        spans = []
-        for mid, start, end in matcher(doc):
-            label = nlp.vocab.strings[mid]
-            span = Span(doc, start, end, label=label, kb_id=f"TOY:{doc[start:end].text.lower()}")
-            span._.attrs = {}
-            spans.append(span)
-        spans = spacy.util.filter_spans(spans)
-        doc.spans[SPAN_GROUP] = spans
-        return doc
-
-    return component
-
-
 @pytest.fixture(scope="module")
 def nlp():
     from kg.nlp.pipeline import build_nlp
 
-    config = [(n, c) if n != "casekg_lexicon" else ("toy_lexicon_relations", {}) for n, c in PIPELINE]
+    config = [(n, c) if n != "casekg_lexicon" else ("casekg_toy_lexicon", {"terms": _TOY}) for n, c in PIPELINE]
     return build_nlp(config)
 
 
