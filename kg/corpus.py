@@ -172,13 +172,16 @@ def _parse_meta(path: Path, raw: bytes, folder_id: str) -> ArticleMeta:
 # --------------------------------------------------------------------------------------
 
 
-def _max_bytes(max_bytes: int | None) -> int:
-    if max_bytes is not None:
-        return max_bytes
+def default_max_bytes() -> int:
+    """The article size limit: $KG_MAX_ARTICLE_BYTES, else DEFAULT_MAX_BYTES."""
     env = os.environ.get(MAX_BYTES_ENV)
     if env and env.strip().isdigit():
         return int(env.strip())
     return DEFAULT_MAX_BYTES
+
+
+def _max_bytes(max_bytes: int | None) -> int:
+    return max_bytes if max_bytes is not None else default_max_bytes()
 
 
 def _human(n: int) -> str:
@@ -189,7 +192,10 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
-def _read_text(path: Path, limit: int) -> tuple[bytes, str]:
+def read_bytes_limited(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The file's bytes, refusing a missing, unreadable or over-`limit` file with a one-line
+    InputError. Shared by the corpus reader and `kg add`'s source reader."""
+    path = Path(path)
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -203,9 +209,13 @@ def _read_text(path: Path, limit: int) -> tuple[bytes, str]:
             f"(set {MAX_BYTES_ENV} to raise it)",
         )
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read file: {exc.strerror or exc}") from None
+
+
+def _read_text(path: Path, limit: int) -> tuple[bytes, str]:
+    raw = read_bytes_limited(path, limit)
     return raw, decode_text(raw, path)
 
 

@@ -74,27 +74,14 @@ def read_path(path: str | os.PathLike[str], fmt: str | None = None, meta_path: s
     A plain-text file takes its metadata from ``meta_path`` or from a sidecar next to it
     (``case.json`` or ``case.meta.json`` for ``case.txt``).
     """
-    from kg.corpus import DEFAULT_MAX_BYTES, MAX_BYTES_ENV
+    from kg.corpus import default_max_bytes, read_bytes_limited
     from kg.sources import plaintext
 
     p = Path(path)
     if p.is_dir():
         raise InputError(p, "is a directory; give the files to add")
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise InputError(p, "file not found") from None
-    except OSError as exc:
-        raise InputError(p, f"cannot read file: {exc.strerror or exc}") from None
-    env = os.environ.get(MAX_BYTES_ENV, "").strip()
     # XML carries markup around the text, so allow it a few times the text limit.
-    limit = (int(env) if env.isdigit() else DEFAULT_MAX_BYTES) * 4
-    if size > limit:
-        raise InputError(p, f"file is {size} bytes, over the {limit} byte limit (set {MAX_BYTES_ENV} to raise it)")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(p, f"cannot read file: {exc.strerror or exc}") from None
+    data = read_bytes_limited(p, default_max_bytes() * 4)
     docs = parse_bytes(data, p, fmt)
     if docs and docs[0].source_format == "text":
         sidecar = Path(meta_path) if meta_path else plaintext.find_sidecar(p)
