@@ -78,6 +78,7 @@ def build(
     Ctrl-C stops the build cleanly: the summary has `interrupted=True`, nothing is pruned,
     and a re-run picks up where this one stopped.
     """
+    from kg import failures
     from kg.parallel import DEFAULT_BATCH, batched, default_jobs, make_runner
 
     started = time.perf_counter()
@@ -89,6 +90,7 @@ def build(
     size = batch_size or DEFAULT_BATCH
     seen: set[str] = set()
     failed_ids: set[str] = set()
+    in_flight: dict[str, str] = {}  # id -> content hash, for the failure record (kg.failures)
     done = 0
 
     def tick(name: str) -> None:
@@ -124,11 +126,16 @@ def build(
                     if stored is not None or _has_graph(store, item.id):
                         existing.add(item.id)
                     summary.words += len(item.text.split())
+                    in_flight[item.id] = item.sha256
                     yield item
 
             try:
                 for results in runner.run(batched(todo(), size), when):
                     _write(store, results, existing, summary, failed_ids)
+                    hashes = {res.id: in_flight.pop(res.id, None) for res in results}
+                    failures.update(store_path, {r.id: (hashes[r.id], r.error or "extraction failed")
+                                                 for r in results if not r.ok},
+                                    succeeded=[r.id for r in results if r.ok])
                     for res in results:
                         tick(res.id)
             except KeyboardInterrupt:

@@ -303,7 +303,9 @@ def show(article_id: str, fmt: str, limit: int, corpus: Path, store: Path) -> No
         if value:
             out.append(f"  {label + ':':<9} {value}")
     s = info["summary"]
-    if info["status"] == "not built":
+    if info["status"] == "failed":
+        out.append(f"\nExtraction failed, no graph: {info.get('error')}")
+    elif info["status"] == "not built":
         out.append("\nNo graph for this article yet: run `kg build`.")
     else:
         if info["status"] == "changed":

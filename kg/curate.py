@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from kg import failures
 from kg.atomic import _fsync_dir, corpus_lock, write_bytes_atomic, write_text_atomic
 from kg.corpus import (
     DEFAULT_MAX_BYTES,
@@ -391,12 +392,16 @@ def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: 
     if summary.store_message:  # the store was unusable for an earlier article of this run
         result.graph = "not built"
         return
+    article = None
     try:
         article = read_article(folder)
         extraction = (extractor or _default_extractor())(article)
         quads = article_quads(article, extraction)
     except Exception as exc:  # the article stays in the corpus; kg build will retry it
-        result.graph = f"not built: extraction failed: {' '.join(str(exc).split())}"
+        message = " ".join(str(exc).split())
+        result.graph = f"not built: extraction failed: {message}"
+        sha = article.sha256 if article is not None else None
+        failures.update(store_path, {result.article_id: (sha, f"{folder}: extraction failed: {message}")})
         return
     try:
         store = _open_store(Path(store_path))
@@ -406,6 +411,7 @@ def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: 
         return
     with store:
         store.replace_article(article.id, quads)
+    failures.update(store_path, {}, succeeded=[article.id])
     result.graph = "built"
     result.statements = len(extraction.statements)
     result.patients = len(extraction.patients)
@@ -479,6 +485,11 @@ class ListRow:
     error: str | None = None
 
 
+def _store_exists(store: Path | None) -> bool:
+    # a store folder may hold only the failure record (kg add failed before the store existed)
+    return store is not None and Path(store).is_dir() and any(p.name != failures.FILE_NAME for p in Path(store).iterdir())
+
+
 def _store_hashes(store: Path) -> dict[str, str | None]:
     """{article id: content hash} for every article graph in the store (read-only open)."""
     from kg.store import Store
@@ -493,11 +504,12 @@ def _store_hashes(store: Path) -> dict[str, str | None]:
 def list_corpus(corpus: Path, store: Path | None) -> list[ListRow]:
     corpus, rows = Path(corpus), []
     hashes: dict[str, str | None] = {}
-    if store is not None and Path(store).is_dir():
+    if _store_exists(store):
         try:
             hashes = _store_hashes(Path(store))
         except OSError as exc:
             raise CaseKGError(f"{store}: cannot read the store: {exc}") from None
+    failed = failures.load(store) if store is not None else {}
     seen: set[str] = set()
     if not corpus.is_dir():
         raise InputError(corpus, "corpus directory not found")
@@ -511,8 +523,13 @@ def list_corpus(corpus: Path, store: Path | None) -> list[ListRow]:
         seen.add(item.id)
         stored = hashes.get(item.id)
         status = "not built" if item.id not in hashes else "built" if stored == item.sha256 else "changed"
+        failure = failed.get(item.id)
+        error = None
+        if failure and failure.get("sha256") == item.sha256:
+            # this very content failed extraction last time (kg.failures); a changed text is "changed"
+            status, error = "failed", failure.get("error")
         m = item.meta
-        rows.append(ListRow(item.id, status, m.source_format, m.year, m.pmid, m.title))
+        rows.append(ListRow(item.id, status, m.source_format, m.year, m.pmid, m.title, error=error))
     for aid in sorted(set(hashes) - seen):
         rows.append(ListRow(aid, "removed", error="graph still in the store; `kg build` drops it"))
     rows.sort(key=lambda r: r.id)
@@ -563,7 +580,11 @@ def show_article(corpus: Path, store: Path | None, article_id: str) -> dict[str,
             pass
     info["meta"] = meta
     info["status"], info["statements"], info["summary"] = "not built", [], {}
-    if store is None or not Path(store).is_dir():
+    failure = failures.load(store).get(article.id) if store is not None else None
+    if failure and failure.get("sha256") == article.sha256:
+        info["status"], info["error"] = "failed", failure.get("error")
+        return info
+    if not _store_exists(store):
         return info
     import pyoxigraph as ox
 

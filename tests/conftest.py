@@ -3,8 +3,13 @@
 `casekg_toy_lexicon`: a hand-made stand-in for `casekg_lexicon`, so that the rule
 components (context, dosage, relations) are tested apart from the real lexicon's coverage.
 Configured with {"terms": {label: [phrase, ...]}}; matches case-insensitively, longest first.
+
+`corpus_env`: an empty corpus and a store path, exported as KG_CORPUS/KG_STORE.
 """
 
+from pathlib import Path
+
+import pytest
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -30,3 +35,13 @@ def make_toy_lexicon(nlp: Language, name: str, terms: dict):
         return doc
 
     return component
+
+
+@pytest.fixture()
+def corpus_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """An empty corpus and a store path in tmp_path, named by KG_CORPUS/KG_STORE for CLI tests."""
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    monkeypatch.setenv("KG_CORPUS", str(corpus))
+    monkeypatch.setenv("KG_STORE", str(store))
+    return {"corpus": corpus, "store": store, "tmp": tmp_path}

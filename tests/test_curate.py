@@ -25,16 +25,13 @@ CASE = "A 52-year-old man with anti-Jo-1 antibody-positive myositis received rit
 
 
 @pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    corpus, store = tmp_path / "corpus", tmp_path / "store"
-    corpus.mkdir()
-    monkeypatch.setenv("KG_CORPUS", str(corpus))
-    monkeypatch.setenv("KG_STORE", str(store))
+def env(corpus_env: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    tmp_path = corpus_env["tmp"]
     monkeypatch.setenv("KG_HTTP_CACHE", str(tmp_path / "http-cache"))
     monkeypatch.setenv("KG_HTTP_BACKOFF", "0.001")
     monkeypatch.setenv("KG_HTTP_RETRIES", "1")
     monkeypatch.setenv("KG_HTTP_TIMEOUT", "0.5")
-    return {"corpus": corpus, "store": store, "tmp": tmp_path}
+    return corpus_env
 
 
 @pytest.fixture()
