@@ -204,8 +204,8 @@ def list_(fmt: str, corpus: Path, store: Path) -> None:
     """List the corpus with each article's status.
 
     Status: built (the graph matches the article), changed (edited since its graph was
-    built), not built (no graph yet), failed (the files cannot be read; the reason is
-    shown), removed (a graph whose article is gone; `kg build` drops it).
+    built), not built (no graph yet), failed (the files cannot be read, or extracting
+    this content failed last time; the reason is shown), removed (a graph whose article is gone; `kg build` drops it).
 
     \b
     Example:
