@@ -7,6 +7,7 @@ same Extraction.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 
 import kg
@@ -62,29 +63,33 @@ def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
             e = s
         return _trim(original, s, e)
 
+    # One pass over the sentences; a token's sentence is found by bisecting sentence starts
+    # (Span.sent walks the tokens and a per-token dict cost more than the NLP components).
     sentences: list[Sentence] = []
-    sent_of_token: dict[int, int] = {}
-    sent_starts: list[int] = []
+    doc_starts: list[int] = []  # start token of every doc sentence
+    doc_sent_to_idx: list[int] = []  # doc sentence -> Extraction sentence (0 when skipped)
     for sent in doc.sents:
-        if not sent.text.strip():
+        doc_starts.append(sent.start)
+        doc_sent_to_idx.append(0)
+        sent_text = sent.text
+        if not sent_text.strip():
             continue
         s, e = orig(sent.start_char, sent.end_char)
         if e <= s:
             continue
-        idx = len(sentences)
-        sentences.append(Sentence(index=idx, start=s, end=e, text=original[s:e]))
-        sent_starts.append(sent.start)
-        for t in range(sent.start, sent.end):
-            sent_of_token[t] = idx
-    # doc-internal sentence index (relations) -> Extraction sentence index
-    doc_sent_to_idx: dict[int, int] = {}
-    for di, sent in enumerate(doc.sents):
-        doc_sent_to_idx[di] = sent_of_token.get(sent.start, 0)
+        doc_sent_to_idx[-1] = len(sentences)
+        sentences.append(Sentence(index=len(sentences), start=s, end=e, text=original[s:e]))
+
+    def doc_sent(token: int) -> int:
+        """Index of the doc sentence holding `token` (what `Span.sent` finds)."""
+        return max(bisect_right(doc_starts, token) - 1, 0)
+
     sent_patient = doc._.sent_patient or {}
+    text_len = len(rep.text)  # == len(doc.text), which spaCy rebuilds token by token
 
     def sent_index_at(char: int) -> int:
-        tok = doc.char_span(char, char + 1, alignment_mode="expand") if char < len(doc.text) else None
-        return sent_of_token.get(tok.start, 0) if tok is not None else 0
+        tok = doc.char_span(char, char + 1, alignment_mode="expand") if char < text_len else None
+        return doc_sent_to_idx[doc_sent(tok.start)] if tok is not None else 0
 
     patients: list[Patient] = []
     for p in doc._.patients or []:
@@ -102,18 +107,20 @@ def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
     mentions: list[Mention] = []
     mention_id: dict[tuple, str] = {}
     for key, span in ordered:
-        s, e = orig(span.start_char, span.end_char)
+        s, e = orig(key[0], key[1])
         if e <= s:
             continue
         mid = f"m{len(mentions)}"
         mention_id[key] = mid
-        status = span._.status or PRESENT
-        attrs = {k: str(v) for k, v in sorted((span._.attrs or {}).items())}
+        ext = span._
+        status = ext.status or PRESENT
+        attrs = {k: str(v) for k, v in sorted((ext.attrs or {}).items())}
+        si = doc_sent(span.start)
         mentions.append(Mention(
-            id=mid, type=span.label_, text=original[s:e], start=s, end=e, sentence=sent_of_token.get(span.start, 0),
-            label=span._.concept_label or span.text, concept_id=span.kb_id_ or None, xrefs=tuple(span._.xrefs or ()),
-            status=status, cue=span._.cue if status != PRESENT else None,
-            patient=sent_patient.get(span.sent.start), attrs=attrs,
+            id=mid, type=key[2], text=original[s:e], start=s, end=e, sentence=doc_sent_to_idx[si],
+            label=ext.concept_label or span.text, concept_id=span.kb_id_ or None, xrefs=tuple(ext.xrefs or ()),
+            status=status, cue=ext.cue if status != PRESENT else None,
+            patient=sent_patient.get(doc_starts[si]), attrs=attrs,
         ))
 
     statements: list[Statement] = []
@@ -125,7 +132,7 @@ def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
         statements.append(Statement(
             id=f"s{len(statements)}", kind=st["kind"], patient=st["patient"], subject=subj, target=tgt,
             value=st.get("value"), status=st.get("status") or PRESENT, cue=st.get("cue"),
-            sentence=doc_sent_to_idx.get(st["sentence"], 0),
+            sentence=doc_sent_to_idx[st["sentence"]] if 0 <= st["sentence"] < len(doc_sent_to_idx) else 0,
             attrs={k: str(v) for k, v in sorted((st.get("attrs") or {}).items())},
         ))
     return Extraction(article_id=article.id, sentences=sentences, mentions=mentions, patients=patients,

@@ -73,3 +73,24 @@ def test_rf_needs_serology_context(nlp):
 
 def test_run_together_form(nlp):
     assert found(nlp, "Her antiMDA5 titre was high.")[0][1] == "CASEKG:anti-MDA5"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anti-neutrophil cytoplasmic antibodies and anti - nuclear antibodies were negative.",
+        "Serology: ANA 1:320, c-ANCA negative, p-ANCA positive, RF 45 IU/ml, AQP4-IgG and MOG - IgG negative.",
+        "Antibodies directed against Jo-1, PL-7 and\n\nEJ were found; antinuclear antibody was absent.",
+        "No antibody. Lupus anticoagulant and rheumatoid factor were detected. anti-TIF1-gamma",
+        "The woman had no rash. Her kidneys were normal and she walked home.",
+        "antibodies",
+        "",
+    ],
+)
+def test_windowed_matching_finds_what_the_whole_document_matcher_finds(nlp, text):
+    # the recogniser only runs its Matcher around anchor words; it must not lose or reorder a match
+    rec = nlp.get_pipe("casekg_antibodies")
+    doc = nlp.make_doc(text)
+    for _, proc in nlp.pipeline[:1]:
+        doc = proc(doc)
+    assert rec._matches(doc) == rec.matcher(doc)

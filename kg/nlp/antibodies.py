@@ -11,6 +11,8 @@ list of mentions): "positive for A, B and C", "A and B were negative", "X-positi
 
 import re
 
+import numpy
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -94,6 +96,48 @@ _GLUE = {",", "and", "or", "/", "as", "well", "both", "all", "the", "were", "was
          "weakly", "highly", "serology", "for", "of", "a"}
 
 
+_AB = {"LOWER": {"IN": sorted(_AB_WORDS)}}
+# Matcher rules. Every pattern contains at least one token whose lower-case form passes
+# `_is_anchor`; `_ANCHOR_REACH` bounds how far a match can reach from that token.
+_PATTERNS: dict[str, list[list[dict]]] = {
+    # anti-X (the target is extended in code: X can be several glued tokens)
+    "ANTI": [[{"LOWER": "anti"}, {"ORTH": "-", "OP": "?"}, {"IS_SPACE": False, "IS_PUNCT": False}],
+             [{"TEXT": {"REGEX": r"^[Aa]nti-?[A-Z0-9].*"}}]],
+    # X antibodies / X-antibody
+    "XAB": [[{"IS_SPACE": False, "IS_PUNCT": False}, {"ORTH": "-", "OP": "?"}, _AB]],
+    # antibodies against/to X
+    "AGAINST": [[{"LOWER": {"IN": ["antibodies", "antibody", "autoantibodies", "autoantibody"]}},
+                 {"LOWER": {"IN": ["against", "to", "directed"]}}, {"LOWER": "against", "OP": "?"},
+                 {"IS_SPACE": False, "IS_PUNCT": False}]],
+    "LONG": [
+        [{"LOWER": {"IN": ["antinuclear", "anti-nuclear"]}}, _AB],
+        [{"LOWER": "anti"}, {"ORTH": "-"}, {"LOWER": "nuclear"}, _AB],
+        [{"LOWER": {"IN": ["anti", "antineutrophil"]}}, {"ORTH": "-", "OP": "?"}, {"LOWER": "neutrophil", "OP": "?"},
+         {"LOWER": "cytoplasmic"}, _AB],
+        [{"LOWER": "rheumatoid"}, {"LOWER": "factor"}],
+        [{"LOWER": "lupus"}, {"LOWER": "anticoagulant"}],
+    ],
+    "BARE": [
+        [{"TEXT": {"IN": ["ANA", "ANAs", "ANCA", "ANCAs", "cANCA", "pANCA", "c-ANCA", "p-ANCA", "ACPA", "ACPAs"]}}],
+        [{"LOWER": {"IN": ["c", "p"]}}, {"ORTH": "-"}, {"TEXT": {"IN": ["ANCA", "ANCAs"]}}],
+        [{"TEXT": {"REGEX": r"^(AQP4|MOG)-?IgG$"}}],
+        [{"TEXT": {"IN": ["AQP4", "MOG"]}}, {"ORTH": "-"}, {"TEXT": "IgG"}],
+        [{"TEXT": "RF"}],
+    ],
+}
+# Lower-case forms of the tokens that anchor the patterns above (a superset is harmless).
+_ANCHOR_WORDS = _AB_WORDS | {"anti", "antinuclear", "anti-nuclear", "antineutrophil", "rheumatoid", "lupus",
+                             "ana", "anas", "anca", "ancas", "canca", "panca", "c-anca", "p-anca", "acpa", "acpas",
+                             "aqp4", "mog", "rf"}
+_ANCHOR_PREFIXES = ("anti", "aqp4", "mog")
+# A match is at most this many tokens long, so it lies within that reach of its anchor.
+_ANCHOR_REACH = max(len(p) for patterns in _PATTERNS.values() for p in patterns)
+
+
+def _is_anchor(lower: str) -> bool:
+    return lower in _ANCHOR_WORDS or lower.startswith(_ANCHOR_PREFIXES)
+
+
 def _key(text: str) -> str:
     return re.sub(r"[^0-9a-zα-ωɣ]", "", text.lower())
 
@@ -141,35 +185,13 @@ class AntibodyRecognizer:
         register()
         self.default_polarity = default_polarity
         self.matcher = Matcher(nlp.vocab)
-        ab = {"LOWER": {"IN": sorted(_AB_WORDS)}}
-        # anti-X (the target is extended in code: X can be several glued tokens)
-        self.matcher.add("ANTI", [[{"LOWER": "anti"}, {"ORTH": "-", "OP": "?"}, {"IS_SPACE": False, "IS_PUNCT": False}],
-                                  [{"TEXT": {"REGEX": r"^[Aa]nti-?[A-Z0-9].*"}}]])
-        # X antibodies / X-antibody
-        self.matcher.add("XAB", [[{"IS_SPACE": False, "IS_PUNCT": False}, {"ORTH": "-", "OP": "?"}, ab]])
-        # antibodies against/to X
-        self.matcher.add("AGAINST", [[{"LOWER": {"IN": ["antibodies", "antibody", "autoantibodies", "autoantibody"]}},
-                                      {"LOWER": {"IN": ["against", "to", "directed"]}}, {"LOWER": "against", "OP": "?"},
-                                      {"IS_SPACE": False, "IS_PUNCT": False}]])
-        self.matcher.add("LONG", [
-            [{"LOWER": {"IN": ["antinuclear", "anti-nuclear"]}}, ab],
-            [{"LOWER": "anti"}, {"ORTH": "-"}, {"LOWER": "nuclear"}, ab],
-            [{"LOWER": {"IN": ["anti", "antineutrophil"]}}, {"ORTH": "-", "OP": "?"}, {"LOWER": "neutrophil", "OP": "?"},
-             {"LOWER": "cytoplasmic"}, ab],
-            [{"LOWER": "rheumatoid"}, {"LOWER": "factor"}],
-            [{"LOWER": "lupus"}, {"LOWER": "anticoagulant"}],
-        ])
-        self.matcher.add("BARE", [
-            [{"TEXT": {"IN": ["ANA", "ANAs", "ANCA", "ANCAs", "cANCA", "pANCA", "c-ANCA", "p-ANCA", "ACPA", "ACPAs"]}}],
-            [{"LOWER": {"IN": ["c", "p"]}}, {"ORTH": "-"}, {"TEXT": {"IN": ["ANCA", "ANCAs"]}}],
-            [{"TEXT": {"REGEX": r"^(AQP4|MOG)-?IgG$"}}],
-            [{"TEXT": {"IN": ["AQP4", "MOG"]}}, {"ORTH": "-"}, {"TEXT": "IgG"}],
-            [{"TEXT": "RF"}],
-        ])
+        for rule, patterns in _PATTERNS.items():
+            self.matcher.add(rule, patterns)
+        self._anchor_of: dict[int, bool] = {}  # LOWER hash -> can anchor a match (cached per vocab string)
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[Span, str]] = []
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in self._matches(doc):
             rule = doc.vocab.strings[match_id]
             hit = getattr(self, f"_{rule.lower()}")(doc, start, end)
             if isinstance(hit, list):
@@ -192,8 +214,13 @@ class AntibodyRecognizer:
             ent._.concept_label = canon
             ent._.attrs = {}
             out.append(ent)
-        for ent in out:
-            pol, cue = self._polarity(doc, ent, out)
+        # tokens covered by any mention, per sentence start: one Span.sent per mention, not per pair
+        sents = [ent.sent for ent in out]
+        covered_in: dict[int, set[int]] = {}
+        for ent, sent in zip(out, sents):
+            covered_in.setdefault(sent.start, set()).update(range(ent.start, ent.end))
+        for ent, sent in zip(out, sents):
+            pol, cue = self._polarity(doc, ent, sent, covered_in[sent.start])
             ent._.attrs["polarity"] = pol
             if cue:
                 ent._.attrs["polarity_cue"] = cue
@@ -202,6 +229,38 @@ class AntibodyRecognizer:
         else:
             group.extend(out)
         return doc
+
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """`self.matcher(doc)`, in the same order, but run only on windows around anchor tokens.
+
+        The Matcher tests its REGEX and generic (IS_SPACE/IS_PUNCT) tokens on every token of
+        the document, which made this component one of the slowest; antibody words are rare.
+        Every match holds an anchor and is at most `_ANCHOR_REACH` tokens long, so it lies in
+        the window around that anchor; overlapping windows are merged, so each match is found
+        in exactly one window, and windows are visited in text order like the Matcher's scan.
+        """
+        lowers = doc.to_array(LOWER)
+        if not len(lowers):
+            return []
+        strings, cache = doc.vocab.strings, self._anchor_of
+        anchors = []
+        for h in numpy.unique(lowers).tolist():
+            hit = cache.get(h)
+            if hit is None:
+                hit = cache[h] = _is_anchor(strings[h])
+            if hit:
+                anchors.append(h)
+        if not anchors:
+            return []
+        reach, n = _ANCHOR_REACH - 1, len(doc)
+        windows: list[list[int]] = []
+        for i in numpy.flatnonzero(numpy.isin(lowers, anchors)).tolist():
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            if windows and lo <= windows[-1][1]:
+                windows[-1][1] = hi
+            else:
+                windows.append([lo, hi])
+        return [(key, lo + s, lo + e) for lo, hi in windows for key, s, e in self.matcher(doc[lo:hi])]
 
     # -- rules -------------------------------------------------------------------------
     def _absorb_ab(self, doc: Doc, end: int, sent_end: int) -> int:
@@ -322,12 +381,8 @@ class AntibodyRecognizer:
         return doc[start:end], "ANA"
 
     # -- polarity ----------------------------------------------------------------------
-    def _polarity(self, doc: Doc, span: Span, all_spans: list[Span]) -> tuple[str, str | None]:
-        sent = span.sent
-        covered = set()
-        for other in all_spans:
-            if other.sent.start == sent.start:
-                covered.update(range(other.start, other.end))
+    def _polarity(self, doc: Doc, span: Span, sent: Span, covered: set[int]) -> tuple[str, str | None]:
+        """Polarity of `span` (in `sent`); `covered`: tokens of every mention in that sentence."""
         # inside the mention: "anti-NXP2 antibody-positive"
         j = span.end
         # forward: "X antibody-positive", "A, B and C were negative"

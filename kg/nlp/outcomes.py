@@ -5,6 +5,7 @@ remission_maintained) so that ConText never has to flip an outcome; the longest 
 """
 
 import re
+from bisect import bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -30,9 +31,61 @@ OUTCOME_CUES: list[tuple[str, str]] = [
     ("relapsed", r"\b(?:flares?|flared|flare-ups?|relapses?|relapsed|relapsing|recurred|recurrences?|recurrent|reappeared|reappearance|reactivation|rebound|re-?emerged)\b"),
 ]
 _COMPILED = [(v, re.compile(p, re.I)) for v, p in OUTCOME_CUES]
+# Lower-case words of which every match of the rule at the same index contains at least one
+# (tests/test_outcomes.py checks this). Searching the whole text with nine long alternations
+# cost as much as the rest of the component; instead each rule runs only on the runs of text
+# (see `_RUN`) where one of its words occurs.
+_GATES: list[tuple[str, ...]] = [
+    ("remission", "improvement", "response", "resolution", "regression", "benefit", "effect", "change"),
+    ("improve", "respond", "resolve", "regress", "change", "benefit"),
+    ("unchanged", "unresponsive", "refractory", "resistant", "persist", "remained", "effective", "inadequate",
+     "insufficient", "stable"),
+    ("relapse", "recurr", "flare", "reactivation", "progression"),
+    ("remission", "remained"),
+    ("resol", "disappear", "clear", "heal", "vanished", "abated", "remitted", "normali", "cured", "complete", "went",
+     "returned", "full", "recovered"),
+    ("improv", "ameliorat", "alleviat", "attenuated", "diminished", "subsided", "receded", "regress", "responded",
+     "relie", "recover", "decreased", "reduc", "partial", "controlled", "response", "effective", "beneficial",
+     "better", "remission"),
+    ("worse", "deteriorat", "progress", "exacerbat", "aggravat"),
+    ("flare", "relaps", "recurr", "reappear", "reactivation", "rebound", "emerged"),
+]
+assert len(_GATES) == len(OUTCOME_CUES)
+# Every character a cue pattern can consume (word characters, white space, "-" in "flare-up",
+# "'" in "didn't"), so a match never leaves a run of them; the character after a run is not a
+# word character, so `\b` at a run's end behaves as it does in the whole text.
+_RUN = re.compile(r"[\w\s'-]+")
+# re.I also equates these with ASCII letters; str.lower() does not (and lengthens U+0130)
+_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 # words that look like outcome cues but measure doses or labs, not findings
 _NOT_AFTER = re.compile(r"^\s*(?:dose|dosage|to\s+\d|by\s+\d|from\s+\d)", re.I)
 _NOT_BEFORE = re.compile(r"(?:dose|dosage|dosing|was|were)\s+(?:\w+\s+)?$", re.I)
+
+
+def _cue_matches(text: str) -> list[tuple[str, re.Match]]:
+    """Every (value, match) of `_COMPILED` in `text`, rule by rule in text order, exactly as
+    `rx.finditer(text)` per rule would give them."""
+    low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    if len(low) != len(text):  # cannot happen after _FOLD; stay exact if it ever does
+        return [(value, m) for value, rx in _COMPILED for m in rx.finditer(text)]
+    starts: list[int] = []
+    ends: list[int] = []
+    out: list[tuple[str, re.Match]] = []
+    for (value, rx), words in zip(_COMPILED, _GATES):
+        runs: set[int] = set()
+        for word in words:
+            at = low.find(word)
+            while at >= 0:
+                if not starts:
+                    for run in _RUN.finditer(text):
+                        starts.append(run.start())
+                        ends.append(run.end())
+                i = bisect_right(starts, at) - 1
+                runs.add(i)
+                at = low.find(word, ends[i])
+        for i in sorted(runs):
+            out.extend((value, m) for m in rx.finditer(text, starts[i], ends[i]))
+    return out
 
 
 class OutcomeTagger:
@@ -43,27 +96,26 @@ class OutcomeTagger:
         text = doc.text
         cands: list[Span] = []
         values: dict[tuple[int, int], str] = {}
-        for value, rx in _COMPILED:
-            for m in rx.finditer(text):
-                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                if span is None:
+        for value, m in _cue_matches(text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None:
+                continue
+            word = m.group(0).lower()
+            if word.startswith(("decreas", "reduc")):
+                # "the dose was reduced" is a dose change, not an outcome
+                before = text[max(0, m.start() - 30):m.start()]
+                after = text[m.end():m.end() + 15]
+                if re.search(r"dos\w*\s+(?:\w+\s+){0,2}$", before, re.I) or _NOT_AFTER.match(after) or re.match(r"\s+(?:dose|dosage)", after, re.I):
                     continue
-                word = m.group(0).lower()
-                if word.startswith(("decreas", "reduc")):
-                    # "the dose was reduced" is a dose change, not an outcome
-                    before = text[max(0, m.start() - 30):m.start()]
-                    after = text[m.end():m.end() + 15]
-                    if re.search(r"dos\w*\s+(?:\w+\s+){0,2}$", before, re.I) or _NOT_AFTER.match(after) or re.match(r"\s+(?:dose|dosage)", after, re.I):
-                        continue
-                if word in ("recurrent", "relapsing", "progressive") and m.end() < len(text):
-                    # "recurrent disease course", "relapsing polychondritis": part of a name
-                    continue
-                if word == "remission" and re.search(r"\b(?:partial|complete)\s+$", text[max(0, m.start() - 12):m.start()], re.I):
-                    continue
-                key = (span.start, span.end)
-                if key not in values:
-                    values[key] = value
-                    cands.append(span)
+            if word in ("recurrent", "relapsing", "progressive") and m.end() < len(text):
+                # "recurrent disease course", "relapsing polychondritis": part of a name
+                continue
+            if word == "remission" and re.search(r"\b(?:partial|complete)\s+$", text[max(0, m.start() - 12):m.start()], re.I):
+                continue
+            key = (span.start, span.end)
+            if key not in values:
+                values[key] = value
+                cands.append(span)
         kept = filter_spans(cands)
         group = doc.spans[SPAN_GROUP] if SPAN_GROUP in doc.spans else None
         out = []

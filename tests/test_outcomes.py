@@ -1,0 +1,64 @@
+"""casekg_outcomes: the gated cue search finds exactly what a whole-text search per rule finds."""
+
+import pytest
+
+from kg import synth
+from kg.nlp.outcomes import _COMPILED, _FOLD, _GATES, _cue_matches
+
+# Written for these tests: at least one phrasing per alternative of every rule, with
+# punctuation, line breaks and hyphens around them.
+SENTENCES = [
+    "There was no further improvement; the rash did not resolve and showed no clear change.",
+    "She failed to respond, lack of benefit was noted, absence of effect after 3 months.",
+    "The lesions were unchanged, unresponsive and refractory (resistant to steroids); pain persisted.",
+    "Weakness remained stable, remained active, was persisting; treatment was ineffective, not effective.",
+    "An inadequate response, then insufficient response, and stable disease at week 12.",
+    "No further relapses, no new flares, without signs of recurrence, never recurred, no reactivation.",
+    "Remission was maintained; remission has been sustained. Durable complete remission, long-term remission.",
+    "He remained in remission, remained relapse-free, remained free of relapse and symptom-free.",
+    "The ulcer completely resolved, resolution of fever, the nodules disappeared and cleared, wounds healed.",
+    "Rash vanished, pain abated, disease remitted, CK normalized, normalisation of ALT, cured.",
+    "Complete regression, completely healed, went into remission, returned to normal, full recovery.",
+    "She recovered completely; he recovered fully. The lesions markedly improved, improvement, improving.",
+    "Symptoms ameliorated, alleviated, attenuated, diminished, subsided, receded, regressed, responded.",
+    "Pain was relieved, relief of itch, recovered, recovery, decreased swelling, reduction in size, reduced.",
+    "Partial remission, partially resolved, well controlled, successfully controlled, poorly controlled.",
+    "Good response, excellent clinical response, dramatic response, X was effective, a beneficial effect.",
+    "She felt better.",
+    "The rash worsened, worsening, deteriorated, progressed, progression, progressive, exacerbated, aggravated.",
+    "It became worse and got worse. A flare, flares, flared, flare-up, flare-ups, relapse, relapses, relapsed.",
+    "Relapsing course, recurred, recurrence, recurrences, recurrent, reappeared, reappearance, rebound, re-emerged, reemerged.",
+    "The dose was reduced to 5 mg; dosage decreased by 10 mg.\n\nNo\nimprovement\tafter\n\nthat.",
+    # non-ASCII: re.I equates ſ/s, ı/i, K (Kelvin)/k, İ/i; Greek and accents around cues
+    "Symptoms reſolved; İmproved rapidly; the fever ıs unchanged; β2-GPI titres decreased; café-au-lait unchanged.",
+    "ﬁnally the lesions regreſſed — no ımprovement… and a fłare.",
+]
+
+
+def _whole_text(text: str) -> list[tuple[str, tuple[int, int]]]:
+    return [(value, m.span()) for value, rx in _COMPILED for m in rx.finditer(text)]
+
+
+def _corpus() -> list[str]:
+    return SENTENCES + ["\n".join(SENTENCES), " ".join(SENTENCES).upper()] + [a.text for a in synth.articles(40, 5)]
+
+
+@pytest.mark.parametrize("text", _corpus())
+def test_gated_search_equals_whole_text_search(text):
+    assert [(value, m.span()) for value, m in _cue_matches(text)] == _whole_text(text)
+
+
+def test_every_match_contains_a_gate_word():
+    # the gate words must be necessary: a match without one would be lost by the gated search
+    hits = 0
+    for text in _corpus():
+        for (value, rx), words in zip(_COMPILED, _GATES):
+            for m in rx.finditer(text):
+                hits += 1
+                assert any(w in m.group(0).translate(_FOLD).lower() for w in words), (value, m.group(0))
+    assert hits > 200
+
+
+def test_sentences_cover_every_rule():
+    for value, rx in _COMPILED:
+        assert any(rx.search(s) for s in SENTENCES), value
