@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "16"
+LEXICON_VERSION = "17"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -277,15 +277,21 @@ def vocab_word(w: str) -> bool:
 _COMMON_SHORT = frozenset("iron zinc urea salt sugar water lead gold talc coal tar soap wax milk honey".split())
 
 
+def stop_key(name: str) -> str:
+    """A stop-list name as the matcher sees it, so that one stop entry also covers its plural
+    and spelling variants (DrugBank's label "Hemoglobins" for a stop entry "hemoglobin")."""
+    return " ".join(normalize_token(w) for w in re.split(r"[\s-]+", name.lower()) if w)
+
+
 def _entries() -> list[tuple[str, str, str, int]]:
     """(name, type, curie, priority) for every dictionary name."""
     snap = vocab.snapshot()
-    stop = {(r[0].lower(), r[1] if len(r) > 1 else "*") for r in _read_tsv(STOP_TSV)}
+    stop = {(stop_key(r[0]), r[1] if len(r) > 1 else "*") for r in _read_tsv(STOP_TSV)}
     drug_stop = _drug_stopwords()
     out: list[tuple[str, str, str, int]] = []
 
     def stopped(name: str, typ: str) -> bool:
-        n = name.lower()
+        n = stop_key(name)
         return (n, typ) in stop or (n, "*") in stop
 
     for curie, t in snap.terms.items():
@@ -770,13 +776,33 @@ def code_names(doc: Doc, candidates: list[tuple[int, int]]) -> list[Match]:
 # Generic finding words marked in case reports (MACCROBAT) and not in abstracts (GSC+, NCBI,
 # BC5CDR): added only in case-report narratives (an age introduction, >= 250 words).
 _CASE_GENERIC = frozenset(normalize_token(w) for w in "lesions symptoms cysts".split())
-_CASE_MIN_WORDS = 250
-_AGE_INTRO = re.compile(r"\b(?:\d+|[a-z]+)[- ](?:year|month|week|day)s?[- ]old\b", re.I)
+_CASE_MIN_WORDS = 200
+_AGE_INTRO = re.compile(r"\b(?:\d+|[a-z]+)[- ](?:year|yr|month|week|day)s?[- ]old\b", re.I)
 
 
 def looks_like_case_report(text: str, min_words: int = _CASE_MIN_WORDS) -> bool:
     """A case-report narrative, not an abstract: an age introduction and >= min_words words."""
     return len(text.split()) >= min_words and bool(_AGE_INTRO.search(text))
+
+
+# Classes named by chemical structure, which BC5CDR annotates as chemicals ("steroids": train 17
+# of 17), unlike classes named by action ("analgesics", "diuretics": 0 of 15 and 0 of 4 in train).
+_STRUCTURAL_CLASSES = frozenset({"MESH:D013256"})
+
+
+def case_only_curies(rows: list[list[str]] | None = None) -> frozenset[str]:
+    """Curated concepts kept only in case-report narratives (`looks_like_case_report`): drug
+    classes with a MeSH class ID ("chemotherapy", "antibiotics", "anticoagulation") and unlinked
+    generic findings ("mass", "nodule"). Case reports give them as exposures and signs
+    (MACCROBAT marks "chemotherapy" as a medication 56 times in train); abstracts' corpora do
+    not annotate them (BC5CDR train+dev: "chemotherapy" 0 of 85, "analgesic" 0 of 26)."""
+    rows = _read_tsv(EXTRA_TSV) if rows is None else rows
+    return frozenset(
+        r[0]
+        for r in rows
+        if len(r) >= 3
+        and ((r[1] == DRUG and r[0].startswith("MESH:") and r[0] not in _STRUCTURAL_CLASSES) or (r[1] == MANIFESTATION and r[0] == "-"))
+    )
 
 
 class LexiconComponent:
@@ -800,10 +826,12 @@ class LexiconComponent:
         self.mesh_of_drug = data["mesh_of_drug"]
         self.norm = _Norm()
         self.case_generic = True
+        self.case_only = case_only_curies()
 
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
         result = []
+        case: bool | None = None  # looks_like_case_report(doc.text), computed when first needed
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie) + ellipses(keys, found, self.trie)
         codes = code_names(doc, self.norm.codes) if DRUG in self.types and self.norm.codes else []
@@ -813,6 +841,11 @@ class LexiconComponent:
         for s, e, typ, curie, xr in adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found), keys, self.trie), self.trie):
             if typ not in self.types:
                 continue
+            if curie in self.case_only:
+                if case is None:
+                    case = looks_like_case_report(doc.text)
+                if not case:
+                    continue
             if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
                 typ = DISEASE
             elif typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(doc[s:e].text):
@@ -832,7 +865,7 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
-        if MANIFESTATION in self.types and self.case_generic and looks_like_case_report(doc.text):
+        if MANIFESTATION in self.types and self.case_generic and (case if case is not None else looks_like_case_report(doc.text)):
             result += self.generic_findings(doc, keys, result)
         return result
 
