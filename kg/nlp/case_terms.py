@@ -1,0 +1,287 @@
+"""`casekg_case_terms`: case-report annotation conventions learned from MACCROBAT train documents.
+
+Case reports name findings and treatments in words that no ontology lists as such ("enlarged",
+"asymptomatic", "recurrence", "sedation", "medications") and type some findings differently from
+the ontologies we link to (MACCROBAT marks "pleural effusion" a disorder, not a sign). A small
+table, derived by `build_table` from the 128 MACCROBAT *training* documents of our split (never
+the dev fifth or any test data), records three kinds of rows:
+
+- `add TYPE PHRASE`: a phrase (1-4 lower-case tokens) that the rules miss and that the training
+  documents annotate as TYPE in at least `min_ratio` of the places where it occurs uncovered;
+  added as an unlinked TYPE span where no Drug/Manifestation/Disease span overlaps it;
+- `retype FROM TO PHRASE`: a rule span of type FROM with this text is annotated TO in most
+  training occurrences (and FROM in few); the span keeps its CURIE and gets type TO;
+- `nonmed Drug PHRASE`: a rule Drug span with this text is almost never a medication in the
+  training documents (lab analytes such as "creatinine", "ACTH"; stains; "alcohol" in a social
+  history); it gets `_.attrs["role"] = "analyte"`, which keeps the chemical mention (BC5CDR
+  counts it) but not as a drug exposure.
+
+All of it applies only to case-report narratives (`case_narrative`: `kg.nlp.lexicons.
+looks_like_case_report` - an age introduction and >= 250 words - and at least three references to
+one patient, "she"/"his"/"the patient"), where MACCROBAT's conventions fit; abstracts are untouched.
+The table is `kg/data/case_terms_maccrobat.tsv`, rebuilt with
+`python -m kg.nlp.case_terms build [OUT]` (about a minute).
+"""
+
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.model import DISEASE, DRUG, MANIFESTATION
+from kg.nlp import extensions
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "case_terms_maccrobat.tsv"
+_TYPES = (DRUG, MANIFESTATION, DISEASE)
+MAX_TOKENS = 4
+# Annotated in MACCROBAT but not findings or treatments of the graph: outcomes (the outcomes
+# component reads those) and words that name no clinical concept on their own.
+NOT_LEARNED = frozenset("alive|completely recovered|recovered|remission|relief|improvement|object|modifications".split("|"))
+# A chemical right next to one of these words is being given, not measured ("calcium supplements").
+_GIVEN = frozenset("supplement supplements supplementation replacement tablets tablet infusion infused oral intravenous "
+                   "iv administered given channel gluconate carbonate chloride therapy treatment dose".split())
+
+
+# One patient referred to ("she", "his", "the patient"): case reports do it throughout; abstracts
+# that pass the age/length test (cohort studies quoting "a 45-year-old") speak of patients.
+_ONE_PATIENT = re.compile(
+    r"\b(?:he|she|his|her|him|(?:the|our|this)\s+(?:patient|boy|girl|man|woman|infant|child|baby|neonate))\b", re.I)
+
+
+def case_narrative(text: str, min_words: int = 250, min_refs: int = 3) -> bool:
+    """A case-report narrative: `looks_like_case_report` and >= `min_refs` references to one patient."""
+    from kg.nlp.lexicons import looks_like_case_report
+
+    if not looks_like_case_report(text, min_words):
+        return False
+    n = 0
+    for _ in _ONE_PATIENT.finditer(text):
+        n += 1
+        if n >= min_refs:
+            return True
+    return False
+
+
+def phrase_key(tokens: Sequence[str]) -> str:
+    """The lookup key of a token sequence: lower-case tokens joined by one space."""
+    return " ".join(t.lower() for t in tokens)
+
+
+@dataclass
+class Table:
+    add: dict[str, str] = field(default_factory=dict)  # phrase -> type
+    retype: dict[tuple[str, str], str] = field(default_factory=dict)  # (phrase, from type) -> to type
+    nonmed: set[str] = field(default_factory=set)  # Drug phrases that are not medications
+    # first token of every `add` phrase -> the phrase lengths starting with it (longest first)
+    first: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def index(self) -> "Table":
+        lens: dict[str, set[int]] = defaultdict(set)
+        for p in self.add:
+            toks = p.split(" ")
+            lens[toks[0]].add(len(toks))
+        self.first = {k: tuple(sorted(v, reverse=True)) for k, v in lens.items()}
+        return self
+
+
+def read_table(path: Path | str = DATA) -> Table:
+    """The table written by `write_table` (tab-separated: action, type(s), phrase, counts)."""
+    t = Table()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if cols[0] == "add":
+            t.add[cols[2]] = cols[1]
+        elif cols[0] == "retype":
+            src, dst = cols[1].split(">")
+            t.retype[(cols[2], src)] = dst
+        elif cols[0] == "nonmed":
+            t.nonmed.add(cols[2])
+    return t.index()
+
+
+def find_phrases(words: Sequence[str], table: Table, blocked: set[int]) -> list[tuple[int, int, str]]:
+    """Non-overlapping `add` phrases in `words` (longest first, left to right) whose tokens are
+    not in `blocked` (covered by a rule span): (start, end, type)."""
+    out = []
+    low = [w.lower() for w in words]
+    i, n = 0, len(low)
+    while i < n:
+        lens = table.first.get(low[i])
+        hit = None
+        if lens and i not in blocked:
+            for k in lens:
+                if i + k <= n and " ".join(low[i:i + k]) in table.add and not any(j in blocked for j in range(i, i + k)):
+                    hit = (i, i + k, table.add[" ".join(low[i:i + k])])
+                    break
+        if hit:
+            out.append(hit)
+            i = hit[1]
+        else:
+            i += 1
+    return out
+
+
+def _finding_tokens(spans: Sequence[Span]) -> set[int]:
+    return {i for s in spans if s.label_ in _TYPES for i in range(s.start, s.end)}
+
+
+class CaseTerms:
+    def __init__(self, nlp: Language, name: str, path: str, min_words: int) -> None:
+        extensions.register()
+        self.name = name
+        self.min_words = min_words
+        self.table = read_table(path or DATA)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not case_narrative(doc.text, self.min_words):
+            return doc
+        group = doc.spans.get(extensions.SPAN_GROUP)
+        spans = list(group) if group is not None else []
+        kept = []
+        for s in spans:
+            key = phrase_key(t.text for t in s)
+            if s.label_ == DRUG and key in self.table.nonmed and not _given(s):
+                s._.attrs = {**(s._.attrs or {}), "role": "analyte"}
+            to = self.table.retype.get((key, s.label_))
+            if to is not None:
+                s = _copy(s, to)
+            kept.append(s)
+        blocked = _finding_tokens(kept)
+        for start, end, typ in find_phrases([t.text for t in doc], self.table, blocked):
+            sp = Span(doc, start, end, label=typ)
+            sp._.concept_label = sp.text
+            sp._.xrefs = ()
+            sp._.attrs = {"source": "case_terms"}
+            kept.append(sp)
+        doc.spans[extensions.SPAN_GROUP] = kept
+        return doc
+
+
+def _given(s: Span) -> bool:
+    doc = s.doc
+    return any(t.lower_ in _GIVEN for t in doc[max(0, s.start - 2):s.start]) or any(
+        t.lower_ in _GIVEN for t in doc[s.end:s.end + 2])
+
+
+def _copy(s: Span, label: str) -> Span:
+    new = Span(s.doc, s.start, s.end, label=label, kb_id=s.kb_id)
+    for attr in ("concept_label", "xrefs", "attrs", "status", "cue"):
+        setattr(new._, attr, getattr(s._, attr))
+    return new
+
+
+@Language.factory("casekg_case_terms", default_config={"path": "", "min_words": 250})
+def make_case_terms(nlp: Language, name: str, path: str, min_words: int) -> CaseTerms:
+    """`path`: the learned table ("" = the shipped MACCROBAT table); `min_words`: the length a
+    document needs (with an age introduction) to count as a case report."""
+    return CaseTerms(nlp, name, path, min_words)
+
+
+# --------------------------------------------------------------------------- learning the table
+
+
+def build_table(
+    docs: Sequence,  # kg.gold.GoldDoc
+    nlp: Language,
+    *,
+    min_ratio: float = 0.5,
+    min_count: int = 2,
+    min_docs: int = 2,
+    retype_ratio: float = 0.7,
+    nonmed_ratio: float = 0.2,
+) -> list[tuple[str, str, str, int, int]]:
+    """Rows (action, type, phrase, positive occurrences, occurrences) learned from brat gold docs.
+
+    `nlp` is the pipeline *without* this component (the rules whose output it corrects).
+    """
+    gold_phr: set[str] = set()
+    tok = nlp.tokenizer
+    for d in docs:
+        for m in d.mentions:
+            if m.type in _TYPES:
+                words = [t.text for t in tok(m.text) if not t.is_space]
+                if 1 <= len(words) <= MAX_TOKENS and not any(ch.isdigit() for ch in m.text) and \
+                        phrase_key(words) not in NOT_LEARNED:
+                    gold_phr.add(phrase_key(words))
+    cand = Table(add={p: "?" for p in gold_phr}).index()
+    occ: dict[str, int] = defaultdict(int)
+    pos: dict[tuple[str, str], int] = defaultdict(int)
+    pos_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    span_occ: dict[tuple[str, str], int] = defaultdict(int)
+    span_pos: dict[tuple[str, str, str], int] = defaultdict(int)
+    span_docs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for d in docs:
+        doc = nlp(d.text)
+        gold = defaultdict(list)
+        for m in d.mentions:
+            gold[m.type].append((m.start, m.end))
+
+        def hits(a: int, b: int) -> set[str]:
+            return {t for t in _TYPES if any(a < y and x < b for x, y in gold[t])}
+
+        spans = [s for s in doc.spans.get(extensions.SPAN_GROUP, []) if s.label_ in _TYPES]
+        for s in spans:
+            key = (phrase_key(t.text for t in s), s.label_)
+            span_occ[key] += 1
+            span_docs[key].add(d.id)
+            for t in hits(s.start_char, s.end_char):
+                span_pos[(*key, t)] += 1
+        for a, b, _ in find_phrases([t.text for t in doc], cand, _finding_tokens(spans)):
+            sp = doc[a:b]
+            p = phrase_key(t.text for t in sp)
+            occ[p] += 1
+            for t in hits(sp.start_char, sp.end_char):
+                pos[(p, t)] += 1
+                pos_docs[(p, t)].add(d.id)
+    rows = []
+    for (p, t), n in pos.items():
+        if n >= min_count and len(pos_docs[(p, t)]) >= min_docs and n / occ[p] >= min_ratio:
+            # the best type if a phrase qualifies for two
+            if all(n >= pos.get((p, u), 0) for u in _TYPES):
+                rows.append(("add", t, p, n, occ[p]))
+    for (p, typ), n in span_occ.items():
+        if n < min_count + 1 or len(span_docs[(p, typ)]) < min_docs:
+            continue
+        own = span_pos.get((p, typ, typ), 0)
+        if typ == DRUG:
+            if own / n <= nonmed_ratio:
+                rows.append(("nonmed", DRUG, p, own, n))
+            continue
+        other = DISEASE if typ == MANIFESTATION else MANIFESTATION
+        o = span_pos.get((p, typ, other), 0)
+        if o / n >= retype_ratio and own / n <= 1 - retype_ratio:
+            rows.append(("retype", f"{typ}>{other}", p, o, n))
+    return sorted(rows)
+
+
+def write_table(rows: Sequence[tuple[str, str, str, int, int]], path: Path | str) -> None:
+    head = ("# action\ttype\tphrase\tpositive\toccurrences\n"
+            "# Learned by kg.nlp.case_terms.build_table from the 128 MACCROBAT train documents of our split.\n")
+    Path(path).write_text(head + "".join(f"{a}\t{t}\t{p}\t{n}\t{o}\n" for a, t, p, n, o in rows), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from kg import gold
+    from kg.nlp.pipeline import PIPELINE, build_nlp
+
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if not args or args[0] != "build":
+        sys.exit("usage: python -m kg.nlp.case_terms build [OUT.tsv]")
+    out = Path(args[1]) if len(args) > 1 else DATA
+    names = [n for n, _ in PIPELINE]
+    upto = names.index("casekg_case_terms") if "casekg_case_terms" in names else names.index("casekg_lexicon") + 1
+    rows = build_table(gold.maccrobat_train(), build_nlp(PIPELINE[:upto]))
+    write_table(rows, out)
+    counts = defaultdict(int)
+    for r in rows:
+        counts[r[0]] += 1
+    print(f"{len(rows)} rows ({dict(counts)}) -> {out}")

@@ -1,0 +1,113 @@
+"""casekg_case_terms: learned case-report conventions, applied only to case-report narratives.
+
+Sentences and toy tables are written for these tests; nothing is taken from the gold corpora.
+"""
+
+import pytest
+import spacy
+
+from kg.gold import GoldDoc, GoldMention
+from kg.nlp import case_terms as ct
+from kg.nlp.extensions import SPAN_GROUP
+
+FILLER = "She was examined again on the ward. " * 45
+
+
+@pytest.fixture()
+def table(tmp_path):
+    path = tmp_path / "terms.tsv"
+    ct.write_table(
+        [
+            ("add", "Manifestation", "enlarged", 5, 6),
+            ("add", "Manifestation", "enlarged lymph nodes", 3, 3),
+            ("add", "Drug", "sedation", 4, 5),
+            ("retype", "Manifestation>Disease", "pleural effusion", 5, 6),
+            ("nonmed", "Drug", "creatinine", 0, 9),
+        ],
+        path,
+    )
+    return path
+
+
+def _nlp(path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {
+        "Manifestation": ["pleural effusion", "fever"], "Drug": ["creatinine", "calcium", "heparin"]}})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(path)})
+    return nlp
+
+
+def _spans(doc):
+    return {(s.text, s.label_, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]}
+
+
+def test_table_round_trip(table) -> None:
+    t = ct.read_table(table)
+    assert t.add == {"enlarged": "Manifestation", "enlarged lymph nodes": "Manifestation", "sedation": "Drug"}
+    assert t.retype == {("pleural effusion", "Manifestation"): "Disease"}
+    assert t.nonmed == {"creatinine"}
+    assert t.first["enlarged"] == (3, 1)
+
+
+def test_find_phrases_longest_first_and_not_over_rule_spans(table) -> None:
+    t = ct.read_table(table)
+    words = "Two enlarged lymph nodes and an enlarged spleen under sedation".split()
+    assert ct.find_phrases(words, t, set()) == [
+        (1, 4, "Manifestation"), (6, 7, "Manifestation"), (9, 10, "Drug")]
+    assert ct.find_phrases(words, t, {9}) == [(1, 4, "Manifestation"), (6, 7, "Manifestation")]
+
+
+def test_applies_in_case_reports(table) -> None:
+    text = ("A 61-year-old man had fever and a pleural effusion. " + FILLER +
+            "The liver was enlarged. Serum creatinine rose. He was given calcium supplements under sedation.")
+    got = _spans(_nlp(table)(text))
+    assert ("enlarged", "Manifestation", None) in got
+    assert ("sedation", "Drug", None) in got
+    assert ("pleural effusion", "Disease", None) in got and ("pleural effusion", "Manifestation", None) not in got
+    assert ("creatinine", "Drug", "analyte") in got
+    assert ("calcium", "Drug", None) in got  # not in the table
+    assert ("fever", "Manifestation", None) in got
+
+
+def test_a_given_chemical_stays_a_medication(table) -> None:
+    text = "A 30-year-old woman was seen. " + FILLER + "Creatinine infusion was a typo, but the rule must hold."
+    got = _spans(_nlp(table)(text))
+    assert ("Creatinine", "Drug", None) in got
+
+
+def test_abstracts_are_untouched(table) -> None:
+    text = "In 40 patients the liver was enlarged; a pleural effusion and high creatinine were common under sedation."
+    got = _spans(_nlp(table)(text))
+    assert got == {("pleural effusion", "Manifestation", None), ("creatinine", "Drug", None)}
+
+
+def test_build_table_learns_from_gold() -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["glucose", "heparin"], "Manifestation": ["edema"]}})
+    texts = [
+        "The heart was dilated. Glucose was 5 mmol/L. Heparin was given. Edema persisted.",
+        "The aorta was dilated and glucose was normal. Heparin was stopped. Edema resolved.",
+        "Nothing dilated here. Glucose was high. Heparin again. Edema again.",
+    ]
+    docs = []
+    for i, text in enumerate(texts):
+        ms = []
+        for word, typ in (("dilated", "Manifestation"), ("Heparin", "Drug"), ("Edema", "Disease")):
+            start = text.find(word)
+            if i < 2 or word != "dilated":
+                ms.append(GoldMention(start, start + len(word), typ, None, word))
+        docs.append(GoldDoc(f"d{i}", text, ms))
+    rows = {r[:3]: r[3:] for r in ct.build_table(docs, nlp)}
+    assert rows[("add", "Manifestation", "dilated")] == (2, 3)
+    assert rows[("nonmed", "Drug", "glucose")] == (0, 3)
+    assert rows[("retype", "Manifestation>Disease", "edema")] == (3, 3)
+    assert not any(r[2] == "heparin" for r in rows)
+
+
+def test_case_narrative_needs_one_patient() -> None:
+    cohort = "We followed 30 patients; the oldest was a 70-year-old. " + "Patients were examined again. " * 60
+    assert not ct.case_narrative(cohort)
+    report = "A 70-year-old man was seen. " + "His fever was examined again. " * 60
+    assert ct.case_narrative(report)
+    assert not ct.case_narrative("A 70-year-old man was seen. His fever went. He left.")  # too short
