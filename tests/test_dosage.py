@@ -91,3 +91,38 @@ def test_percentages_and_body_weight_are_not_doses(nlp):
 
 def test_lab_concentrations_are_not_doses(nlp):
     assert doses(nlp, "Haemoglobin was 11.2 g/dL, sodium 135 mmol/L and creatinine clearance 40 mL/min.") == []
+
+
+def test_frequency_after_the_amount_is_part_of_the_dose(nlp):
+    assert [d[0] for d in doses(nlp, "Tacrolimus 2 mg twice a day was continued.")] == ["2 mg twice a day"]
+    assert drug_attrs(nlp, "Tacrolimus 2 mg twice a day was continued.")["tacrolimus"]["frequency"] == "twice daily"
+    assert doses(nlp, "Azathioprine 50 mg q 12 h and rituximab.")[0] == (
+        "50 mg q 12 h", {"dose": "50", "unit": "mg", "frequency": "every 12 hours"})
+    got = drug_attrs(nlp, "She took hydroxychloroquine 200 mg, 3 times a week.")
+    assert got["hydroxychloroquine"]["frequency"] == "3 times weekly"
+    assert [d[0] for d in doses(nlp, "Prednisone 10 mg and later 5 mg were given.")] == ["10 mg", "5 mg"]
+
+
+def test_infusion_rate_per_weight_keeps_its_time_unit(nlp):
+    assert [d[0] for d in doses(nlp, "Methotrexate at 0.1 mcg/kg/min was infused.")] == ["0.1 mcg/kg/min"]
+    assert doses(nlp, "Clearance was 80 mL/min.") == []
+
+
+def test_volumes_need_a_drug(nlp):
+    assert doses(nlp, "The drain collected 300 mL of turbid fluid.") == []
+    assert doses(nlp, "His forced vital capacity was 2.9 L.") == []
+    assert [d[0] for d in doses(nlp, "Methotrexate 2 mL was injected.")] == ["2 mL"]
+
+
+def test_body_weight_bmi_and_lab_results_are_not_doses(nlp):
+    assert doses(nlp, "She was born weighing 3100 g after 39 weeks.") == []
+    assert doses(nlp, "His body mass index was 22.5 kg/m2.") == []
+    assert doses(nlp, "Urinary output of the metabolite was 300 μg (normal range 20-100).") == []
+    assert doses(nlp, "Albumin was 3.1 grams per deciliter.") == []
+
+
+def test_level_and_radiation_doses_are_spans(nlp):
+    assert ("low-dose", {"dose_level": "low"}) in doses(nlp, "She remained on low-dose prednisone.")
+    assert [d[0] for d in doses(nlp, "The mediastinum received 50 Gy in 25 fractions.")] == ["50 Gy in 25 fractions"]
+    assert [d[0] for d in doses(nlp, "Cyclophosphamide 600 mg per square meter of body surface area was given.")] == [
+        "600 mg per square meter of body surface area"]

@@ -17,13 +17,26 @@ from kg.nlp.extensions import SPAN_GROUP, register
 _NUM = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
 _UNIT = (r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|iu|U|units?|mL|ml|L|mmol|mEq|meq|%|MIU|MU|"
          r"milligrams?|grams?|micrograms?|international\s+units)")
-_PER = r"(?:kg|m2|m²|day|d|days|week|wk|weeks|month|months|h|hr|hours?|dose|body\s+weight|BW|bw|cycle|infusion)"
+_PER = (r"(?:[kK]g|kilograms?|m2|m²|day|d|days|week|wk|weeks|month|months|h|hr|hours?|dose|body\s+weight|BW|bw|cycle|"
+        r"infusion|pulse)")
 _DOSE_RE = re.compile(
-    rf"(?<![\w.])(?P<num>{_NUM})\s*(?P<unit>{_UNIT})(?P<per>(?:\s*/\s*{_PER}\b)*)"
-    rf"(?P<perword>(?:\s+per\s+(?:kg|day|week|month|dose|hour|m2|m²|cycle))*)(?![\w])"
+    # an infusion rate per weight ("0.1 μg/kg/min") keeps its "/min"; a bare "/min" is a lab rate
+    rf"(?<![\w.])(?P<num>{_NUM})\s*(?P<unit>{_UNIT})(?P<per>(?:\s*/\s*{_PER}\b)*(?:(?<=[gG])\s*/\s*(?:min|h)\b)?)"
+    rf"(?P<perword>(?:\s+per\s+(?:kg|day|week|month|dose|hour|m2|m²|cycle|square\s+met(?:er|re)))*)"
+    r"(?:\s+(?:of\s+)?body[- ]surface[- ]area)?(?![\w])"
     # lab concentrations ("12.8 g/dL", "5 mmol/L", "30 mL/min") are measurements, not doses
-    r"(?!\s*/\s*(?i:dl|l|ml|µl|μl|ul|mm3|mm²|hpf|min|24\s*h)\b)",
+    r"(?!\s*/\s*(?i:dl|l|ml|µl|μl|ul|mm3|mm²|hpf|min|24\s*h|mol|deciliter|liter|litre)\b)"
+    r"(?!\s+per\s+(?i:deciliter|milliliter|liter|litre|microliter)\b)"
+    r"(?!\s*\(\s*(?i:normal|reference|ref\b))",  # "468 μg (normal range: ...)" is a lab result
 )
+# A frequency written right after the amount belongs to the dose ("60 mg daily", "4.5 g q12h"):
+# case-report annotation (MACCROBAT) takes it into the Dose span.
+_FREQ_GAP = re.compile(r"[ \t\u00a0\u2009]*,?[ \t\u00a0\u2009]*")
+# Radiation doses ("60 Gy in 30 fractions") are doses too, but not of a drug named nearby: spans
+# only, never copied onto a drug.
+_RADIATION_RE = re.compile(rf"(?<![\w.]){_NUM}\s*c?Gy\b(?:\s+in\s+\d+\s+fractions)?")
+# The amount is a body weight, not a dose ("weighing 3200 g", "birth weight of 2.9 kg", "BMI 24 kg/m2").
+_WEIGHT_BEFORE = re.compile(r"(?:weigh\w*|weight)\W+(?:\w+\W+){0,2}$", re.I)
 _QUAL_RE = re.compile(r"\b(?P<q>high|low|moderate|medium|standard|full|maximal|maximum|reduced|increased|pulse)"
                       r"(?:[- ]dose[sd]?|\s+doses?)\b|\b(?P<p>pulse[sd]?)\b(?:\s+(?:therapy|of))?", re.I)
 
@@ -35,7 +48,9 @@ _FREQ = [
     (r"\b(?:twice|two\s+times)\s+(?:a\s+|per\s+)?week(?:ly)?\b", "twice weekly"),
     (r"\bevery\s+(?:other|second)\s+(?:day)\b|\beod\b|\bq\.?o\.?d\b", "every other day"),
     (r"\bevery\s+(?:other|second)\s+week\b|\bbiweekly\b|\bfortnightly\b", "every 2 weeks"),
-    (r"\bevery\s+(?P<n>\d+|two|three|four|six|eight|twelve)\s+(?P<u>hours?|days?|weeks?|months?)\b|\bq(?P<qn>\d+)(?P<qu>[hdwm])\b",
+    (r"\b(?P<tn>\d+|five|six)\s+times\s+(?:a\s+|per\s+)?(?P<tu>day|daily|week|weekly)\b", "times"),
+    (r"\bevery\s+(?P<n>\d+|two|three|four|six|eight|twelve)\s+(?P<u>hours?|days?|weeks?|months?)\b"
+     r"|\bq\s?(?P<qn>\d+)\s?(?P<qu>[hdwm]|hours?|days?|weeks?)\b",
      "every"),
     (r"\b(?:once\s+)?daily\b|\bonce\s+a\s+day\b|\bper\s+day\b|\ba\s+day\b|/\s*(?:day|d)\b|\bq\.?d\b\.?|\bo\.?d\b\.?(?=\s|$)|\bqday\b|\beach\s+day\b|\bnightly\b|\bat\s+night\b", "daily"),
     (r"\b(?:once\s+)?weekly\b|\bonce\s+a\s+week\b|\bper\s+week\b|\ba\s+week\b|/\s*(?:week|wk)\b|\beach\s+week\b|\bevery\s+week\b", "weekly"),
@@ -64,7 +79,8 @@ _NAME_ROUTE = [(re.compile(r"^(?:IVIG|IVIg|IV\s?Ig|i\.v\.\s?Ig)$", re.I), "intra
                (re.compile(r"^(?:SCIG|SCIg)$", re.I), "subcutaneous")]
 
 _SEPARATORS = {",", ";", "and", "or", "plus", "followed", "then", "but", "while", "whereas", "after", "before"}
-_NUMWORDS = {"two": "2", "three": "3", "four": "4", "six": "6", "eight": "8", "twelve": "12"}
+_NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+             "nine": "9", "ten": "10", "twelve": "12"}
 
 
 def _norm_unit(unit: str, per: str, perword: str) -> tuple[str, str | None]:
@@ -93,15 +109,32 @@ def _norm_unit(unit: str, per: str, perword: str) -> tuple[str, str | None]:
 
 
 def _frequency(m: re.Match, value: str) -> str:
+    if value == "times":
+        n = _NUMWORDS.get(m.group("tn").lower(), m.group("tn"))
+        return f"{n} times {'weekly' if m.group('tu').lower().startswith('week') else 'daily'}"
     if value != "every":
         return value
     if m.group("qn"):
-        n, u = m.group("qn"), {"h": "hours", "d": "days", "w": "weeks", "m": "months"}[m.group("qu").lower()]
+        n, u = m.group("qn"), {"h": "hours", "d": "days", "w": "weeks", "m": "months"}[m.group("qu")[0].lower()]
     else:
         n, u = m.group("n"), m.group("u")
         n = _NUMWORDS.get(n.lower(), n)
         u = u if u.endswith("s") else u + "s"
     return f"every {n} {u.lower()}"
+
+
+def _near_drug(span: Span, drugs: list[Span], window: int = 4) -> bool:
+    """A volume ("10 mL", "1.5 L") is a dose only beside a drug ("20 mL of lidocaine"); alone it is a
+    fluid drained, lost or measured ("1400 mL of pleural fluid", "FVC 2.7 L")."""
+    return any(d.end > span.start - window and d.start < span.end + window and (d._.attrs or {}).get("role") != "analyte"
+               for d in drugs)
+
+
+def _dose_span(span: Span, attrs: dict[str, str], label: str | None = None) -> Span:
+    dose = Span(span.doc, span.start, span.end, label=DOSE)
+    dose._.attrs = dict(attrs)
+    dose._.concept_label = label or span.text
+    return dose
 
 
 class DosageTagger:
@@ -127,21 +160,32 @@ class DosageTagger:
         dose_spans = []
         taken: list[tuple[int, int]] = []
         for m in _DOSE_RE.finditer(text):
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is None:
-                continue
             unit, freq = _norm_unit(m.group("unit"), m.group("per") or "", m.group("perword") or "")
-            if unit in ("%",) or (unit == "kg" and "/" not in unit):
-                continue  # body weight, percentages are not doses
+            if unit in ("%", "kg/m2") or (unit == "kg" and "/" not in unit):
+                continue  # body weight, body-mass index, percentages are not doses
+            if unit in ("g", "kg") and _WEIGHT_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            end = m.end()
+            gap = _FREQ_GAP.match(text, end).end()
+            for rx, value in _FREQ_RE:
+                fm = rx.match(text, gap)
+                if fm:
+                    end = fm.end()
+                    freq = freq or _frequency(fm, value)
+                    break
+            span = doc.char_span(m.start(), end, alignment_mode="expand")
+            if span is None or (unit in ("mL", "L") and not _near_drug(span, drugs)):
+                continue
             attrs = {"dose": re.sub(r"\s+", "", m.group("num")).replace("to", "-"), "unit": unit}
             if freq:
                 attrs["frequency"] = freq
-            dose = Span(doc, span.start, span.end, label=DOSE)
-            dose._.attrs = dict(attrs)
-            dose._.concept_label = f"{attrs['dose']} {unit}"
-            dose_spans.append(dose)
+            dose_spans.append(_dose_span(span, attrs, f"{attrs['dose']} {unit}"))
             cues.append((span.start, span.end, attrs))
-            taken.append((m.start(), m.end()))
+            taken.append((m.start(), end))
+        for m in _RADIATION_RE.finditer(text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
+                dose_spans.append(_dose_span(span, {}))
         for m in _QUAL_RE.finditer(text):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
@@ -149,6 +193,8 @@ class DosageTagger:
             q = (m.group("q") or m.group("p")).lower()
             q = {"pulses": "pulse", "pulsed": "pulse", "maximum": "high", "maximal": "high", "medium": "moderate"}.get(q, q)
             cues.append((span.start, span.end, {"dose_level": q}))
+            if q in ("high", "low") and m.group("q"):  # "high-dose", "low doses": a dose without a number
+                dose_spans.append(_dose_span(span, {"dose_level": q}))
         for rx, value in _FREQ_RE:
             for m in rx.finditer(text):
                 if any(a <= m.start() < b for a, b in taken):
