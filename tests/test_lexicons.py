@@ -304,3 +304,17 @@ def test_age_introduction_spelled_yr(nlp) -> None:
 def test_measured_proteins_are_not_drugs(nlp) -> None:
     got = spans(nlp, "Hemoglobin was 9 g/dL, Hb fell further, and fibrin deposits and MAP were recorded.")
     assert not [g for g in got if g[1] == "Drug"]
+
+
+def test_organ_word_joins_a_neoplasm(nlp) -> None:
+    got = {(t, lab) for t, lab, _ in spans(nlp, "Biopsies of thymic lymphomas and a pancreatic adenocarcinoma were compared.")}
+    assert ("thymic lymphomas", "Disease") in got
+    assert ("pancreatic adenocarcinoma", "Disease") in got
+    # not a site: the neoplasm stays as it is, and a bare tumor remains a finding
+    got = {t for t, _, _ in spans(nlp, "Large carcinomas and the tumor grew.")}
+    assert "carcinomas" in got and "tumor" in got and "Large carcinomas" not in got
+
+
+def test_tumor_necrosis_factor_is_no_finding(nlp) -> None:
+    got = spans(nlp, "Levels of tumour necrosis factor rose, and tumor necrosis was seen on histology.")
+    assert [t for t, _, _ in got if t.lower().startswith("tumo")] == ["tumor"]
