@@ -318,3 +318,11 @@ def test_organ_word_joins_a_neoplasm(nlp) -> None:
 def test_tumor_necrosis_factor_is_no_finding(nlp) -> None:
     got = spans(nlp, "Levels of tumour necrosis factor rose, and tumor necrosis was seen on histology.")
     assert [t for t, _, _ in got if t.lower().startswith("tumo")] == ["tumor"]
+
+
+def test_parenthesis_that_abbreviates_nothing_keeps_its_match(nlp) -> None:
+    # "(QX4411)" does not abbreviate "a new benzamide"; the code is still a compound
+    got = [t for t, lab, _ in spans(nlp, "We tested a new benzamide (QX4411) in rats; QX4411 lowered blood pressure.") if lab == "Drug"]
+    assert got.count("QX4411") == 2
+    # dose measures are no compound codes
+    assert not [g for g in spans(nlp, "The LD50 and ED50 of lidocaine were measured.") if g[0] in ("LD50", "ED50")]

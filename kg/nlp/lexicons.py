@@ -572,7 +572,10 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
                 sub = [m for m in resolve_leaf(start, lf[1], lookup(keys[start : lf[1]], trie)) if m[2] == lf[2]]
                 lf = sub[0] if sub else None
         if lf is None:
-            drop.update(occ)
+            # a parenthesis that is no abbreviation of the words before it ("derivative
+            # (SM-5887)", "drug (KF17837)") defines nothing: its dictionary matches stand
+            if abbreviations.long_form_start(doc, d) is not None:
+                drop.update(occ)
             continue
         for s, e in occ:
             added.append((s, e, lf[2], lf[3], lf[4]))
@@ -786,7 +789,7 @@ _CODE_NOT = frozenset(
     "ECOG AJCC TNM APACHE SOFA NSCLC FIGO GRADE TYPE PMID DOI NO CI OR HR RR SD SE ID VAS MAP BP HB HCT "
     "CT MRI PET ECG EKG EEG EMG ICU ED AUC MIC IU IQ FEV FVC DLCO PCR RNA DNA MCP ACE KIT RET ATP APC MLH "
     "MSH ALK ROS BRAF KRAS NRAS TP COL FBN SMN DMD PAX SOX WT NF VHL DQA DQB DRB DPB HCG PSA CEA AFP LDH "
-    "CK ALT AST GGT CRP ESR INR PT PTT APTT TSH FT GH ACTH LH FSH PTH ADH".split()
+    "CK ALT AST GGT CRP ESR INR PT PTT APTT TSH FT GH ACTH LH FSH PTH ADH LD ED EC IC TD".split()
 )
 
 
