@@ -111,3 +111,12 @@ def test_case_narrative_needs_one_patient() -> None:
     report = "A 70-year-old man was seen. " + "His fever was examined again. " * 60
     assert ct.case_narrative(report)
     assert not ct.case_narrative("A 70-year-old man was seen. His fever went. He left.")  # too short
+
+
+def test_shipped_tables_are_keyed_by_tokens() -> None:
+    nlp = spacy.blank("en")
+    t = ct.read_table(ct.DATA, ct.CURATED, tokenizer=nlp.tokenizer)
+    assert t.add["fresh - frozen plasma"] == "Drug" and "bun" in t.nonmed
+    assert t.retype and all(src != dst for (_, src), dst in t.retype.items())
+    words = [w.text for w in nlp("She received fresh-frozen plasma and platelets.")]
+    assert ct.find_phrases(words, t, set())[0] == (2, 6, "Drug")

@@ -20,13 +20,14 @@ All of it applies only to case-report narratives (`case_narrative`: `kg.nlp.lexi
 looks_like_case_report` - an age introduction and >= 250 words - and at least three references to
 one patient, "she"/"his"/"the patient"), where MACCROBAT's conventions fit; abstracts are untouched.
 The table is `kg/data/case_terms_maccrobat.tsv`, rebuilt with
-`python -m kg.nlp.case_terms build [OUT]` (about a minute).
+`python -m kg.nlp.case_terms build [OUT]` (about a minute); `kg/data/case_terms_curated.tsv`
+adds rows in the same format chosen from general knowledge (generic treatments, analytes, tracers).
 """
 
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import extensions
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "case_terms_maccrobat.tsv"
+CURATED = DATA.with_name("case_terms_curated.tsv")
 _TYPES = (DRUG, MANIFESTATION, DISEASE)
 MAX_TOKENS = 4
 # Annotated in MACCROBAT but not findings or treatments of the graph: outcomes (the outcomes
@@ -89,20 +91,24 @@ class Table:
         return self
 
 
-def read_table(path: Path | str = DATA) -> Table:
-    """The table written by `write_table` (tab-separated: action, type(s), phrase, counts)."""
+def read_table(*paths: Path | str, tokenizer: Callable[[str], Doc] | None = None) -> Table:
+    """The rows of tables written by `write_table` (or curated in the same format: action, type(s),
+    phrase[, counts]). With `tokenizer`, phrases are keyed by its tokens ("fresh-frozen plasma" ->
+    "fresh - frozen plasma"), as the component matches them."""
     t = Table()
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        if cols[0] == "add":
-            t.add[cols[2]] = cols[1]
-        elif cols[0] == "retype":
-            src, dst = cols[1].split(">")
-            t.retype[(cols[2], src)] = dst
-        elif cols[0] == "nonmed":
-            t.nonmed.add(cols[2])
+    for path in paths or (DATA,):
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            key = phrase_key(w.text for w in tokenizer(cols[2])) if tokenizer else cols[2].lower()
+            if cols[0] == "add":
+                t.add[key] = cols[1]
+            elif cols[0] == "retype":
+                src, dst = cols[1].split(">")
+                t.retype[(key, src)] = dst
+            elif cols[0] == "nonmed":
+                t.nonmed.add(key)
     return t.index()
 
 
@@ -137,7 +143,8 @@ class CaseTerms:
         extensions.register()
         self.name = name
         self.min_words = min_words
-        self.table = read_table(path or DATA)
+        paths = [p for p in path.split(",") if p] or [DATA, CURATED]
+        self.table = read_table(*paths, tokenizer=nlp.tokenizer)
 
     def __call__(self, doc: Doc) -> Doc:
         if not case_narrative(doc.text, self.min_words):
@@ -179,7 +186,8 @@ def _copy(s: Span, label: str) -> Span:
 
 @Language.factory("casekg_case_terms", default_config={"path": "", "min_words": 250})
 def make_case_terms(nlp: Language, name: str, path: str, min_words: int) -> CaseTerms:
-    """`path`: the learned table ("" = the shipped MACCROBAT table); `min_words`: the length a
+    """`path`: comma-separated tables ("" = the shipped learned MACCROBAT table and the curated
+    one); `min_words`: the length a
     document needs (with an age introduction) to count as a case report."""
     return CaseTerms(nlp, name, path, min_words)
 
