@@ -326,3 +326,11 @@ def test_parenthesis_that_abbreviates_nothing_keeps_its_match(nlp) -> None:
     assert got.count("QX4411") == 2
     # dose measures are no compound codes
     assert not [g for g in spans(nlp, "The LD50 and ED50 of lidocaine were measured.") if g[0] in ("LD50", "ED50")]
+
+
+def test_term_made_of_two_terms_is_split(nlp) -> None:
+    doc = nlp("Vomiting or nausea appeared; later nausea and vomiting recurred.")
+    got = [(s.text, s.kb_id_) for s in doc.spans["casekg"] if s.label_ == "Manifestation"]
+    assert ("nausea", "HP:0002018") in got and ("vomiting", "HP:0002013") in got
+    assert not [t for t, _ in got if " " in t]  # no "nausea and vomiting" span
+    assert len(got) == len({(s.start, s.end) for s in doc.spans["casekg"] if s.label_ == "Manifestation"})
