@@ -334,3 +334,11 @@ def test_term_made_of_two_terms_is_split(nlp) -> None:
     assert ("nausea", "HP:0002018") in got and ("vomiting", "HP:0002013") in got
     assert not [t for t, _ in got if " " in t]  # no "nausea and vomiting" span
     assert len(got) == len({(s.start, s.end) for s in doc.spans["casekg"] if s.label_ == "Manifestation"})
+
+
+def test_symbol_deficiency_is_a_disease(nlp) -> None:
+    got = {(t, lab) for t, lab, _ in spans(nlp, "Two brothers had HPRT1 deficiency; a deficiency of PGK1 was excluded.")}
+    assert ("HPRT1 deficiency", "Disease") in got
+    assert ("deficiency of PGK1", "Disease") in got
+    got = {t for t, _, _ in spans(nlp, "The mice were not deficient, and NO deficiency or a mild deficiency was absent.")}
+    assert not [t for t in got if "deficien" in t.lower()]

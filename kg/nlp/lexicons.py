@@ -809,6 +809,40 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     return res
 
 
+# A gene or enzyme symbol with "deficiency" names an inborn disease ("C9 deficiency", "G6PD
+# deficiency", "deficiency of APRT"): NCBI disease annotates 44 of the 60 "X deficiency/deficient"
+# phrases of its dev set, mostly of this shape. Symbols: a capital, then capitals/digits, at
+# least two characters and one more capital or digit ("NO", "MRP" stay out by the list below).
+_SYMBOL = re.compile(r"^[A-Z](?=[A-Za-z0-9]*[A-Z0-9])[A-Za-z0-9]{1,7}$")
+_NOT_SYMBOL = frozenset("NO OF IN AND THE IV II III".split())
+_DEFICIENCY = normalize_token("deficiency")
+
+
+def deficiencies(doc: Doc, keys: list[str], found: list[Match]) -> list[Match]:
+    """Disease spans (no identifier) for "SYMBOL deficiency" / "deficiency of SYMBOL" where no
+    finding covers the word "deficiency" already; "complement" before the symbol joins."""
+    if _DEFICIENCY not in keys:
+        return []
+    covered = {t for m in found if m[2] in _FINDING for t in range(m[0], m[1])}
+    n = len(doc)
+    out: list[Match] = []
+    for i, k in enumerate(keys):
+        if k != _DEFICIENCY or i in covered:
+            continue
+        if i > 0 and _is_symbol(doc[i - 1].text):
+            s = i - 1
+            if s > 0 and doc[s - 1].lower_ == "complement":
+                s -= 1
+            out.append((s, i + 1, DISEASE, "", ()))
+        elif i + 2 < n and keys[i + 1] == "of" and _is_symbol(doc[i + 2].text):
+            out.append((i, i + 3, DISEASE, "", ()))
+    return out
+
+
+def _is_symbol(text: str) -> bool:
+    return bool(_SYMBOL.match(text)) and text not in _NOT_SYMBOL
+
+
 # Research compound codes ("SCH 23390", "SM-5887", "KF17837", "A-86929"): capitals + digits.
 # Names of genes, antigens, scores, viruses and the like share the shape and are excluded.
 _CODE_GLUED = re.compile(r"^([A-Z]{2,4})(\d{2,6})[A-Za-z]?$")
@@ -920,7 +954,10 @@ class LexiconComponent:
         if codes:
             drug_tokens = {t for m in found if m[2] == DRUG for t in range(m[0], m[1])}
             found += [(c[0], c[1], DRUG, "", 9) for c in codes if not any(t in drug_tokens for t in range(c[0], c[1]))]
-        for s, e, typ, curie, xr in adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found), keys, self.trie), self.trie):
+        adjusted = adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found), keys, self.trie), self.trie)
+        if DISEASE in self.types:
+            adjusted += deficiencies(doc, keys, adjusted)
+        for s, e, typ, curie, xr in adjusted:
             if typ not in self.types:
                 continue
             if curie in self.case_only:
