@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import kg
 from kg.model import PRESENT, Article, Extraction, Mention, Patient, Sentence, Statement
 from kg.text import RepairedText, repair
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _BATCH = 16
 
@@ -28,18 +32,19 @@ def extract(article: Article) -> Extraction:
 
 def extract_many(articles: Iterable[Article], batch_size: int = _BATCH) -> Iterator[Extraction]:
     """Like `extract` for many articles, streaming them through `nlp.pipe` in batches."""
+    from kg.nlp.doctext import make_doc
     from kg.nlp.pipeline import get_nlp
 
     nlp = get_nlp()
     pending: list[tuple[Article, RepairedText]] = []
 
-    def texts() -> Iterator[str]:
+    def docs() -> Iterator[Doc]:
         for art in articles:
             rep = repair(art.text)
             pending.append((art, rep))
-            yield rep.text
+            yield make_doc(nlp, rep.text)
 
-    for doc in nlp.pipe(texts(), batch_size=batch_size):
+    for doc in nlp.pipe(docs(), batch_size=batch_size):
         art, rep = pending.pop(0)
         yield _to_extraction(art, rep, doc)
 

@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.model import OUTCOME
+from kg.nlp.doctext import doc_text
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _NEG = r"(?:no|not|without|never|did\s+not|didn't|does\s+not|failed\s+to|lack\s+of|absence\s+of)"
@@ -93,7 +94,7 @@ class OutcomeTagger:
         register()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         cands: list[Span] = []
         values: dict[tuple[int, int], str] = {}
         for value, m in _cue_matches(text):

@@ -16,6 +16,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.nlp.doctext import doc_text
 from kg.nlp.extensions import register
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -49,8 +50,9 @@ AGE_RE = re.compile(
     rf"(?:[\s,]+[\w-]+){{0,4}}?[\s,]+(?P<noun>{_NOUNS})\b"
 )
 # "A newborn boy", "This young girl": an introduction without an age
+_YOUNG_WORDS = ("newborn", "neonate", "premature", "preterm", "young", "infant")
 YOUNG_RE = re.compile(
-    r"\b(?P<art>[Aa]n?|[Oo]ur|[Tt]his|[Tt]he)\s+(?:[\w-]+\s+){0,2}?(?P<young>newborn|neonate|premature|preterm|young|infant)"
+    rf"\b(?P<art>[Aa]n?|[Oo]ur|[Tt]his|[Tt]he)\s+(?:[\w-]+\s+){{0,2}}?(?P<young>{'|'.join(_YOUNG_WORDS)})"
     r"\s+(?P<noun>boy|girl|male|female|infant|baby|child|neonate|newborn)\b"
 )
 # a singular patient with no age given ("Our patient (ID 7) is a female child")
@@ -96,7 +98,9 @@ class PatientSegmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         sents = list(doc.sents)
-        text = doc.text
+        text = doc_text(doc)
+        # Span.text rebuilds the string token by token; slicing the doc text is the same string
+        sent_texts = [text[sent.start_char:sent.end_char] for sent in sents]
         patients: list[dict] = []
         by_number: dict[int, dict] = {}
         sent_patient: dict[int, str | None] = {}
@@ -104,7 +108,8 @@ class PatientSegmenter:
         # pass 1: how many distinct patients does the text introduce? (decides the paragraph rule)
         numbers = {_label_number(m) for m in LABEL_RE.finditer(text)} | {
             _ORDINALS[m.group("ord").lower()] for m in ORDINAL_RE.finditer(text)}
-        age_intros = {(m.group("age"), m.group("noun")) for m in AGE_RE.finditer(text) if m.group("art").lower() in ("a", "an")}
+        age_intros = {(m.group("age"), m.group("noun")) for m in AGE_RE.finditer(text) if m.group("art").lower() in ("a", "an")} \
+            if "old" in text else set()
         series = len(numbers - {0}) >= 2 or len(age_intros) >= 2
 
         def new_patient(label: str, start: int, end: int, sent_idx: int) -> dict:
@@ -116,9 +121,15 @@ class PatientSegmenter:
         current: dict | None = None
         current_since = -1
         for idx, sent in enumerate(sents):
-            s_text = sent.text
+            s_text = sent_texts[idx]
             s_off = sent.start_char
-            para_start = idx == 0 or "\n" in text[len(text[:s_off].rstrip(" \t\n\r")):s_off + len(s_text) - len(s_text.lstrip())]
+            if idx == 0:
+                para_start = True
+            else:
+                gap_start = s_off  # == len(text[:s_off].rstrip(" \t\n\r")) without copying the prefix
+                while gap_start > 0 and text[gap_start - 1] in " \t\n\r":
+                    gap_start -= 1
+                para_start = "\n" in text[gap_start:s_off + len(s_text) - len(s_text.lstrip())]
             assigned: dict | None = None
             introduced: dict | None = None
             refs: list[dict] = []
@@ -141,7 +152,9 @@ class PatientSegmenter:
                     refs.append(p)
 
             # "A 45-year-old woman ...": a new patient, or the age/sex of the one just labelled
-            intro_m = AGE_RE.search(s_text) or YOUNG_RE.search(s_text)
+            # both need a literal word ("old"; "young", "newborn", ...): test it before the regex
+            intro_m = (AGE_RE.search(s_text) if "old" in s_text else None) or (
+                YOUNG_RE.search(s_text) if any(w in s_text for w in _YOUNG_WORDS) else None)
             if intro_m is not None:
                 if "unit" in intro_m.groupdict():
                     age = _age_years(intro_m.group("age"), intro_m.group("unit"))
@@ -197,10 +210,10 @@ class PatientSegmenter:
             if p["sex"] is not None:
                 continue
             f = m_ = 0
-            for sent in sents:
+            for sent, s_text in zip(sents, sent_texts):
                 if sent_patient.get(sent.start) == p["id"]:
-                    f += len(_PRONOUN_F.findall(sent.text))
-                    m_ += len(_PRONOUN_M.findall(sent.text))
+                    f += len(_PRONOUN_F.findall(s_text))
+                    m_ += len(_PRONOUN_M.findall(s_text))
             if f > m_:
                 p["sex"] = "female"
             elif m_ > f:
