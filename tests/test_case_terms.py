@@ -120,3 +120,12 @@ def test_shipped_tables_are_keyed_by_tokens() -> None:
     assert t.retype and all(src != dst for (_, src), dst in t.retype.items())
     words = [w.text for w in nlp("She received fresh-frozen plasma and platelets.")]
     assert ct.find_phrases(words, t, set())[0] == (2, 6, "Drug")
+
+
+def test_figure_references_are_not_findings(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": ["Fig.2", "rash"]}})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    doc = nlp("A rash was seen (Fig.2).")
+    assert [s.text for s in doc.spans[SPAN_GROUP]] == ["rash"]

@@ -69,6 +69,10 @@ def case_narrative(text: str, min_words: int = 250, min_refs: int = 3) -> bool:
     return False
 
 
+# A figure reference read as a short form ("white matter lesions (Fig.1A)" made "Fig.1A" a lesion).
+_FIGURE = re.compile(r"^(?:fig|figs|figure|figures|table|tables)\b\.?\s*\S{0,6}$", re.I)
+
+
 def phrase_key(tokens: Sequence[str]) -> str:
     """The lookup key of a token sequence: lower-case tokens joined by one space."""
     return " ".join(t.lower() for t in tokens)
@@ -147,10 +151,13 @@ class CaseTerms:
         self.table = read_table(*paths, tokenizer=nlp.tokenizer)
 
     def __call__(self, doc: Doc) -> Doc:
-        if not case_narrative(doc.text, self.min_words):
-            return doc
         group = doc.spans.get(extensions.SPAN_GROUP)
         spans = list(group) if group is not None else []
+        if any(_FIGURE.match(s.text) for s in spans):
+            spans = [s for s in spans if not _FIGURE.match(s.text)]
+            doc.spans[extensions.SPAN_GROUP] = spans
+        if not case_narrative(doc.text, self.min_words):
+            return doc
         kept = []
         for s in spans:
             key = phrase_key(t.text for t in s)
