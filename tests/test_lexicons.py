@@ -342,3 +342,10 @@ def test_symbol_deficiency_is_a_disease(nlp) -> None:
     assert ("deficiency of PGK1", "Disease") in got
     got = {t for t, _, _ in spans(nlp, "The mice were not deficient, and NO deficiency or a mild deficiency was absent.")}
     assert not [t for t in got if "deficien" in t.lower()]
+
+
+def test_disease_subtype_joins_the_name(nlp) -> None:
+    got = {(t, lab, c) for t, lab, c in spans(nlp, "Achondrogenesis type 1B (ACG1B) differs from type II achondrogenesis; ACG1B is lethal.")}
+    assert {t for t, lab, _ in got if lab == "Disease"} >= {"Achondrogenesis type 1B", "type II achondrogenesis", "ACG1B"}
+    curie = next(c for t, lab, c in got if t == "Achondrogenesis type 1B")
+    assert curie and ("ACG1B", "Disease", curie) in got

@@ -809,6 +809,30 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     return res
 
 
+_SUBTYPE_NUM = re.compile(r"^(?:[0-9]{1,2}[A-Za-z]?|[IVX]{1,4}[A-Da-d]?)$")
+
+
+def with_subtypes(doc: Doc, matches: list[Match]) -> list[Match]:
+    """A disease name with its subtype: "atelosteogenesis type 2", "type IV Ehlers-Danlos
+    syndrome" are one mention (NCBI) and one diagnosis; an abbreviation defined right after
+    ("atelosteogenesis type 2 (AO2)") then gets the disease's concept."""
+    n = len(doc)
+    spans = {(m[0], m[1]) for m in matches if m[2] in _FINDING}
+    out = []
+    for m in matches:
+        s, e = m[0], m[1]
+        if m[2] == DISEASE:
+            if e + 1 < n and doc[e].lower_ == "type" and _SUBTYPE_NUM.match(doc[e + 1].text):
+                e += 2
+            elif s >= 2 and doc[s - 2].lower_ == "type" and _SUBTYPE_NUM.match(doc[s - 1].text):
+                s -= 2
+            # unless the dictionary names the subtype itself ("type 2 diabetes")
+            if (s, e) != (m[0], m[1]) and (s, e) not in spans:
+                m = (s, e, *m[2:])
+        out.append(m)
+    return out
+
+
 # A gene or enzyme symbol with "deficiency" names an inborn disease ("C9 deficiency", "G6PD
 # deficiency", "deficiency of APRT"): NCBI disease annotates 44 of the 60 "X deficiency/deficient"
 # phrases of its dev set, mostly of this shape. Symbols: a capital, then capitals/digits, at
@@ -954,7 +978,8 @@ class LexiconComponent:
         if codes:
             drug_tokens = {t for m in found if m[2] == DRUG for t in range(m[0], m[1])}
             found += [(c[0], c[1], DRUG, "", 9) for c in codes if not any(t in drug_tokens for t in range(c[0], c[1]))]
-        adjusted = adjust_findings(doc, keys, expand_abbreviations(doc, resolve(found), keys, self.trie), self.trie)
+        resolved = with_subtypes(doc, resolve(found))
+        adjusted = adjust_findings(doc, keys, expand_abbreviations(doc, resolved, keys, self.trie), self.trie)
         if DISEASE in self.types:
             adjusted += deficiencies(doc, keys, adjusted)
         for s, e, typ, curie, xr in adjusted:
