@@ -129,3 +129,26 @@ def test_figure_references_are_not_findings(tmp_path) -> None:
     nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
     doc = nlp("A rash was seen (Fig.2).")
     assert [s.text for s in doc.spans[SPAN_GROUP]] == ["rash"]
+
+
+def test_short_form_takes_the_long_forms_type(tmp_path) -> None:
+    from spacy.language import Language
+    from spacy.tokens import Span
+
+    @Language.component("test_abbrev_spans")
+    def abbrev_spans(doc):
+        spans = []
+        for start, end, label, curie in ((3, 4, "Disease", "X:1"), (5, 6, "Manifestation", "X:1"),
+                                         (10, 11, "Manifestation", "X:1"), (14, 15, "Manifestation", "X:2")):
+            sp = Span(doc, start, end, label=label, kb_id=curie)
+            spans.append(sp)
+        doc.spans[SPAN_GROUP] = spans
+        return doc
+
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("test_abbrev_spans")
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    doc = nlp("He had severe cardiomyopathy ( CMP ) . Later the CMP worsened , with Ataxia . A 50-year-old man. " + FILLER)
+    assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [
+        ("cardiomyopathy", "Disease"), ("CMP", "Disease"), ("CMP", "Disease"), ("Ataxia", "Manifestation")]

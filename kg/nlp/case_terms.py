@@ -73,6 +73,10 @@ def case_narrative(text: str, min_words: int = 250, min_refs: int = 3) -> bool:
 _FIGURE = re.compile(r"^(?:fig|figs|figure|figures|table|tables)\b\.?\s*\S{0,6}$", re.I)
 
 
+_FINDINGS = (MANIFESTATION, DISEASE)
+_SHORT = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9-]{0,7}$")  # "CMP", "VTs"; not "Tumor"
+
+
 def phrase_key(tokens: Sequence[str]) -> str:
     """The lookup key of a token sequence: lower-case tokens joined by one space."""
     return " ".join(t.lower() for t in tokens)
@@ -158,6 +162,7 @@ class CaseTerms:
             doc.spans[extensions.SPAN_GROUP] = spans
         if not case_narrative(doc.text, self.min_words):
             return doc
+        spans = _short_forms_like_long_forms(spans)
         kept = []
         for s in spans:
             key = phrase_key(t.text for t in s)
@@ -176,6 +181,24 @@ class CaseTerms:
             kept.append(sp)
         doc.spans[extensions.SPAN_GROUP] = kept
         return doc
+
+
+def _short_forms_like_long_forms(spans: list[Span]) -> list[Span]:
+    """A short form ("CMP") takes the finding type of the long form with its concept in the same
+    document ("cardiomyopathy (CMP)" is a disease, so is every "CMP"): the lexicon types each span
+    by its own words, and an abbreviation's letters do not read as a diagnosis."""
+    long_type: dict[str, tuple[int, str]] = {}
+    for s in spans:
+        if s.kb_id_ and s.label_ in _FINDINGS and not _SHORT.match(s.text):
+            if len(s.text) > long_type.get(s.kb_id_, (0, ""))[0]:
+                long_type[s.kb_id_] = (len(s.text), s.label_)
+    if not long_type:
+        return spans
+    out = []
+    for s in spans:
+        lt = long_type.get(s.kb_id_) if s.label_ in _FINDINGS and s.kb_id_ else None
+        out.append(_copy(s, lt[1]) if lt and lt[1] != s.label_ and _SHORT.match(s.text) else s)
+    return out
 
 
 def _given(s: Span) -> bool:
