@@ -349,3 +349,18 @@ def test_disease_subtype_joins_the_name(nlp) -> None:
     assert {t for t, lab, _ in got if lab == "Disease"} >= {"Achondrogenesis type 1B", "type II achondrogenesis", "ACG1B"}
     curie = next(c for t, lab, c in got if t == "Achondrogenesis type 1B")
     assert curie and ("ACG1B", "Disease", curie) in got
+
+
+def test_latin_plurals() -> None:
+    for plural, singular in (("fistulae", "fistula"), ("naevi", "nevus"), ("emboli", "embolus"), ("nuclei", "nucleus"),
+                             ("stenoses", "stenosis"), ("paralyses", "paralysis"), ("xanthomata", "xanthoma")):
+        assert normalize_token(plural) == normalize_token(singular), plural
+    # English plurals and species epithets keep their own rules
+    assert normalize_token("diseases") == "disease" and normalize_token("doses") == "dose"
+    assert normalize_token("pneumoniae") != normalize_token("pneumonia")
+
+
+def test_latin_plural_matches_singular_term(nlp) -> None:
+    got = {t for t, lab, _ in spans(nlp, "He had branchial fistulae and a renal calculus.") if lab in ("Manifestation", "Disease")}
+    assert "branchial fistulae" in got  # HPO: "Branchial fistula"
+    assert "renal calculus" in got  # HPO lists the plural "Renal calculi"

@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "17"
+LEXICON_VERSION = "18"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -75,6 +75,33 @@ _SAME = {"numerous": "multiple", "anomaly": "abnormality", "anomalies": "abnorma
 _ES_PLURALS = ("shes", "ches", "xes", "sses", "zzes")
 
 
+# Latin plurals of medical nouns, which the English "-s" rule misses: "fistulae" (-> fistula),
+# "nevi"/"naevi", "emboli", "nuclei" (-> -us), "metastases", "stenoses", "paralyses" (-> -is),
+# "xanthomata" (-> -oma). Only the unambiguous endings; "-a" plurals (-um or -on?) are left alone.
+_LATIN = (
+    (re.compile(r"(?<=[a-z]{3})ae$"), "a"),
+    (re.compile(r"(?<=[a-z]{2}[^aeiou])i$|(?<=[a-z]{2}e)i$"), "us"),
+    (re.compile(r"(?<=[a-z]{2})(?:o|y|sta)ses$"), None),
+    (re.compile(r"(?<=[a-z]{2})omata$"), "oma"),
+)
+
+
+# species epithets, not plurals: "Streptococcus pneumoniae" names no pneumonia
+_EPITHETS = frozenset("pneumoniae influenzae cholerae diphtheriae".split())
+
+
+def _latin_singular(t: str) -> str | None:
+    if t in _EPITHETS:
+        return None
+    for rx, rep in _LATIN:
+        m = rx.search(t)
+        if m:
+            if rep is None:  # -oses/-yses/-stases -> -osis/-ysis/-stasis
+                return t[:-2] + "is"
+            return t[: m.start()] + rep
+    return None
+
+
 def normalize_token(text: str) -> str:
     """One token -> its matching key (see module docstring)."""
     if text in ("-", "–", "‐", "'s", "’s", "'", "’"):
@@ -85,7 +112,10 @@ def normalize_token(text: str) -> str:
     if not t.isalpha():
         return t
     t = _SAME.get(t, t)
-    if len(t) > 3:  # plural first, so "tumours" -> "tumour" -> "tumor"
+    latin = _latin_singular(t)
+    if latin:
+        t = latin
+    elif len(t) > 3:  # plural first, so "tumours" -> "tumour" -> "tumor"
         if t.endswith("ies") and len(t) > 4:
             t = t[:-3] + "y"
         elif t.endswith(_ES_PLURALS):  # rashes, branches, boxes
