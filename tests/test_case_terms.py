@@ -111,6 +111,9 @@ def test_case_narrative_needs_one_patient() -> None:
     report = "A 70-year-old man was seen. " + "His fever was examined again. " * 60
     assert ct.case_narrative(report)
     assert not ct.case_narrative("A 70-year-old man was seen. His fever went. He left.")  # too short
+    assert ct.case_narrative("A 70–year–old man was seen. " + "His fever was examined again. " * 60)
+    assert ct.case_narrative("A man aged 70 was seen. " + "His fever was examined again. " * 60)
+    assert not ct.case_narrative("A man was seen. " + "His fever was examined again. " * 60)
 
 
 def test_shipped_tables_are_keyed_by_tokens() -> None:

@@ -17,8 +17,8 @@ the dev fifth or any test data), records three kinds of rows:
   counts it) but not as a drug exposure.
 
 All of it applies only to case-report narratives (`case_narrative`: `kg.nlp.lexicons.
-looks_like_case_report` - an age introduction and >= 250 words - and at least three references to
-one patient, "she"/"his"/"the patient"), where MACCROBAT's conventions fit; abstracts are untouched.
+looks_like_case_report`'s age introduction, >= 250 words, and at least two references to one
+patient, "she"/"his"/"the patient"), where MACCROBAT's conventions fit; abstracts are untouched.
 The table is `kg/data/case_terms_maccrobat.tsv`, rebuilt with
 `python -m kg.nlp.case_terms build [OUT]` (about a minute); `kg/data/case_terms_curated.tsv`
 adds rows in the same format chosen from general knowledge (generic treatments, analytes, tracers).
@@ -55,11 +55,18 @@ _ONE_PATIENT = re.compile(
     r"\b(?:he|she|his|her|him|(?:the|our|this)\s+(?:patient|boy|girl|man|woman|infant|child|baby|neonate))\b", re.I)
 
 
-def case_narrative(text: str, min_words: int = 250, min_refs: int = 3) -> bool:
-    """A case-report narrative: `looks_like_case_report` and >= `min_refs` references to one patient."""
+# Age introductions `looks_like_case_report` does not read: dashes and spaces ("75–year–old",
+# "33 - year old"), "aged 45", "at 6 months of age".
+_OTHER_AGE = re.compile(r"\b\d+\s*[-–‐ ]\s*(?:year|month|week|day)s?\s*[-–‐ ]\s*old\b|\baged?\s+(?:of\s+)?\d+|"
+                        r"\b\d+\s*(?:years?|months?|weeks?)\s+of\s+age\b", re.I)
+
+
+def case_narrative(text: str, min_words: int = 250, min_refs: int = 2) -> bool:
+    """A case-report narrative: an age introduction (`looks_like_case_report`, or the forms it
+    misses), >= `min_words` words and >= `min_refs` references to one patient."""
     from kg.nlp.lexicons import looks_like_case_report
 
-    if not looks_like_case_report(text, min_words):
+    if len(text.split()) < min_words or not (looks_like_case_report(text, 0) or _OTHER_AGE.search(text)):
         return False
     n = 0
     for _ in _ONE_PATIENT.finditer(text):
