@@ -364,3 +364,21 @@ def test_latin_plural_matches_singular_term(nlp) -> None:
     got = {t for t, lab, _ in spans(nlp, "He had branchial fistulae and a renal calculus.") if lab in ("Manifestation", "Disease")}
     assert "branchial fistulae" in got  # HPO: "Branchial fistula"
     assert "renal calculus" in got  # HPO lists the plural "Renal calculi"
+
+
+def test_unknown_chemical_long_form_defines_a_drug(nlp) -> None:
+    doc = nlp("Mice received 4-dimethylaminoazobenzene (DAB) in food; DAB caused tumours. Dobutamine stress echocardiography (DSE) was normal.")
+    drugs = [(s.text, s.kb_id_) for s in doc.spans["casekg"] if s.label_ == "Drug"]
+    assert ("4-dimethylaminoazobenzene", "") in drugs
+    assert drugs.count(("DAB", "")) == 2
+    assert not [t for t, _ in drugs if t in ("DSE", "Dobutamine stress echocardiography")]
+
+
+def test_chemical_name() -> None:
+    from kg.nlp.lexicons import chemical_name
+
+    assert chemical_name("potassium hexacyanoferrate")
+    assert chemical_name("N-ethylmaleimide")
+    assert not chemical_name("acetylcholinesterase")  # an enzyme
+    assert not chemical_name("serotonin transporter")
+    assert not chemical_name("effective refractory period")

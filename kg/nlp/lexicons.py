@@ -604,9 +604,23 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
         if lf is None:
             # a parenthesis that is no abbreviation of the words before it ("derivative
             # (SM-5887)", "drug (KF17837)") defines nothing: its dictionary matches stand
-            if abbreviations.long_form_start(doc, d) is not None:
-                drop.update(occ)
-            continue
+            start = abbreviations.long_form_start(doc, d)
+            if start is None:
+                continue
+            drop.update(occ)
+            # a long form starts at a word: take in glued locants ("22-oxacalcitriol", "3-"),
+            # and chemical words the letters skipped ("sodium 2-mercaptoethane sulphonate")
+            while start > 0 and not doc[start - 1].whitespace_ and doc[start - 1].text not in ("(", "[", '"'):
+                start -= 1
+            while start > 0 and doc[start - 1].is_alpha and _CHEM_PART.search(doc[start - 1].text):
+                start -= 1
+            if not chemical_name(doc[start : d.lf_end].text):
+                continue
+            # "diethylnitrosamine (DEN)": an unknown long form built like a chemical name is
+            # one, and so is its short form (no identifier); drug matches inside it give way
+            lf = (start, d.lf_end, DRUG, "", ())
+            drop.update((m[0], m[1]) for m in matches if m[2] == DRUG and start <= m[0] and m[1] <= d.lf_end)
+            added.append(lf)
         for s, e in occ:
             added.append((s, e, lf[2], lf[3], lf[4]))
             drop.add((s, e))
@@ -618,6 +632,38 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
     kept += [m for m in dict.fromkeys(added) if not any((m[2], t) in taken for t in range(m[0], m[1]))]
     kept.sort(key=lambda m: (m[0], -m[1]))
     return kept
+
+
+# Pieces of systematic and pharmaceutical chemical names ("diethylnitrosamine", "pregnenolone
+# sulphate", "22-oxacalcitriol", "3'-azido-3'-deoxythymidine"), and words that make a phrase
+# name an enzyme, receptor, gene or measure instead.
+_CHEM_PART = re.compile(
+    r"(?:methyl|ethyl|propyl|butyl|phenyl|benz|chlor|fluor|brom|iodo|nitr|amino|hydroxy|azido|thio|sulf|sulph|"
+    r"phosph|carb|cyclo|acet|oxa|aza|deoxy|dioxy|sodium|potassium|calcium|lithium|magnesium|"
+    r"azole|mycin|cillin|oxacin|statin|pril|sartan|olol|dipine|azepam|barbital|caine|profen|tidine|triptyline|"
+    r"oxetine|idone|apine|azine|amide|amine|sterone|estradiol|triol|diol|glycer|oside|olone|isone)",
+    re.I,
+)
+# endings of the head word of a chemical name ("... sulphonate", "... chloride", "... thymidine")
+_CHEM_END = re.compile(r"(?:ine|ate|ite|ide|ol|one|ium|ane|ene|yl|in|acid)$")
+_NOT_CHEM_WORDS = frozenset(
+    "receptor receptors protein proteins gene genes factor factors kinase antibody antibodies cell cells level levels "
+    "test score scale activity pathway channel channels transporter syndrome disease therapy group trial study".split()
+)
+
+
+def chemical_name(text: str) -> bool:
+    """True if `text` (an abbreviation's long form the dictionaries do not know) reads as the
+    name of a chemical: 1-5 words, a piece of chemical nomenclature, a head word built like a
+    chemical's, and no word that makes it an enzyme (-ase), receptor, gene, measure or study
+    ("dobutamine stress echocardiography" is a test, not a chemical)."""
+    words = text.lower().replace("-", " ").split()
+    if not 1 <= len(text.split()) <= 5 or not words:
+        return False
+    if any(w in _NOT_CHEM_WORDS or w.endswith(("ase", "ases")) for w in words):
+        return False
+    last = words[-1]
+    return len(last) >= 5 and bool(_CHEM_PART.search(text)) and bool(_CHEM_PART.search(last) or _CHEM_END.search(last))
 
 
 # A chemical name in these contexts is a measured analyte or a target, not a medication given
