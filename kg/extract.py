@@ -7,7 +7,6 @@ same Extraction.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -59,6 +58,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
+    from kg.nlp.doctext import sentence_at
+
     original = article.text
 
     def orig(start: int, end: int) -> tuple[int, int]:
@@ -73,28 +74,25 @@ def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
     sentences: list[Sentence] = []
     doc_starts: list[int] = []  # start token of every doc sentence
     doc_sent_to_idx: list[int] = []  # doc sentence -> Extraction sentence (0 when skipped)
+    text = rep.text  # == doc.text; slicing it is what Span.text rebuilds token by token
     for sent in doc.sents:
         doc_starts.append(sent.start)
         doc_sent_to_idx.append(0)
-        sent_text = sent.text
-        if not sent_text.strip():
+        start_char, end_char = sent.start_char, sent.end_char
+        if not text[start_char:end_char].strip():
             continue
-        s, e = orig(sent.start_char, sent.end_char)
+        s, e = orig(start_char, end_char)
         if e <= s:
             continue
         doc_sent_to_idx[-1] = len(sentences)
         sentences.append(Sentence(index=len(sentences), start=s, end=e, text=original[s:e]))
 
-    def doc_sent(token: int) -> int:
-        """Index of the doc sentence holding `token` (what `Span.sent` finds)."""
-        return max(bisect_right(doc_starts, token) - 1, 0)
-
     sent_patient = doc._.sent_patient or {}
-    text_len = len(rep.text)  # == len(doc.text), which spaCy rebuilds token by token
+    text_len = len(text)
 
     def sent_index_at(char: int) -> int:
         tok = doc.char_span(char, char + 1, alignment_mode="expand") if char < text_len else None
-        return doc_sent_to_idx[doc_sent(tok.start)] if tok is not None else 0
+        return doc_sent_to_idx[sentence_at(doc_starts, tok.start)] if tok is not None else 0
 
     patients: list[Patient] = []
     for p in doc._.patients or []:
@@ -120,7 +118,7 @@ def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
         ext = span._
         status = ext.status or PRESENT
         attrs = {k: str(v) for k, v in sorted((ext.attrs or {}).items())}
-        si = doc_sent(span.start)
+        si = sentence_at(doc_starts, span.start)
         mentions.append(Mention(
             id=mid, type=key[2], text=original[s:e], start=s, end=e, sentence=doc_sent_to_idx[si],
             label=ext.concept_label or span.text, concept_id=span.kb_id_ or None, xrefs=tuple(ext.xrefs or ()),

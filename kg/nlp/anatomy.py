@@ -18,6 +18,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.nlp import extensions
+from kg.nlp.doctext import sentence_at, sentence_starts
 
 _FINDING_LABELS = ("Manifestation", "Disease", "AdverseEvent")
 _LINKERS = {"in", "on", "of", "over", "at", "around", "involving", "affecting", "to", "along", "across", "within"}
@@ -65,8 +66,12 @@ class BodySites:
                 at[start] = doc[start:end]
         if not at:
             return doc
+        starts = sentence_starts(doc)
         for span in findings:
-            sites = self._inside(span, at) + self._before(span, at) + self._after(span, at)
+            # bounds of span.sent, found by bisection (Span.sent walks the tokens on every call)
+            k = sentence_at(starts, span.start)
+            sent_start, sent_end = starts[k], starts[k + 1] if k + 1 < len(starts) else len(doc)
+            sites = self._inside(span, at) + self._before(span, at, sent_start) + self._after(span, at, sent_end)
             if sites:
                 ordered = list(dict.fromkeys(sites))
                 attrs = dict(span._.attrs or {})
@@ -80,11 +85,11 @@ class BodySites:
     def _inside(self, span: Span, at: dict[int, Span]) -> list[str]:
         return [self._site(at[i]) for i in range(span.start, span.end) if i in at and at[i].end <= span.end]
 
-    def _before(self, span: Span, at: dict[int, Span]) -> list[str]:
+    def _before(self, span: Span, at: dict[int, Span], sent_start: int) -> list[str]:
         # Walk left over "X, Y and Z" directly in front of the finding.
         doc, i, found = span.doc, span.start - 1, []
-        while i >= span.sent.start:
-            hit = next((at[j] for j in range(max(span.sent.start, i - 2), i + 1) if j in at and at[j].end == i + 1), None)
+        while i >= sent_start:
+            hit = next((at[j] for j in range(max(sent_start, i - 2), i + 1) if j in at and at[j].end == i + 1), None)
             if hit is not None:
                 found.append(self._site(hit))
                 i = hit.start - 1
@@ -95,8 +100,8 @@ class BodySites:
             break
         return list(reversed(found))
 
-    def _after(self, span: Span, at: dict[int, Span]) -> list[str]:
-        doc, sent_end = span.doc, span.sent.end
+    def _after(self, span: Span, at: dict[int, Span], sent_end: int) -> list[str]:
+        doc = span.doc
         i = span.end
         # "erythema prone to the face": allow a short gap before the linking preposition
         for gap in range(_MAX_GAP + 1):

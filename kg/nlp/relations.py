@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, OUTCOME
+from kg.nlp.doctext import doc_text, sentence_at
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _STOP_VERBS = {"terminated", "discontinued", "stopped", "withdrawn", "ceased", "halted", "interrupted",
@@ -51,13 +52,20 @@ _MEASURE_BEFORE = {"serum", "plasma", "blood", "urine", "urinary", "fasting", "t
                    "arterial", "venous", "capillary", "cerebrospinal", "csf", "glycated", "low", "high"}
 
 
-def _not_an_exposure(span: Span) -> bool:
-    """A drug-dictionary hit that is a lab analyte ("hemoglobin 12.8 g/dL", "serum calcium") or a pronoun."""
+def _dose_starts(doc: Doc) -> set[int]:
+    return {s.start for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"}
+
+
+def _not_an_exposure(span: Span, dose_starts: set[int] | None = None) -> bool:
+    """A drug-dictionary hit that is a lab analyte ("hemoglobin 12.8 g/dL", "serum calcium") or a pronoun.
+
+    `dose_starts`: start tokens of the doc's Dose spans (`_dose_starts`), when the caller has them.
+    """
     doc = span.doc
     if span.text.lower() in _PRONOUNS or (span._.attrs or {}).get("role") == "analyte":
         return True  # the lexicon marks chemicals read as lab values ("serum zinc level")
     nxt = [t for t in doc[span.end:min(span.end + 3, span.sent.end)] if not t.is_space]
-    doses = {s.start for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"} if nxt else set()
+    doses = (dose_starts if dose_starts is not None else _dose_starts(doc)) if nxt else set()
     if nxt and nxt[0].i in doses:
         return False  # "IVIG 2 g/kg": a dose, so an exposure
     if nxt and (nxt[0].like_num or (nxt[0].lower_ in _MEASURE_AFTER and (
@@ -67,6 +75,11 @@ def _not_an_exposure(span: Span) -> bool:
     if span.start > span.sent.start and doc[span.start - 1].lower_ in _MEASURE_BEFORE:
         return True
     return False
+
+
+def _sent_text(sent: Span) -> str:
+    """`sent.text`, sliced from the doc's cached text instead of rebuilt from its tokens."""
+    return doc_text(sent.doc)[sent.start_char:sent.end_char]
 
 
 def _ref(span: Span) -> tuple[int, int, str]:
@@ -88,9 +101,10 @@ class RelationExtractor:
         has_patients = bool(doc._.patients)
         sents = list(doc.sents)
         by_sent: dict[int, list[Span]] = {}
-        sent_index = {s.start: i for i, s in enumerate(sents)}
+        starts = [s.start for s in sents]
         for span in spans:
-            by_sent.setdefault(span.sent.start, []).append(span)
+            by_sent.setdefault(starts[sentence_at(starts, span.start)], []).append(span)  # span.sent.start
+        self._dose_starts = _dose_starts(doc) if spans else set()
         out: list[dict] = []
         last_started: dict[str | None, tuple[int, Span]] = {}
         last_target: dict[str | None, tuple[int, Span]] = {}
@@ -117,7 +131,10 @@ class RelationExtractor:
     # ------------------------------------------------------------------------------------
     def _sentence(self, doc: Doc, sent: Span, si: int, patient: str | None, items: list[Span], out: list[dict],
                   last_started: dict, last_target: dict) -> None:
-        drugs = [s for s in items if s.label_ == DRUG and not _not_an_exposure(s)]
+        drugs = [s for s in items if s.label_ == DRUG and not _not_an_exposure(s, self._dose_starts)]
+        # lower-case token texts of the sentence, read once for the keyword scans below
+        low = [t.lower_ for t in sent]
+        base = sent.start
         findings = [s for s in items if s.label_ in _FINDINGS]
         outcomes = [s for s in items if s.label_ == OUTCOME]
 
@@ -143,12 +160,12 @@ class RelationExtractor:
                 add("antibody", span, value=(span._.attrs or {}).get("polarity", "positive"))
 
         self._switched_to: set[int] = set()
-        stopped = self._discontinuations(doc, sent, drugs, findings, outcomes, add)
-        self._adverse_events(doc, sent, drugs, findings, outcomes, stopped, add)
+        stopped = self._discontinuations(doc, sent, low, drugs, findings, outcomes, add)
+        self._adverse_events(doc, sent, low, drugs, findings, outcomes, stopped, add)
 
         present_drugs = [d for d in drugs if d._.status == "present" and d.start_char not in stopped]
         # the drug a later "...regressed within 5 months" refers to
-        start_toks = [t.i for t in sent if t.lower_ in _START_WORDS]
+        start_toks = [base + k for k, w in enumerate(low) if w in _START_WORDS]
         if present_drugs:
             if start_toks:
                 nearest = min(present_drugs, key=lambda d: (min(abs(d.start - t) for t in start_toks), -d.start))
@@ -158,7 +175,7 @@ class RelationExtractor:
         if patient in last_started and last_started[patient][1].start_char in stopped:
             del last_started[patient]
 
-        self._outcomes(doc, sent, si, patient, present_drugs, drugs, findings, outcomes, stopped, add,
+        self._outcomes(doc, sent, low, si, patient, present_drugs, drugs, findings, outcomes, stopped, add,
                        last_started, last_target)
 
     # ------------------------------------------------------------------------------------
@@ -172,16 +189,17 @@ class RelationExtractor:
             b += 1
         return a, b
 
-    def _discontinuations(self, doc: Doc, sent: Span, drugs: list[Span], findings: list[Span],
+    def _discontinuations(self, doc: Doc, sent: Span, low: list[str], drugs: list[Span], findings: list[Span],
                           outcomes: list[Span], add) -> set[int]:
         stopped: set[int] = set()
-        verbs = [t.i for t in sent if t.lower_ in _STOP_VERBS or t.lower_ in _STOP_NOUNS]
+        base = sent.start
+        verbs = [base + k for k, w in enumerate(low) if w in _STOP_VERBS or w in _STOP_NOUNS]
         triggers: list[tuple[int, str]] = [(v, "stop") for v in verbs]
-        for t in sent:
+        for k, w in enumerate(low):
             # "X was changed/switched to Y because of Z": X is stopped, Y is the new drug
-            if t.lower_ in ("changed", "switched", "converted") and t.i + 1 < sent.end and doc[t.i + 1].lower_ in ("to", "from"):
-                triggers.append((t.i, "switch"))
-        for m in _INTOLERANCE.finditer(sent.text):
+            if w in ("changed", "switched", "converted") and k + 1 < len(low) and low[k + 1] in ("to", "from"):
+                triggers.append((base + k, "switch"))
+        for m in _INTOLERANCE.finditer(_sent_text(sent)):
             tok = doc.char_span(sent.start_char + m.start(), sent.start_char + m.end(), alignment_mode="expand")
             if tok is not None:
                 triggers.append((tok.end - 1, "intolerance"))
@@ -254,8 +272,8 @@ class RelationExtractor:
         between = doc[left.end:right.start]
         return all(t.lower_ in (",", "and", "or", "/", "plus", "as", "well") or t.is_space for t in between)
 
-    def _adverse_events(self, doc: Doc, sent: Span, drugs: list[Span], findings: list[Span], outcomes: list[Span],
-                        stopped: set[int], add) -> None:
+    def _adverse_events(self, doc: Doc, sent: Span, low: list[str], drugs: list[Span], findings: list[Span],
+                        outcomes: list[Span], stopped: set[int], add) -> None:
         present = [f for f in findings if f._.status != "negated" and f.label_ == MANIFESTATION or
                    (f.label_ == DISEASE and f._.status != "negated")]
         usable = [d for d in drugs if d._.status != "negated" and d.start_char not in self._switched_to]
@@ -282,19 +300,20 @@ class RelationExtractor:
                         for d in after[:1]:
                             pairs.append((d, f, doc[i:i + len(seq)].text))
         # "Except for an outbreak of Y, therapy with X was well tolerated"
-        tol = _TOLERATED.search(sent.text)
-        exc = _EXCEPT.search(sent.text)
+        stext = _sent_text(sent)
+        tol = _TOLERATED.search(stext)
+        exc = _EXCEPT.search(stext)
         if tol and exc and exc.start() < tol.start():
             lo, hi = sent.start_char + exc.end(), sent.start_char + tol.start()
             for f in present:
                 if lo <= f.start_char < hi:
                     for d in usable:
                         if d.start_char < sent.start_char + tol.start() or d.start_char > hi:
-                            pairs.append((d, f, sent.text[exc.start():exc.end()]))
+                            pairs.append((d, f, stext[exc.start():exc.end()]))
         # "developed Y after starting X", "during therapy with X she developed Y", "side effects of X: Y"
-        develop = [t.i for t in sent if t.lower_ in _DEVELOP]
-        temporal = [t.i for t in sent if t.lower_ in _TEMPORAL]
-        side = _SIDE_EFFECT.search(sent.text)
+        develop = [sent.start + k for k, w in enumerate(low) if w in _DEVELOP]
+        temporal = [sent.start + k for k, w in enumerate(low) if w in _TEMPORAL]
+        side = _SIDE_EFFECT.search(stext)
         if (develop and temporal) or side:
             for f in present:
                 if self._near_outcome(f, outcomes):
@@ -319,7 +338,7 @@ class RelationExtractor:
     def _near_outcome(f: Span, outcomes: list[Span]) -> bool:
         return any(abs(o.start - f.end) <= 4 or abs(f.start - o.end) <= 4 for o in outcomes)
 
-    def _outcomes(self, doc: Doc, sent: Span, si: int, patient: str | None, present_drugs: list[Span],
+    def _outcomes(self, doc: Doc, sent: Span, low: list[str], si: int, patient: str | None, present_drugs: list[Span],
                   drugs: list[Span], findings: list[Span], outcomes: list[Span], stopped: set[int], add,
                   last_started: dict, last_target: dict) -> None:
         if not outcomes:
@@ -334,7 +353,7 @@ class RelationExtractor:
         for f in manifs:
             best = min(outcomes, key=lambda o: (self._distance(f, o), 0 if o.start >= f.end else 1))
             assigned[id(best)].append(f)
-        interrupted = [t.i for t in sent if t.lower_ in _INTERRUPT]
+        interrupted = [sent.start + k for k, w in enumerate(low) if w in _INTERRUPT]
         prev_targets: list[Span] = []
         prev_end = -100
         for o in outcomes:
