@@ -382,3 +382,9 @@ def test_chemical_name() -> None:
     assert not chemical_name("acetylcholinesterase")  # an enzyme
     assert not chemical_name("serotonin transporter")
     assert not chemical_name("effective refractory period")
+
+
+def test_short_chemical_names_with_inner_capitals_or_digits(nlp) -> None:
+    got = {t for t, lab, _ in spans(nlp, "Contractions to ACh and KCl were measured with end-tidal CO2 at L5-S4.") if lab == "Drug"}
+    assert {"ACh", "KCl", "CO2"} <= got
+    assert not [g for g in spans(nlp, "The lesion extended from L5 to S4 and the ach was gone.") if g[0] in ("S4", "ach")]

@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "18"
+LEXICON_VERSION = "19"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -108,6 +108,8 @@ def normalize_token(text: str) -> str:
         return _SKIP
     if 2 <= len(text) <= 5 and text.isupper() and text.isalpha():
         return text  # abbreviation: must match in capitals (MTX, not "mtx"; SLE, not "sle")
+    if len(text) == 3 and text.isalpha() and text[0].isupper() and not text[1:].islower():
+        return text  # "ACh", "KCl", "CsA": capitals inside a short name are part of it
     t = text.lower()
     if not t.isalpha():
         return t
@@ -313,6 +315,9 @@ def stop_key(name: str) -> str:
     return " ".join(normalize_token(w) for w in re.split(r"[\s-]+", name.lower()) if w)
 
 
+_SHORT_CHEMICAL = re.compile(r"^[A-Z](?:[a-z]?[A-Z0-9]|[A-Z]?[a-z0-9]?\d)[A-Za-z0-9]?$")
+
+
 def _entries() -> list[tuple[str, str, str, int]]:
     """(name, type, curie, priority) for every dictionary name."""
     snap = vocab.snapshot()
@@ -364,8 +369,9 @@ def _entries() -> list[tuple[str, str, str, int]]:
             # GABA, 5-HT) to that drug, at a lower priority than DrugBank's own names.
             target = t.xrefs[0] if t.xrefs else curie
             for n in [t.label] + [s for s, _, _ in t.synonyms]:
-                # "Mg", "Hg", "K" would match units and letters; short forms only in capitals
-                if (len(n) < 4 and not (n.isupper() and len(n) >= 2)) or stopped(n, DRUG):
+                # "Mg", "Hg", "K" would match units and letters; short forms only in capitals,
+                # or with a digit or an inner capital ("CO2", "KCl", "ACh", "CsA")
+                if (len(n) < 4 and not (n.isupper() and len(n) >= 2) and not _SHORT_CHEMICAL.match(n)) or stopped(n, DRUG):
                     continue
                 out.append((n, DRUG, target, 2 if target == curie else 3))
     for r in _read_tsv(EXTRA_TSV):
@@ -387,7 +393,8 @@ def _compile() -> dict:
     for (name, typ, curie, prio), doc in zip(entries, tok.pipe(names, batch_size=2000)):
         keys = [k for k in (normalize_token(t.text) for t in doc) if k != _SKIP]
         # one short lower-case key ("haes" -> "he") collides with ordinary words
-        if not keys or (len(keys) == 1 and (len(keys[0]) < 2 or (len(keys[0]) <= 3 and keys[0].islower()))):
+        # (a chemical formula such as "co2" is a name; "s4" as a finding is a spinal level)
+        if not keys or (len(keys) == 1 and (len(keys[0]) < 2 or (len(keys[0]) <= 3 and keys[0].islower() and (keys[0].isalpha() or typ != DRUG)))):
             continue
         node = root
         for k in keys:
@@ -673,7 +680,7 @@ _LAB_NEXT = frozenset(
     "aminotransferase transaminase dehydrogenase kinase phosphatase degradation clearance excretion "
     "value values antibody antibodies staining stain metabolism".split()
 )
-_LAB_PREV = frozenset("serum plasma blood ionic ionized ionised urinary urine total free fasting".split())
+_LAB_PREV = frozenset("serum plasma blood ionic ionized ionised urinary urine total free fasting cm".split())
 _LAB_UNIT = re.compile(r"(?:/d?l|/ml|mmol|μmol|umol|nmol|pmol|mol/|u/l|iu/l|%|mg/dl|g/dl|mmhg|seconds?|s)$", re.I)
 _NUM = re.compile(r"^[<>≤≥]?\d+(?:[.,]\d+)?")
 
