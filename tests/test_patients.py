@@ -119,3 +119,36 @@ def test_intro_variants(nlp, text, age, sex):
 def test_singular_patient_without_age(nlp):
     patients, sents = run(nlp, "Our patient is a child of healthy parents. He had seizures from birth.")
     assert len(patients) == 1 and patients[0]["sex"] == "male" and [s[1] for s in sents] == ["P1", "P1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 45-year-old woman. An 8-month-old boy, who was born at term, was seen; a 2.5-year-old girl too.",
+        "Our patient was a 63 year old man (smoker). The 30-year–old Asian patient, female, had fever.",
+        "She was a seventy-two-year-old lady.\nA 5 day old neonate; a 12-week-old infant; a 1.5-years-old child.",
+        "They are old friends. Hold on: the bold fold. A man, 45 years old. A healthy, 45-year-old woman.",
+        "A 45-year-old, previously healthy woman; an 8-year-old, thin, pale boy.",
+        "a 3.5.-year-old boy; A 7-year-old\n\nboy; A 40‐year‐old woman; Á 4-year-old boy; an 8-year-old ",
+        "",
+    ],
+)
+def test_age_scan_equals_whole_text_search(text):
+    # the intro scan only searches around "old"; it must find exactly what AGE_RE.finditer finds
+    from kg.nlp.patients import AGE_RE, _age_matches
+
+    texts = [text, text * 3, text.replace(" ", "\n")]
+    for t in texts:
+        assert [m.span() for m in _age_matches(t)] == [m.span() for m in AGE_RE.finditer(t)]
+
+
+def test_age_scan_on_generated_reports():
+    from kg import synth
+    from kg.nlp.patients import AGE_RE, _age_matches
+
+    found = 0
+    for art in synth.articles(60, 9):
+        expected = [m.span() for m in AGE_RE.finditer(art.text)]
+        assert [m.span() for m in _age_matches(art.text)] == expected
+        found += len(expected)
+    assert found > 20

@@ -74,6 +74,36 @@ _PRONOUN_F = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _PRONOUN_M = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 
 
+def _age_char(text: str, i: int) -> bool:
+    """Whether AGE_RE can consume text[i]: a word character, white space, "," or a dash, or a
+    "." between two digits (inside "2.5")."""
+    c = text[i]
+    if c.isalnum() or c == "_" or c.isspace() or c in ",-–—":  # isalnum/isspace are re's \w/\s
+        return True
+    return c == "." and 0 < i < len(text) - 1 and text[i - 1].isdecimal() and text[i + 1].isdecimal()
+
+
+def _age_matches(text: str) -> list[re.Match]:
+    """`list(AGE_RE.finditer(text))`, searching only the stretches of text around an "old".
+
+    A match holds the literal "old" and only characters `_age_char` accepts, so it lies
+    inside the maximal stretch of such characters around one "old"; the character bounding a
+    stretch is not a word character, so `\b` at its ends behaves as in the whole text.
+    """
+    out: list[re.Match] = []
+    n = len(text)
+    at = text.find("old")
+    while at >= 0:
+        a, b = at, at + 3
+        while a > 0 and _age_char(text, a - 1):
+            a -= 1
+        while b < n and _age_char(text, b):
+            b += 1
+        out.extend(AGE_RE.finditer(text, a, b))
+        at = text.find("old", b)
+    return out
+
+
 def _age_years(value: str, unit: str) -> float | None:
     value = value.replace(",", ".").lower()
     if re.fullmatch(r"\d+(?:\.\d+)?", value):
@@ -108,8 +138,7 @@ class PatientSegmenter:
         # pass 1: how many distinct patients does the text introduce? (decides the paragraph rule)
         numbers = {_label_number(m) for m in LABEL_RE.finditer(text)} | {
             _ORDINALS[m.group("ord").lower()] for m in ORDINAL_RE.finditer(text)}
-        age_intros = {(m.group("age"), m.group("noun")) for m in AGE_RE.finditer(text) if m.group("art").lower() in ("a", "an")} \
-            if "old" in text else set()
+        age_intros = {(m.group("age"), m.group("noun")) for m in _age_matches(text) if m.group("art").lower() in ("a", "an")}
         series = len(numbers - {0}) >= 2 or len(age_intros) >= 2
 
         def new_patient(label: str, start: int, end: int, sent_idx: int) -> dict:
