@@ -388,3 +388,9 @@ def test_short_chemical_names_with_inner_capitals_or_digits(nlp) -> None:
     got = {t for t, lab, _ in spans(nlp, "Contractions to ACh and KCl were measured with end-tidal CO2 at L5-S4.") if lab == "Drug"}
     assert {"ACh", "KCl", "CO2"} <= got
     assert not [g for g in spans(nlp, "The lesion extended from L5 to S4 and the ach was gone.") if g[0] in ("S4", "ach")]
+
+
+def test_oxygen_is_a_chemical_and_its_saturation_a_measure(nlp) -> None:
+    doc = nlp("Oxygen saturation fell to 85%, so supplemental oxygen was started.")
+    got = [(s.text, (s._.attrs or {}).get("role")) for s in doc.spans["casekg"] if s.label_ == "Drug"]
+    assert ("Oxygen", "analyte") in got and ("oxygen", None) in got

@@ -47,7 +47,7 @@ from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "19"
+LEXICON_VERSION = "20"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -678,7 +678,8 @@ def chemical_name(text: str) -> bool:
 _LAB_NEXT = frozenset(
     "level levels concentration concentrations deficiency time receptor receptors enhancement test "
     "aminotransferase transaminase dehydrogenase kinase phosphatase degradation clearance excretion "
-    "value values antibody antibodies staining stain metabolism".split()
+    "value values antibody antibodies staining stain metabolism saturation saturations consumption uptake supply "
+    "demand tension extraction delivery".split()
 )
 _LAB_PREV = frozenset("serum plasma blood ionic ionized ionised urinary urine total free fasting cm".split())
 _LAB_UNIT = re.compile(r"(?:/d?l|/ml|mmol|μmol|umol|nmol|pmol|mol/|u/l|iu/l|%|mg/dl|g/dl|mmhg|seconds?|s)$", re.I)
