@@ -394,3 +394,10 @@ def test_oxygen_is_a_chemical_and_its_saturation_a_measure(nlp) -> None:
     doc = nlp("Oxygen saturation fell to 85%, so supplemental oxygen was started.")
     got = [(s.text, (s._.attrs or {}).get("role")) for s in doc.spans["casekg"] if s.label_ == "Drug"]
     assert ("Oxygen", "analyte") in got and ("oxygen", None) in got
+
+
+def test_salt_words_join_their_drug(nlp) -> None:
+    got = [t for t, lab, _ in spans(nlp, "He took sertraline HCl, then potassium losartan and codeine phosphate; serum potassium was 4.1 mmol/L.") if lab == "Drug"]
+    assert {"sertraline HCl", "potassium losartan", "codeine phosphate"} <= set(got)
+    assert "potassium" in got  # the measured cation stays on its own
+    assert "sertraline" not in got and "losartan" not in got

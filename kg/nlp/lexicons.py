@@ -893,6 +893,50 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     return res
 
 
+# Salt and hydrate words that belong to a drug's name ("bupropion HCl", "morphine sulfate",
+# "sodium valproate"): one chemical mention, the drug's concept.
+_SALTS = frozenset(
+    normalize_token(w)
+    for w in (
+        "hydrochloride HCl dihydrochloride hydrobromide sulfate sulphate maleate tartrate bitartrate citrate mesylate "
+        "besylate acetate phosphate succinate hemisuccinate fumarate lactate gluconate hyclate propionate valerate "
+        "dipropionate decanoate palmitate pamoate nitrate bromide chloride iodide "
+        "sodium disodium potassium calcium magnesium"
+    ).split()
+)
+_SALT_FIRST = frozenset(normalize_token(w) for w in "sodium disodium potassium calcium magnesium".split())
+
+
+def with_salts(doc: Doc, keys: list[str], matches: list[Match]) -> list[Match]:
+    """A Drug span takes in a salt word right after it ("bupropion HCl", "heparin sodium"), and
+    a cation word right before it that is its own Drug span ("sodium warfarin"); the merged
+    span keeps the drug's concept."""
+    n = len(doc)
+    drugs = {(m[0], m[1]): m for m in matches if m[2] == DRUG}
+    starts = {m[0]: m for m in drugs.values()}
+    ends = {m[1]: m for m in drugs.values()}
+    gone: set[Match] = set()  # salt spans merged into their drug
+    out = []
+    for m in matches:
+        if m[2] != DRUG or m in gone:
+            out.append(m)
+            continue
+        s, e = m[0], m[1]
+        if keys[s] not in _SALT_FIRST or e - s != 1:  # a bare cation is no drug to extend
+            if e < n and keys[e] in _SALTS and doc[e - 1].whitespace_:
+                salt = starts.get(e)
+                if salt is None or salt[1] == e + 1:
+                    if salt is not None:
+                        gone.add(salt)
+                    e += 1
+            cation = ends.get(s)
+            if cation is not None and cation[1] - cation[0] == 1 and keys[cation[0]] in _SALT_FIRST and cation not in gone:
+                gone.add(cation)
+                s = cation[0]
+        out.append((s, e, *m[2:]) if (s, e) != (m[0], m[1]) else m)
+    return [m for m in out if m not in gone]
+
+
 _SUBTYPE_NUM = re.compile(r"^(?:[0-9]{1,2}[A-Za-z]?|[IVX]{1,4}[A-Da-d]?)$")
 
 
@@ -1066,6 +1110,8 @@ class LexiconComponent:
         adjusted = adjust_findings(doc, keys, expand_abbreviations(doc, resolved, keys, self.trie), self.trie)
         if DISEASE in self.types:
             adjusted += deficiencies(doc, keys, adjusted)
+        if DRUG in self.types:
+            adjusted = with_salts(doc, keys, adjusted)
         for s, e, typ, curie, xr in adjusted:
             if typ not in self.types:
                 continue
