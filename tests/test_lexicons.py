@@ -401,3 +401,9 @@ def test_salt_words_join_their_drug(nlp) -> None:
     assert {"sertraline HCl", "potassium losartan", "codeine phosphate"} <= set(got)
     assert "potassium" in got  # the measured cation stays on its own
     assert "sertraline" not in got and "losartan" not in got
+
+
+def test_severity_word_stays_outside_even_when_the_dictionary_has_it(nlp) -> None:
+    got = {t for t, lab, _ in spans(nlp, "He developed complete heart block and later a severe sensorineural hearing impairment.") if lab in ("Manifestation", "Disease")}
+    assert "heart block" in got and "complete heart block" not in got
+    assert not [t for t in got if t.lower().startswith("severe")]

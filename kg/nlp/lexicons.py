@@ -17,7 +17,9 @@ Span policy:
 - Spans of different types may overlap: a phenotype inside a disease name ("basal cell
   carcinoma" in "nevoid basal cell carcinoma syndrome") is a Manifestation as well.
 - A clinical modifier before a term ("severe", "recurrent", "bilateral") stays outside the span
-  unless the dictionary has the modified phrase as its own concept (HPO "Recurrent fever").
+  unless the dictionary has the modified phrase as its own concept (HPO "Recurrent fever");
+  severity and course words (complete, severe, mild, moderate, transient, persistent) stay
+  outside even then, when the rest is a term ("complete heart block" -> "heart block").
 - Phenotype vs disease for the *same* span: an Orphanet/OMIM disease name wins and the span is a
   Disease (with the HPO term as xref) - e.g. "dermatomyositis" names a disease in a case
   report. A name only known as a MeSH disease (BC5CDR, which also annotates symptoms such as
@@ -797,6 +799,9 @@ def _names_a_molecule(keys: list[str], s: int, e: int) -> bool:
     return False
 
 
+_STRIP_MODIFIERS = frozenset("complete severe mild moderate transient persistent".split())
+
+
 def _split_conjoined(keys: list[str], s: int, e: int, trie: dict) -> list[Match] | None:
     """"Nausea and vomiting" (one HPO term) -> "nausea", "vomiting" when both halves are terms:
     all four corpora annotate the two findings separately (BC5CDR train 4 of 4, dev 4 of 4)."""
@@ -838,6 +843,11 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
                 continue
         if e - s == 1 and e < n and keys[e] in _AGENT_NEXT:
             continue
+        if e - s >= 2 and keys[s] in _STRIP_MODIFIERS:
+            sub = _leaf_matches(s + 1, e, lookup(keys[s + 1 : e], trie))
+            if sub:
+                out.extend(sub)
+                continue
         parts = _split_conjoined(keys, s, e, trie) if e - s >= 3 else None
         if parts:
             out.extend(parts)
