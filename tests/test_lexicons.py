@@ -407,3 +407,9 @@ def test_severity_word_stays_outside_even_when_the_dictionary_has_it(nlp) -> Non
     got = {t for t, lab, _ in spans(nlp, "He developed complete heart block and later a severe sensorineural hearing impairment.") if lab in ("Manifestation", "Disease")}
     assert "heart block" in got and "complete heart block" not in got
     assert not [t for t in got if t.lower().startswith("severe")]
+
+
+def test_organ_adjective_and_postoperative_join_a_finding(nlp) -> None:
+    got = {t for t, lab, _ in spans(nlp, "She had gastric bleeding, postoperative nausea and myocardial fibrosis.") if lab in ("Manifestation", "Disease")}
+    assert {"gastric bleeding", "postoperative nausea", "myocardial fibrosis"} <= got
+    assert not {"bleeding", "nausea", "fibrosis"} & got
