@@ -87,8 +87,10 @@ def _examples(nlp, docs: Iterable[GoldDoc], labels: Sequence[str]):  # noqa: ANN
     return out
 
 
-def blank_model(labels: Sequence[str] = DEFAULT_LABELS):  # noqa: ANN201 - spacy Language
-    """spacy.blank("en") + an `ner` with the tiny tok2vec (not yet initialised)."""
+def blank_model(labels: Sequence[str] = DEFAULT_LABELS, *, width: int = 64, depth: int = 2, embed_size: int = 2000,
+                hidden_width: int = 64):  # noqa: ANN201 - spacy Language
+    """spacy.blank("en") + an `ner` with the tiny tok2vec (not yet initialised); the sizes trade
+    accuracy for speed (docs/quality.md)."""
     import spacy
 
     nlp = spacy.blank("en")
@@ -99,11 +101,11 @@ def blank_model(labels: Sequence[str] = DEFAULT_LABELS):  # noqa: ANN201 - spacy
                 "@architectures": "spacy.TransitionBasedParser.v2",
                 "state_type": "ner",
                 "extra_state_tokens": False,
-                "hidden_width": 64,
+                "hidden_width": hidden_width,
                 "maxout_pieces": 2,
                 "use_upper": True,
                 "nO": None,
-                "tok2vec": dict(_TOK2VEC),
+                "tok2vec": {**_TOK2VEC, "width": width, "depth": depth, "embed_size": embed_size},
             }
         },
     )
@@ -125,6 +127,7 @@ def train(
     dev: Sequence[GoldDoc] | None = None,
     packed: bool = False,
     log: Callable[[str], None] | None = None,
+    sizes: dict[str, int] | None = None,
 ) -> TrainResult:
     """Train the NER model on brat gold and save it to `output`.
 
@@ -132,7 +135,8 @@ def train(
     the training part of `kg.gold.maccrobat_split`; "all" keeps every document. `dev`: documents
     to report overlap F1 on after training (with split="train" and no `dev`, the held-out fifth
     is used). `packed`: write `<output>.cfg` + `<output>.bin` (what `casekg_statistical` loads,
-    e.g. output=kg/data/ner_maccrobat) instead of a spaCy model folder. Returns a TrainResult;
+    e.g. output=kg/data/ner_maccrobat) instead of a spaCy model folder. `sizes`: `blank_model`
+    keywords (width, depth, embed_size, hidden_width). Returns a TrainResult;
     raises kg.errors.InputError on unusable gold.
     """
     import spacy
@@ -158,7 +162,7 @@ def train(
     say = log or (lambda _m: None)
     t0 = time.perf_counter()
     fix_random_seed(seed)
-    nlp = blank_model(labels)
+    nlp = blank_model(labels, **(sizes or {}))
     examples = _examples(nlp, tr, labels)
     if not any(e.reference.ents for e in examples):
         raise InputError(str(gold) if isinstance(gold, (str, Path)) else "gold", f"no annotations of types {', '.join(labels)}")
@@ -186,6 +190,7 @@ def train(
         "epochs": epochs,
         "n_docs": len(tr),
         "labels": list(labels),
+        "sizes": sizes or {},
         "dev_overlap_f1": dev_scores,
     }
     res = TrainResult(out, len(tr), len(examples), epochs, time.perf_counter() - t0, losses_per_epoch, dev_scores)
@@ -236,5 +241,7 @@ if __name__ == "__main__":
     src = Path(args[0]) if args else gold_root() / "maccrobat-train"
     dst = Path(args[1]) if len(args) > 1 else Path("/tmp/casekg-ner")
     ep = int(args[2]) if len(args) > 2 else 15
-    r = train(src, dst, epochs=ep, packed="--packed" in sys.argv, log=print)
+    # --width=32 --depth=1 --embed_size=1000 --hidden_width=32
+    sz = {k[2:]: int(v) for k, v in (a.split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)}
+    r = train(src, dst, epochs=ep, packed="--packed" in sys.argv, log=print, sizes=sz)
     print(f"{r.n_docs} docs, {r.n_examples} examples, {r.seconds:.0f} s -> {r.path}")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from spacy.tokens import Span
 
 from kg.train import model_predictor, train
 
@@ -71,10 +72,11 @@ def test_shipped_model_recognises_a_dose() -> None:
 
 def test_case_report_gate_adds_case_types_only_in_case_reports() -> None:
     import kg.nlp.statistical as st
+    from kg.nlp.case_terms import case_narrative
 
-    assert st.looks_like_case_report("A 45-year-old woman presented with fever.")
-    assert not st.looks_like_case_report("We studied 40 rats given cocaine.")
-    assert not st.looks_like_case_report("A 45-year-old woman presented with fever.", min_words=250)
+    assert case_narrative("A 45-year-old woman presented with fever. She had a rash on her arms.", min_words=0)
+    assert not case_narrative("We studied 40 rats given cocaine.", min_words=0)
+    assert not case_narrative("A 45-year-old woman presented with fever. She had a rash on her arms.", min_words=250)
     if not st.DEFAULT_MODEL.with_suffix(".bin").is_file():
         pytest.skip("no shipped model in kg/data")
     nlp = spacy.blank("en")
@@ -82,3 +84,49 @@ def test_case_report_gate_adds_case_types_only_in_case_reports() -> None:
     nlp.add_pipe("casekg_statistical", config={"types": ["Dose"], "case_types": ["Manifestation", "Disease"]})
     doc = nlp("Rats were given 10 mg of cocaine and had seizures.")
     assert {s.label_ for s in doc.spans.get("casekg", [])} <= {"Dose"}
+
+
+def test_model_sizes_are_configurable(tmp_path) -> None:
+    out = tmp_path / "small"
+    res = train(FIX, out, split="all", epochs=1, sizes={"width": 32, "depth": 1, "hidden_width": 32})
+    assert res.n_docs == 5
+    cfg = spacy.load(out).config["components"]["ner"]["model"]
+    assert cfg["hidden_width"] == 32 and cfg["tok2vec"]["width"] == 32 and cfg["tok2vec"]["depth"] == 1
+
+
+def test_findings_mode_reads_only_sentences_with_an_unlabelled_diagnosis_word() -> None:
+    import kg.nlp.statistical as st
+    from kg.nlp.extensions import SPAN_GROUP
+
+    if not st.DEFAULT_MODEL.with_suffix(".bin").is_file():
+        pytest.skip("no shipped model in kg/data")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    comp = st.StatisticalComponent(nlp, "s", "", (), ("Disease",), 0, "findings")
+    doc = nlp("She was well. A renal carcinoma was found. The scan showed cardiomyopathy. He went home.")
+    sents = list(doc.sents)
+    assert comp.tokens(doc, frozenset({"Disease"})) == [t.i for s in sents[1:3] for t in s]
+    cm = next(t.i for t in doc if t.text == "cardiomyopathy")
+    doc.spans[SPAN_GROUP] = [Span(doc, cm, cm + 1, label="Disease")]
+    assert comp.tokens(doc, frozenset({"Disease"})) == [t.i for t in sents[1]]
+    with pytest.raises(ValueError):
+        st.StatisticalComponent(nlp, "s", "", (), (), 0, "some")
+
+
+def test_batched_pipe_gives_the_same_spans_as_one_by_one() -> None:
+    import kg.nlp.statistical as st
+
+    if not st.DEFAULT_MODEL.with_suffix(".bin").is_file():
+        pytest.skip("no shipped model in kg/data")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_statistical", config={"types": ["Dose", "Drug", "Manifestation", "Disease"]})
+    texts = ["A 40-year-old man took aspirin 75 mg daily and developed a rash.", "No drugs here.",
+             "She had fever, cough and pneumonia; amoxicillin 500 mg was given."]
+
+    def spans(doc):
+        return [(s.start, s.end, s.label_) for s in doc.spans.get("casekg", [])]
+
+    batched = [spans(d) for d in nlp.pipe(texts, batch_size=3)]
+    assert batched == [spans(nlp(t)) for t in texts]
+    assert batched[0] and batched[2] and not batched[1]
