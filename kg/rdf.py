@@ -254,9 +254,26 @@ class _ArticleGraph:
             self.b.lit(self.fallback_patient, RDFS + "label", "the patient (not identified in the text)")
             self.b.lit(self.fallback_patient, CKG + "patientId", "unidentified")
             self.b.add(self.a, CKG + "describes", self.fallback_patient)
+        self.statement_kinds: dict[str, str] = {}
         for st in self.x.statements:
             self._statement(st, patient_ids)
+        self._summary()
         return [*self.b.quads, *self.v.quads]
+
+    def _summary(self) -> None:
+        # Precomputed counts on the article node, so a per-article listing reads a few quads
+        # per article instead of aggregating every statement in the store (docs/scale.md).
+        # Safe to precompute: an article graph is only ever replaced whole.
+        b, a = self.b, self.a
+        patients = {q.object for q in b.quads if q.subject.value == a and q.predicate.value == CKG + "describes"}
+        b.lit(a, CKG + "patientCount", len(patients), XSD + "integer")
+        if not self.statement_kinds:
+            return
+        by_kind: dict[str, int] = {}
+        for kind in self.statement_kinds.values():
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+        b.lit(a, CKG + "statementCount", len(self.statement_kinds), XSD + "integer")
+        b.lit(a, CKG + "statementsByKind", ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items())))
 
     def _article(self) -> None:
         b, a, meta = self.b, self.a, self.article.meta
@@ -322,6 +339,7 @@ class _ArticleGraph:
         targ_concept = self._concept(target) if target is not None else None
         iri = f"{self.a}/statement/{self._statement_key(st, subject, target)}"
 
+        self.statement_kinds[iri] = st.kind
         b.add(iri, RDF + "type", CKG + KIND_CLASS[st.kind])
         b.add(iri, RDF + "type", CKG + "Statement")  # materialised so queries need no inference
         b.lit(iri, CKG + "kind", st.kind)
@@ -360,6 +378,7 @@ class _ArticleGraph:
                 b.lit(iri, CKG + "bodySite", site.strip() or None)
 
         self._evidence(iri, st, [m for m in (subject, target) if m is not None])
+        self._evidence_shortcuts(iri, st, subject, target)
         b.add(iri, PROV + "wasGeneratedBy", self.activity)
         self._direct_edges(st, status, patient, subj_concept, targ_concept)
 
@@ -439,6 +458,23 @@ class _ArticleGraph:
             b.add(ev, OA + "hasTarget", self.a)
         for m in mentions:
             b.add(ev, CKG + "mention", self._mention(m))
+
+    def _evidence_shortcuts(self, iri: str, st: Statement, subject: Mention, target: Mention | None) -> None:
+        # The sentence and mention offsets again, as plain properties of the statement: the
+        # Web Annotation path (evidence -> target -> selector) needs OPTIONALs over several
+        # patterns, which Oxigraph evaluates as a hash join over every selector in the store
+        # (docs/scale.md). These are copies; the annotation above stays the full record.
+        b = self.b
+        sent = self.sentences.get(st.sentence)
+        if sent is not None:
+            b.lit(iri, CKG + "sentenceText", sent.text)
+            b.lit(iri, CKG + "sentenceStart", sent.start, XSD + "integer")
+            b.lit(iri, CKG + "sentenceEnd", sent.end, XSD + "integer")
+        drug, concept = (subject, target) if st.kind in DRUG_KINDS else (None, subject)
+        for m, prop in ((drug, "drugMention"), (concept, "conceptMention")):
+            if m is not None:
+                b.lit(iri, CKG + prop + "Start", m.start, XSD + "integer")
+                b.lit(iri, CKG + prop + "End", m.end, XSD + "integer")
 
     def _sentence(self, index: int) -> str:
         s = self.sentences[index]

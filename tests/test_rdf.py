@@ -330,3 +330,51 @@ def test_unlinked_non_ascii_labels_get_distinct_iris():
     assert _slug("肺炎") != _slug("皮疹")
     assert _slug("肺炎") == _slug("肺炎")
     assert _slug("Érythème noueux") == "erytheme-noueux"
+
+
+def test_statement_shortcuts_copy_the_web_annotation_evidence():
+    # Every statement's shortcut properties must agree with its full Web Annotation record:
+    # the sentence selector and quote, and the mention that denotes its drug / concept.
+    article, extraction = sample(text_prefix="Title line\n\n")
+    st = _mem(article_quads(article, extraction, generated_at=WHEN))
+    stmts = _ask(st, "SELECT DISTINCT ?s WHERE { ?s a ckg:Statement }")
+    assert len(stmts) == len(extraction.statements)
+    full = {
+        r["s"]: r
+        for r in _ask(
+            st,
+            """SELECT ?s ?text ?start ?end WHERE {
+                 ?s a ckg:Statement ; prov:wasDerivedFrom ?ev . ?ev biolink:supporting_text ?text ;
+                    oa:hasTarget/oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }""",
+        )
+    }
+    short = {r["s"]: r for r in _ask(st, "SELECT ?s ?text ?start ?end WHERE { ?s ckg:sentenceText ?text ; ckg:sentenceStart ?start ; ckg:sentenceEnd ?end }")}
+    assert full and short == full
+    for prop in ("drug", "concept"):
+        via_mention = _ask(
+            st,
+            f"""SELECT ?s ?ms ?me WHERE {{ ?s ckg:{prop} ?c ; prov:wasDerivedFrom/ckg:mention ?m .
+                  ?m ckg:denotes ?c ; oa:hasSelector ?p . ?p a oa:TextPositionSelector ; oa:start ?ms ; oa:end ?me }}""",
+        )
+        shortcut = _ask(st, f"SELECT ?s ?ms ?me WHERE {{ ?s ckg:{prop} ?c ; ckg:{prop}MentionStart ?ms ; ckg:{prop}MentionEnd ?me }}")
+        assert via_mention and sorted(map(sorted, (r.items() for r in shortcut))) == sorted(map(sorted, (r.items() for r in via_mention)))
+        for r in shortcut:
+            assert 0 <= int(r["ms"]) < int(r["me"]) <= len(article.text)
+
+
+def test_article_summary_counts_match_the_graph(quads):
+    st = _mem(quads)
+    [row] = _ask(st, "SELECT ?p ?n ?k WHERE { ?a ckg:patientCount ?p ; ckg:statementCount ?n ; ckg:statementsByKind ?k }")
+    kinds = _ask(st, "SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ckg:kind ?kind } GROUP BY ?kind ORDER BY ?kind")
+    assert row["k"] == ", ".join(f"{r['kind']} {r['n']}" for r in kinds)
+    assert int(row["n"]) == sum(int(r["n"]) for r in kinds) == len(_ask(st, "SELECT DISTINCT ?s WHERE { ?s a ckg:Statement }"))
+    assert int(row["p"]) == len(_ask(st, "SELECT DISTINCT ?p WHERE { ?a ckg:describes ?p }")) == 2
+
+
+def test_article_without_statements_has_a_patient_count_only():
+    article, extraction = sample("PMC9")
+    empty = Extraction(extraction.article_id, extraction.sentences, [], [], [], software=extraction.software)
+    st = _mem(article_quads(article, empty, generated_at=WHEN))
+    assert _ask(st, "SELECT ?p WHERE { ?a ckg:patientCount ?p }") == [{"p": "0"}]
+    assert not _ask(st, "SELECT ?n WHERE { ?a ckg:statementCount ?n }")
+    assert not _ask(st, "SELECT ?k WHERE { ?a ckg:statementsByKind ?k }")
