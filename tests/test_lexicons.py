@@ -413,3 +413,17 @@ def test_organ_adjective_and_postoperative_join_a_finding(nlp) -> None:
     got = {t for t, lab, _ in spans(nlp, "She had gastric bleeding, postoperative nausea and myocardial fibrosis.") if lab in ("Manifestation", "Disease")}
     assert {"gastric bleeding", "postoperative nausea", "myocardial fibrosis"} <= got
     assert not {"bleeding", "nausea", "fibrosis"} & got
+
+
+def test_unknown_word_built_like_a_drug_name(nlp) -> None:
+    got = [t for t, lab, _ in spans(nlp, "Rats given tolbuzepam or N-methylvarizoline examined the magazine; the antiplatelet effect of chaperone proteins.") if lab == "Drug"]
+    assert "tolbuzepam" in got and "N-methylvarizoline" in got
+    assert not {"magazine", "antiplatelet", "chaperone", "examined"} & set(got)
+
+
+def test_drug_stem() -> None:
+    from kg.nlp.lexicons import drug_stem
+
+    assert drug_stem("fluvoxaprofen") and drug_stem("Quinolazone")
+    assert not drug_stem("thiazole")  # short
+    assert not drug_stem("anticocaine") and not drug_stem("magazine")

@@ -1033,8 +1033,36 @@ _CODE_NOT = frozenset(
 )
 
 
+# International nonproprietary name stems: a word the dictionaries lack that ends like this is
+# almost always a drug ("loreclezole", "cibenzoline", "spiperone", "naloxazone"). Words of 9+
+# letters only, and English words with the same endings excluded.
+_DRUG_STEM = re.compile(
+    r"(?:zole|zoline|perone|azone|mycin|cillin|floxacin|statin|pril|sartan|olol|dipine|zepam|zolam|barbital|"
+    r"caine|profen|tidine|triptyline|oxetine|apine|azine|tinib|parin|gliptin|glitazone|semide|thiazide|dronate|"
+    r"platin|rubicin|taxel|setron|lukast|fibrate|pramine|peridol|triptan|cycline|zosin|terol|amivir|navir|"
+    r"buvir|mustine|trexate|fenac|oxicam|coxib|vastatin)$"
+)
+_STEM_WORDS = frozenset("magazine cuisine alkaline gasoline ultrafine mezzanine chaperone".split())
+
+
+def drug_stem(txt: str) -> bool:
+    """True for an unknown lower-case (or capitalised) word built like a drug name."""
+    low = txt.lower()
+    return (
+        len(low) >= 9
+        and low.isalpha()
+        and (txt.islower() or txt[1:].islower())
+        and bool(_DRUG_STEM.search(low))
+        and low not in _STEM_WORDS
+        and not low.startswith("anti")  # "anticocaine antibody"
+    )
+
+
 def code_kind(txt: str) -> int:
-    """1: a glued compound code ("KF17837"); 2: capitals that may start one ("SCH", "SM"); 0."""
+    """1: a glued compound code ("KF17837") or a word built like a drug name ("loreclezole");
+    2: capitals that may start a code ("SCH", "SM"); 0."""
+    if txt[:1].islower() or (len(txt) > 5 and txt[1:].islower()):
+        return 1 if drug_stem(txt) else 0
     if len(txt) > 12 or not txt[:1].isupper():
         return 0
     m = _CODE_GLUED.match(txt)
@@ -1051,7 +1079,11 @@ def code_names(doc: Doc, candidates: list[tuple[int, int]]) -> list[Match]:
     n = len(doc)
     for i, kind in candidates:
         if kind == 1:
-            out.append((i, i + 1, DRUG, "", ()))
+            # a glued locant or prefix belongs to the name ("alpha-hydroxymetoprolol", "N-...")
+            s = i
+            while s >= 2 and doc[s - 1].text == "-" and not doc[s - 1].whitespace_ and not doc[s - 2].whitespace_ and len(doc[s - 2].text) <= 6:
+                s -= 2
+            out.append((s, i + 1, DRUG, "", ()))
             continue
         if i + 1 >= n:
             continue
