@@ -427,3 +427,10 @@ def test_drug_stem() -> None:
     assert drug_stem("fluvoxaprofen") and drug_stem("Quinolazone")
     assert not drug_stem("thiazole")  # short
     assert not drug_stem("anticocaine") and not drug_stem("magazine")
+
+
+def test_protein_drugs_only_in_case_reports(nlp) -> None:
+    abstract = "Erythropoietin and thrombin levels rose in rats."
+    assert not [g for g in spans(nlp, abstract) if g[1] == "Drug"]
+    got = {t for t, lab, _ in spans(nlp, case_report("Erythropoietin was started for anemia.")) if lab == "Drug"}
+    assert "Erythropoietin" in got
