@@ -77,6 +77,7 @@ def case_narrative(text: str, min_words: int = 250, min_refs: int = 2) -> bool:
 
 
 # A figure reference read as a short form ("white matter lesions (Fig.1A)" made "Fig.1A" a lesion).
+_FIGURE_WORD = re.compile(r"\b(?:fig|table)", re.I)
 _FIGURE = re.compile(r"^(?:fig|figs|figure|figures|table|tables)\b\.?\s*\S{0,6}$", re.I)
 
 
@@ -162,12 +163,15 @@ class CaseTerms:
         self.table = read_table(*paths, tokenizer=nlp.tokenizer)
 
     def __call__(self, doc: Doc) -> Doc:
+        # fewer tokens than the words a case report needs: no case report, and no need to build
+        # doc.text (spaCy joins every token for it, the largest cost here)
+        text = doc.text if len(doc) >= self.min_words else None
         group = doc.spans.get(extensions.SPAN_GROUP)
         spans = list(group) if group is not None else []
-        if any(_FIGURE.match(s.text) for s in spans):
+        if (text is None or _FIGURE_WORD.search(text)) and any(_FIGURE.match(s.text) for s in spans):
             spans = [s for s in spans if not _FIGURE.match(s.text)]
             doc.spans[extensions.SPAN_GROUP] = spans
-        if not case_narrative(doc.text, self.min_words):
+        if text is None or not case_narrative(text, self.min_words):
             return doc
         spans = _short_forms_like_long_forms(spans)
         kept = []
