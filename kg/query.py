@@ -20,6 +20,12 @@ gets `?name_key` bound to `kg.rdf.lookup_key(value)` (lower case, letters and di
 the form stored as `ckg:lookupKey` on every concept. Matching the key as a constant in a
 triple pattern is an index lookup; computing it in SPARQL with BIND/REPLACE is not pushed
 into the pattern by Oxigraph and scans every key (measured: 6 ms against 190 ms on 1.75M quads).
+
+A parameter named `limit` is special: SPARQL cannot bind a LIMIT to a variable, so a query
+that declares `# param: limit (optional) - ... [default: N]` gets `LIMIT n` appended to its
+text by `query_text` (n checked to be a non-negative integer, so nothing else can get in;
+0 means no limit) and `limit` is not a substitution. Run the text from `query_text`, never
+`QueryDef.text`, wherever parameters are bound (`run`, `kg.remote.run`, `kg serve`).
 """
 
 from __future__ import annotations
@@ -182,12 +188,40 @@ def bind(qdef: QueryDef, params: Mapping[str, str] | None) -> dict[ox.Variable, 
             raise QueryError(f"{qdef.name}: unknown parameter {unknown[0]!r}: the query has no variable ?{unknown[0]}")
     from kg.rdf import lookup_key
 
+    if qdef.param(LIMIT) is not None:
+        _limit(qdef, params.pop(LIMIT))  # goes into the text (query_text), never a substitution
     out = {ox.Variable(k): _term(k, v) for k, v in params.items()}
     text = _strip_comments(qdef.text)
     for k, v in params.items():
         if re.search(rf"[?$]{re.escape(k)}_key\b", text):
             out[ox.Variable(f"{k}_key")] = ox.Literal(lookup_key(v))
     return out
+
+
+LIMIT = "limit"
+
+
+def _limit(qdef: QueryDef, value: str) -> int:
+    if not str(value).strip():
+        return 0  # an optional limit without a default
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise QueryError(f"{qdef.name}: parameter 'limit' must be a whole number >= 0 (0: no limit), not {value!r}")
+    return n
+
+
+def query_text(qdef: QueryDef, params: Mapping[str, str] | None = None) -> str:
+    """The SPARQL to run for `qdef` with `params`: its text, plus `LIMIT n` when the query
+    declares a `limit` parameter (given, or its default; 0 = no limit)."""
+    p = qdef.param(LIMIT)
+    if p is None:
+        return qdef.text
+    value = (params or {}).get(LIMIT, p.default if p.default is not None else "0")
+    n = _limit(qdef, value)
+    return qdef.text if n == 0 else f"{qdef.text.rstrip()}\nLIMIT {n}\n"
 
 
 def _term(name: str, value: str) -> ox.NamedNode | ox.Literal:
@@ -208,23 +242,25 @@ def run(store, query: str, params: Mapping[str, str] | None = None, *, catalogue
 
     qdef = resolve(query, catalogue)
     subs = bind(qdef, params)
+    text = query_text(qdef, params)
     if isinstance(store, (str, os.PathLike)):
         try:
             with Store(store, read_only=True) as st:
-                return _execute(st, qdef, subs)
+                return _execute(st, qdef, subs, text)
         except FileNotFoundError as exc:
             raise QueryError(str(exc)) from None
-    return _execute(store, qdef, subs)
+    return _execute(store, qdef, subs, text)
 
 
-def _execute(store, qdef: QueryDef, subs: dict) -> Result:  # noqa: ANN001
+def _execute(store, qdef: QueryDef, subs: dict, text: str | None = None) -> Result:  # noqa: ANN001
     from kg.rdf import PREFIXES
 
+    text = qdef.text if text is None else text
     try:
         if isinstance(store, ox.Store):
-            res = store.query(qdef.text, use_default_graph_as_union=True, substitutions=subs or None, prefixes=dict(PREFIXES))
+            res = store.query(text, use_default_graph_as_union=True, substitutions=subs or None, prefixes=dict(PREFIXES))
         else:
-            res = store.query(qdef.text, subs or None)
+            res = store.query(text, subs or None)
         if isinstance(res, ox.QueryBoolean):
             return Result(boolean=bool(res), query=qdef)
         if isinstance(res, ox.QuerySolutions):

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from kg.errors import CaseKGError, QueryError
-from kg.query import Catalogue, Result, bind, resolve
+from kg.query import Catalogue, Result, bind, query_text, resolve
 from kg.rdf import CKG, PREFIXES, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -292,7 +292,7 @@ def query(
 def run(endpoint: str, query_or_name: str, params: Mapping[str, str] | None = None, *, catalogue: Catalogue | None = None, **kwargs: Any) -> Result:
     """`kg.query.run` against a remote endpoint: a catalogue name, a `.rq` path or SPARQL text."""
     qdef = resolve(query_or_name, catalogue)
-    result = query(endpoint, qdef.text, bind(qdef, params), **kwargs)
+    result = query(endpoint, query_text(qdef, params), bind(qdef, params), **kwargs)
     result.query = qdef
     return result
 

@@ -45,7 +45,7 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.query import Catalogue, QueryDef, Result, bind, format_result
+from kg.query import Catalogue, QueryDef, Result, bind, format_result, query_text
 from kg.rdf import CKG as CKG_NS
 from kg.rdf import PREFIXES, lookup_key
 
@@ -824,7 +824,7 @@ class _Api:
         except QueryError as exc:
             return self._text(400, str(exc))
         job = Job(
-            qdef.text,
+            query_text(qdef, values),
             results_fmt,
             graph_fmt,
             self.max_rows,

@@ -177,3 +177,32 @@ def test_formats(store, cat):
     assert json.loads(format_result(run(store, "ASK { ?s ?p ?o }", {}, catalogue=cat), "json")) == {"head": {}, "boolean": True}
     with pytest.raises(QueryError):
         format_result(r, "xml")
+
+
+def test_limit_parameter_caps_rows_in_order(store, cat):
+    every = run(store, "evidence", {"entity": "methotrexate", "limit": "0"}, catalogue=cat)
+    assert len(every) > 2 and "limit" not in every.variables
+    assert run(store, "evidence", {"entity": "methotrexate"}, catalogue=cat).rows == every.rows  # default 1000
+    two = run(store, "evidence", {"entity": "methotrexate", "limit": "2"}, catalogue=cat)
+    assert two.rows == every.rows[:2]
+    for bad in ("-1", "ten", "2; DROP ALL", "1.5"):
+        with pytest.raises(QueryError, match="'limit' must be a whole number"):
+            run(store, "evidence", {"entity": "methotrexate", "limit": bad}, catalogue=cat)
+
+
+def test_query_text_appends_limit_only_when_declared():
+    from kg.query import query_text
+
+    declared = parse_query("# title: t\n# param: limit (optional) - cap [default: 5]\nSELECT ?s WHERE { ?s ?p ?o }\n")
+    assert query_text(declared).rstrip().endswith("LIMIT 5")
+    assert query_text(declared, {"limit": "7"}).rstrip().endswith("LIMIT 7")
+    assert query_text(declared, {"limit": "0"}) == declared.text
+    plain = parse_query("SELECT ?limit WHERE { ?limit ?p ?o }")
+    assert query_text(plain, {"limit": "3"}) == plain.text  # an ad-hoc ?limit is an ordinary variable
+
+
+def test_listing_queries_declare_a_limit(cat):
+    # the catalogue queries whose answer grows with the corpus (docs/scale.md)
+    for name in ("adverse-events", "article-summary", "discontinuations", "drug-outcome-summary", "drugs-for-manifestation", "evidence", "negated-findings"):
+        p = cat.get(name).param("limit")
+        assert p is not None and not p.required and int(p.default) > 0, name
