@@ -34,12 +34,17 @@ SAMPLE_PARAMS = {
 }
 
 _BUILD_CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from datetime import datetime, timezone
 from kg.build import build
 t = time.perf_counter()
 s = build(sys.argv[1], sys.argv[2], jobs=int(sys.argv[3]), now=datetime(2026, 1, 1, tzinfo=timezone.utc))
-print(json.dumps({"seconds": time.perf_counter() - t, "built": s.built, "failed": len(s.failed), "words": s.words,
+wall = time.perf_counter() - t
+# CPU of this process and of its (reaped) worker processes: on a shared machine the wall time
+# is inflated by other load, the CPU time much less so.
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+print(json.dumps({"seconds": wall, "cpu_seconds": cpu, "built": s.built, "failed": len(s.failed), "words": s.words,
                   "triples": s.store_triples}))
 """
 
@@ -163,7 +168,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "kg-bench")
-    ap.add_argument("--queries-repeat", type=int, default=20)
+    ap.add_argument("--queries-repeat", type=int, default=20, help="runs per catalogue query (0: skip queries)")
     ap.add_argument("--rdflib", type=int, default=0, help="articles in the rdflib comparison graph (0: skip)")
     ap.add_argument("--rdflib-timeout", type=float, default=120)
     ap.add_argument("--keep", action="store_true", help="keep the stores")
@@ -185,12 +190,14 @@ def main() -> None:
             res = run_build(corpus, store, jobs)
             rate = res["built"] / res["seconds"]
             print(f"{n:>7} articles ({info['words']:,} words)  --jobs {jobs}: {res['seconds']:7.1f} s  {rate:6.1f} articles/s  "
-                  f"{info['words'] / res['seconds']:8,.0f} words/s  peak RSS {res['peak_rss_mb']:6.0f} MB  "
+                  f"{info['words'] / res['seconds']:8,.0f} words/s  CPU {res['cpu_seconds']:7.1f} s  peak RSS {res['peak_rss_mb']:6.0f} MB  "
                   f"store {res['store_mb']:7.0f} MB  {res['triples']:,} quads", flush=True)
             rows.append((n, jobs, res))
             if last is not None and not args.keep:
                 shutil.rmtree(last)
             last = store
+        if not args.queries_repeat:
+            continue
         lat = query_latency(last, args.queries_repeat)
         print(f"  query latency on {n} articles (ms, {args.queries_repeat} runs): "
               + "  ".join(f"{k} {p50:.1f}/{p99:.1f}" for k, (p50, p99) in lat.items()), flush=True)
