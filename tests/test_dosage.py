@@ -126,3 +126,10 @@ def test_level_and_radiation_doses_are_spans(nlp):
     assert [d[0] for d in doses(nlp, "The mediastinum received 50 Gy in 25 fractions.")] == ["50 Gy in 25 fractions"]
     assert [d[0] for d in doses(nlp, "Cyclophosphamide 600 mg per square meter of body surface area was given.")] == [
         "600 mg per square meter of body surface area"]
+
+
+def test_frequency_right_after_a_drug_is_a_dose_span(nlp):
+    assert [d[0] for d in doses(nlp, "She took azathioprine twice a day.")] == ["twice a day"]
+    assert [d[0] for d in doses(nlp, "Methotrexate subcutaneously once weekly was added.")] == ["once weekly"]
+    assert doses(nlp, "She had daily headaches and weekly fevers.") == []
+    assert drug_attrs(nlp, "She took azathioprine twice a day.")["azathioprine"]["frequency"] == "twice daily"

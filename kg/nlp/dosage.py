@@ -73,6 +73,7 @@ _ROUTE = [
     (r"\bintra-?articular(?:ly)?\b", "intra-articular"),
 ]
 _ROUTE_RE = [(re.compile(p, re.I), v) for p, v in _ROUTE]
+_ROUTE_WORD = re.compile(r"^(?:orally|intravenously|subcutaneously|intramuscularly|topically|p\.?o\.?|i\.?v\.?|iv)$", re.I)
 
 # Drug names that carry their route ("IVIG" is intravenous immunoglobulin)
 _NAME_ROUTE = [(re.compile(r"^(?:IVIG|IVIg|IV\s?Ig|i\.v\.\s?Ig)$", re.I), "intravenous"),
@@ -128,6 +129,16 @@ def _near_drug(span: Span, drugs: list[Span], window: int = 4) -> bool:
     fluid drained, lost or measured ("1400 mL of pleural fluid", "FVC 2.7 L")."""
     return any(d.end > span.start - window and d.start < span.end + window and (d._.attrs or {}).get("role") != "analyte"
                for d in drugs)
+
+
+def _after_drug(span: Span, drugs: list[Span]) -> bool:
+    """A frequency right after a drug (or its route word) is its dose ("VPA twice a day",
+    "interferon subcutaneously 3 times a week"); elsewhere it may be a symptom's ("daily headaches")."""
+    doc = span.doc
+    i = span.start
+    if i > 0 and _ROUTE_WORD.match(doc[i - 1].text):
+        i -= 1
+    return any(d.end == i and (d._.attrs or {}).get("role") != "analyte" for d in drugs)
 
 
 def _dose_span(span: Span, attrs: dict[str, str], label: str | None = None) -> Span:
@@ -203,6 +214,8 @@ class DosageTagger:
                 if span is not None:
                     cues.append((span.start, span.end, {"frequency": _frequency(m, value)}))
                     taken.append((m.start(), m.end()))
+                    if not m.group(0).startswith("/") and _after_drug(span, drugs):
+                        dose_spans.append(_dose_span(span, {"frequency": _frequency(m, value)}))
         drug_tokens = {i for d in drugs for i in range(d.start, d.end)}
         for rx, value in _ROUTE_RE:
             for m in rx.finditer(text):
