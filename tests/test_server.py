@@ -416,7 +416,7 @@ def test_timeout_kills_worker_and_recovers(endpoint, app):
     r = get(endpoint, slow)
     took = time.monotonic() - started
     assert r.status_code == 504 and "timed out after 2 s" in r.text
-    assert took < 6
+    assert took < 20  # the query alone would run for hours: the 2 s timeout, not luck, ended it
     # The worker running it was killed and replaced; the endpoint keeps answering.
     for _ in range(4):
         assert get(endpoint, PATIENTS, "text/csv").status_code == 200

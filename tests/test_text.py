@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 
 import pytest
@@ -192,7 +191,8 @@ def test_segment_word_refuses_non_words() -> None:
     assert segment_word("systemicinvolvement") == ["systemic", "involvement"]
 
 
-def test_speed_one_megabyte() -> None:
+def test_one_megabyte_is_repaired_whole() -> None:
+    # speed is measured by benchmarks/extract_speed.py (1 MB of case-report text), not gated here
     para = (
         "Patient{n} had experienced anti-NXP2 antibody-positive DM with severe muscle weakness,facial "
         "erythema and an ulceratedsclerosing plaque that was histologically confirmed aspanniculitis. "
@@ -200,11 +200,9 @@ def test_speed_one_megabyte() -> None:
     )
     text = "".join(para.format(n=i) for i in range(4000))
     assert len(text) > 1_000_000
-    repair("warm up the lexicon")
-    t0 = time.perf_counter()
     r = repair(text)
-    assert time.perf_counter() - t0 < 1.5  # generous for slow CI; ~0.4 s on a dev box
-    assert "ulcerated sclerosing" in r.text
+    assert r.text.count("ulcerated sclerosing") == 4000 and r.text.count("as panniculitis") == 4000
+    assert r.text.count("initiated. The rash") == 4000
 
 
 def test_protect_mark_lookahead_keeps_every_branch():
