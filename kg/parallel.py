@@ -12,6 +12,7 @@ does not grow with the corpus: articles are read from disk only as workers free 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -70,6 +71,7 @@ def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> Arti
 
 def extract_batch(articles: list[Article], when: datetime) -> list[ArticleResult]:
     """The worker task of every parallel engine: articles -> N-Quads results, in order."""
+    warm_pipeline()  # a no-op after the first call; Dask workers have no pool initializer
     return [extract_article(a, when, as_bytes=True) for a in articles]
 
 
@@ -108,6 +110,7 @@ class InProcessRunner:
     """`--jobs 1`: extraction in this process, quads kept as objects (no serialisation)."""
 
     def run(self, batches: Iterator[list[Article]], when: datetime) -> Iterator[list[ArticleResult]]:
+        warm_pipeline()
         for batch in batches:
             yield [extract_article(a, when, as_bytes=False) for a in batch]
 
@@ -120,9 +123,28 @@ def _worker_init() -> None:
     # otherwise every worker prints a traceback and the pool hangs on its dead children.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Load the pipeline now, not inside the first task, so all workers start warm together.
+    warm_pipeline()
+
+
+_frozen = False
+
+
+def warm_pipeline() -> None:
+    """Load the spaCy pipeline, then move everything alive into the GC's permanent generation.
+
+    The compiled lexicons and matchers are millions of long-lived objects; otherwise every
+    full collection during extraction rescans them (gc.freeze: extract + RDF ~5-10% more
+    words per CPU-second, measured on the shared machine). Once per process: objects frozen
+    later would never be collected.
+    """
+    global _frozen
     from kg.nlp.pipeline import get_nlp
 
     get_nlp()
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
 
 
 def _context() -> mp.context.BaseContext:
