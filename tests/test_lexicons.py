@@ -434,3 +434,11 @@ def test_protein_drugs_only_in_case_reports(nlp) -> None:
     assert not [g for g in spans(nlp, abstract) if g[1] == "Drug"]
     got = {t for t, lab, _ in spans(nlp, case_report("Erythropoietin was started for anemia.")) if lab == "Drug"}
     assert "Erythropoietin" in got
+
+
+def test_inherited_disorder_without_a_name_is_a_disease(nlp) -> None:
+    got = {(t, lab) for t, lab, _ in spans(nlp, "Both sibs had an autosomal recessive multisystem disorder, and the father an X-linked condition.")}
+    assert ("autosomal recessive multisystem disorder", "Disease") in got
+    assert ("X-linked condition", "Disease") in got
+    got = {t for t, _, _ in spans(nlp, "Genetic testing found no disease-causing variant.")}
+    assert not [t for t in got if t.lower().startswith("genetic")]

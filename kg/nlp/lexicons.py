@@ -1015,6 +1015,43 @@ def deficiencies(doc: Doc, keys: list[str], found: list[Match]) -> list[Match]:
     return out
 
 
+# "autosomal dominant disorder", "an inherited metabolic disease", "X-linked recessive
+# neurological disorder": a disease mention without a name (NCBI dev annotates 13 of 15 such
+# phrases exactly; BC5CDR has none).
+_INHERITED = frozenset(normalize_token(w) for w in "autosomal inherited genetic hereditary heritable X-linked".split())
+_DISORDER = frozenset(normalize_token(w) for w in "disorder disease condition".split())
+# words allowed between: the mode of inheritance and adjectives ("metabolic", "neuromuscular")
+_INHERITANCE_WORDS = frozenset("dominant recessive dominantly recessively inherited multisystem".split())
+_ADJ_LIKE = ("ic", "ous", "al", "ive", "ary", "ar", "an", "oid")
+
+
+def inherited_disorders(keys: list[str], found: list[Match]) -> list[Match]:
+    """Disease spans (no identifier) from an inheritance word to a following disorder/disease/
+    condition (at most three words between), where no finding covers that head already."""
+    n = len(keys)
+    covered = None
+    out: list[Match] = []
+    for i, k in enumerate(keys):
+        if k in _INHERITED:
+            s = i
+        elif k == "linked" and i >= 2 and keys[i - 1] == _SKIP and keys[i - 2] == "x":  # "X", "-", "linked"
+            s = i - 2
+        else:
+            continue
+        for j in range(i + 1, min(n, i + 5)):
+            if keys[j] in _DISORDER:
+                if j + 1 < n and keys[j + 1] == _SKIP:  # "disease-causing"
+                    break
+                if covered is None:
+                    covered = {t for m in found if m[2] in _FINDING for t in range(m[0], m[1])}
+                if j not in covered:
+                    out.append((s, j + 1, DISEASE, "", ()))
+                break
+            if not (keys[j] in _INHERITANCE_WORDS or (keys[j].isalpha() and keys[j].endswith(_ADJ_LIKE))):
+                break
+    return out
+
+
 def _is_symbol(text: str) -> bool:
     return bool(_SYMBOL.match(text)) and text not in _NOT_SYMBOL
 
@@ -1185,7 +1222,7 @@ class LexiconComponent:
         resolved = with_subtypes(doc, resolve(found))
         adjusted = adjust_findings(doc, keys, expand_abbreviations(doc, resolved, keys, self.trie), self.trie)
         if DISEASE in self.types:
-            adjusted += deficiencies(doc, keys, adjusted)
+            adjusted += deficiencies(doc, keys, adjusted) + inherited_disorders(keys, adjusted)
         if DRUG in self.types:
             adjusted = with_salts(doc, keys, adjusted)
         for s, e, typ, curie, xr in adjusted:
