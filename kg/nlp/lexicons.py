@@ -1028,6 +1028,8 @@ _ADJ_LIKE = ("ic", "ous", "al", "ive", "ary", "ar", "an", "oid")
 def inherited_disorders(keys: list[str], found: list[Match]) -> list[Match]:
     """Disease spans (no identifier) from an inheritance word to a following disorder/disease/
     condition (at most three words between), where no finding covers that head already."""
+    if _INHERITED.isdisjoint(keys) and "linked" not in keys:  # most documents: one C-level pass
+        return []
     n = len(keys)
     covered = None
     out: list[Match] = []
