@@ -7,10 +7,12 @@ The model is described in ontology/casekg.ttl and docs/graph-model.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import unicodedata
+import weakref
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Protocol
@@ -160,14 +162,23 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+# Predicates, classes and the IRIs of concepts and articles recur in every article; building
+# a NamedNode is most of the cost of adding a quad, so they are made once per process.
+_node = functools.lru_cache(maxsize=1 << 16)(NamedNode)
+
+
 class _Builder:
     def __init__(self, graph: str) -> None:
         self.g = NamedNode(graph)
         self.quads: dict[Quad, None] = {}  # ordered set: deterministic output, no duplicates
 
     def add(self, s: str, p: str, o: NamedNode | Literal | str) -> None:
-        obj = NamedNode(o) if isinstance(o, str) else o
-        self.quads.setdefault(Quad(NamedNode(s), NamedNode(p), obj, self.g), None)
+        obj = _node(o) if isinstance(o, str) else o
+        self.quads.setdefault(Quad(_node(s), _node(p), obj, self.g), None)
+
+    def extend(self, quads: Iterable[Quad]) -> None:
+        for q in quads:
+            self.quads.setdefault(q, None)
 
     def lit(self, s: str, p: str, value: object, datatype: str | None = None) -> None:
         if value is None or value == "":
@@ -227,7 +238,6 @@ class _ArticleGraph:
         self.mentions = {m.id: m for m in extraction.mentions}
         self.sentences = {s.index: s for s in extraction.sentences}
         self.concepts_done: set[str] = set()
-        self.ancestors_done: set[str] = set()
         self.sentences_done: set[int] = set()
         self.mentions_done: set[str] = set()
         software = extraction.software or f"casekg {__version__}"
@@ -531,15 +541,35 @@ class _ArticleGraph:
         if iri in self.concepts_done:
             return iri
         self.concepts_done.add(iri)
-        b, v = self.b, self.v
+        b = self.b
         label = (self.vocab.label(curie) if curie else None) or m.label or m.text
         # In the article graph: what the article's statements need to read on their own.
-        # In the vocabulary graph: the same three, plus synonyms, keys, xrefs and the is_a chain.
-        for g in (b, v):
-            g.add(iri, RDF + "type", CKG + cls)
-            g.lit(iri, RDFS + "label", label)
-            if curie:
-                g.lit(iri, SKOS + "notation", curie)
+        b.add(iri, RDF + "type", CKG + cls)
+        b.lit(iri, RDFS + "label", label)
+        if curie:
+            b.lit(iri, SKOS + "notation", curie)
+        # In the vocabulary graph: the same three, plus synonyms, keys, xrefs and the is_a
+        # chain. They depend only on the concept and the ontology snapshot, and most concepts
+        # recur across articles, so they are computed once per process (the ordered set of the
+        # builder drops what an earlier concept of this article already added, as before).
+        memo = _vocab_memo(self.vocab)
+        key = (iri, cls, curie, label, m.label, tuple(m.xrefs))
+        quads = memo.get(key) if memo is not None else None
+        if quads is None:
+            quads = self._concept_vocabulary(iri, cls, curie, label, m)
+            if memo is not None:
+                if len(memo) >= _VOCAB_MEMO_SIZE:
+                    memo.clear()  # bounded: a long build must not grow without limit
+                memo[key] = quads
+        self.v.extend(quads)
+        return iri
+
+    def _concept_vocabulary(self, iri: str, cls: str, curie: str | None, label: str, m: Mention) -> tuple[Quad, ...]:
+        v = _Builder(VOCAB_GRAPH)
+        v.add(iri, RDF + "type", CKG + cls)
+        v.lit(iri, RDFS + "label", label)
+        if curie:
+            v.lit(iri, SKOS + "notation", curie)
         keys = {lookup_key(label)}
         if curie:
             keys.add(lookup_key(curie))
@@ -552,20 +582,20 @@ class _ArticleGraph:
                 except ValueError:
                     continue
             if curie.startswith("HP:"):
-                self._hpo_chain(curie, iri)
+                self._hpo_chain(v, curie, iri)
         if m.label and m.label != label:
             # The extractor's normalised label ("anti-NXP2") is how people will search.
             v.lit(iri, SKOS + "altLabel", m.label)
             keys.add(lookup_key(m.label))
         for k in sorted(keys - {""}):  # "" would match the empty optional parameter
             v.lit(iri, CKG + "lookupKey", k)
-        return iri
+        return tuple(v.quads)
 
-    def _hpo_chain(self, curie: str, iri: str) -> None:
+    def _hpo_chain(self, v: _Builder, curie: str, iri: str) -> None:
         # The is_a DAG from the term up to HP:0000118, with labels, so a query for a broad
         # term ("Abnormality of the skin") finds the specific ones via rdfs:subClassOf*.
         # All of it goes to the vocabulary graph.
-        v = self.v
+        ancestors_done: set[str] = set()
         ancestors = tuple(self.vocab.ancestors(curie))
         keep = set(ancestors)
         get_parents = getattr(self.vocab, "parents", None)
@@ -576,9 +606,9 @@ class _ArticleGraph:
                 parents = list(ancestors)  # no DAG available: the closure is still correct
             for p in parents:
                 v.add(node, RDFS + "subClassOf", self.vocab.iri(p))
-            if node_curie == curie or node in self.ancestors_done:
+            if node_curie == curie or node in ancestors_done:
                 continue
-            self.ancestors_done.add(node)
+            ancestors_done.add(node)
             label = self.vocab.label(node_curie)
             if label:
                 v.lit(node, RDFS + "label", label)
@@ -589,6 +619,19 @@ class _ArticleGraph:
                 keys.add(lookup_key(syn))
             for k in sorted(keys - {""}):
                 v.lit(node, CKG + "lookupKey", k)
+
+
+# Vocabulary-graph quads per concept, per ontology snapshot (kg.vocab or a test's stub);
+# weak keys so a stub's memo goes with it. Cleared when full, so memory stays bounded.
+_VOCAB_MEMOS: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_VOCAB_MEMO_SIZE = 4096
+
+
+def _vocab_memo(vocab: object) -> dict | None:
+    try:
+        return _VOCAB_MEMOS.setdefault(vocab, {})
+    except TypeError:  # an object that cannot be weakly referenced: no memo
+        return None
 
 
 _STATUSES = ("present", "negated", "hypothetical", "historical", "uncertain")
