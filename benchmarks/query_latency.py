@@ -1,13 +1,15 @@
 """p50/p99 latency of every catalogue query on an existing store, optionally against rdflib.
 
 Usage:
-  python benchmarks/query_latency.py STORE [--repeat N] [--extra] [--rdflib N_ARTICLES]
+  python benchmarks/query_latency.py STORE [--repeat N] [--extra] [--queries DIR] [--limit N] [--rdflib N_ARTICLES]
 
 Every query in queries/ runs once to warm the caches, then --repeat times with the sample
 parameters of `benchmarks/build_scale.py` (SAMPLE_PARAMS); --extra adds the broad-term and
 specific-drug cases (EXTRA_CASES). Wall milliseconds (p50, p99) and CPU milliseconds
 (`time.process_time`, p50: the machine is shared, so CPU time is the steadier figure) are
 printed with the row count, so an A/B of two query shapes can check the rows too.
+`--queries DIR` times another catalogue (e.g. an older one from `git show`); `--limit N`
+passes limit=N to the queries that declare a `limit` parameter (default: their own default).
 `--rdflib N` copies the first N article graphs into a small store and times rdflib's
 in-memory engine against Oxigraph on it, same run (`build_scale.rdflib_compare`).
 Prints figures; never gates anything.
@@ -35,26 +37,28 @@ EXTRA_CASES = [
 ]
 
 
-def cases(extra: bool) -> list[tuple[str, dict[str, str]]]:
+def cases(catalogue, extra: bool, limit: int | None) -> list[tuple[str, dict[str, str]]]:  # noqa: ANN001
+    out = [(q.name, SAMPLE_PARAMS.get(q.name, {})) for q in catalogue]
+    out += [c for c in EXTRA_CASES if c[0] in catalogue] if extra else []
+    if limit is not None:
+        out = [(name, {**params, "limit": str(limit)} if catalogue.get(name).param("limit") else params) for name, params in out]
+    return out
+
+
+def measure(store: Path, repeat: int, extra: bool, queries: Path | None = None, limit: int | None = None) -> list[dict]:
     from kg.paths import queries_dir
-    from kg.query import Catalogue
-
-    out = [(q.name, SAMPLE_PARAMS.get(q.name, {})) for q in Catalogue(queries_dir())]
-    return out + (EXTRA_CASES if extra else [])
-
-
-def measure(store: Path, repeat: int, extra: bool) -> list[dict]:
-    from kg.query import run
+    from kg.query import Catalogue, run
     from kg.store import Store
 
+    catalogue = Catalogue(queries or queries_dir())
     rows = []
     with Store(store, read_only=True) as st:
-        for name, params in cases(extra):
-            n = len(run(st, name, params))  # warm-up, and the row count
+        for name, params in cases(catalogue, extra, limit):
+            n = len(run(st, name, params, catalogue=catalogue))  # warm-up, and the row count
             wall, cpu = [], []
             for _ in range(repeat):
                 t, c = time.perf_counter(), time.process_time()
-                run(st, name, params)
+                run(st, name, params, catalogue=catalogue)
                 cpu.append((time.process_time() - c) * 1000)
                 wall.append((time.perf_counter() - t) * 1000)
             wall.sort()
@@ -68,6 +72,8 @@ def main() -> None:
     ap.add_argument("store", type=Path)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--extra", action="store_true", help="also the broad-term and specific-drug cases")
+    ap.add_argument("--queries", type=Path, default=None, help="catalogue directory (default: the shipped queries/)")
+    ap.add_argument("--limit", type=int, default=None, help="limit=N for queries with a limit parameter")
     ap.add_argument("--rdflib", type=int, default=0, metavar="N_ARTICLES", help="compare with rdflib on the first N articles")
     ap.add_argument("--rdflib-timeout", type=float, default=120)
     args = ap.parse_args()
@@ -75,10 +81,11 @@ def main() -> None:
     from kg.store import Store
 
     with Store(args.store, read_only=True) as st:
-        print(f"{args.store}: {len(st.oxigraph):,} quads, {len(st.articles()):,} articles; {args.repeat} runs per query")
+        # no quad count: len() of an on-disk store walks every quad (minutes at 10M)
+        print(f"{args.store}: {len(st.articles()):,} articles; {args.repeat} runs per query")
     print(f"| query (parameters) | rows | p50 ms | p99 ms | CPU p50 ms |\n| --- | ---: | ---: | ---: | ---: |")
-    for r in measure(args.store, args.repeat, args.extra):
-        params = ", ".join(f"{v}" for v in r["params"].values() if v)
+    for r in measure(args.store, args.repeat, args.extra, args.queries, args.limit):
+        params = ", ".join(f"{k}={v}" if k == "limit" else v for k, v in r["params"].items() if v)
         label = f"{r['query']} ({params})" if params else r["query"]
         print(f"| {label} | {r['rows']:,} | {r['p50']:.1f} | {r['p99']:.1f} | {r['cpu_p50']:.1f} |", flush=True)
     if args.rdflib:
