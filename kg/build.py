@@ -162,28 +162,34 @@ def build(
 def _write(store, results, existing: set[str], summary: BuildSummary, failed_ids: set[str]) -> None:  # noqa: ANN001
     from kg.parallel import parse_nquads
 
-    fresh = []
+    bulk = hasattr(store, "bulk_add_articles")
+    fresh: list = []  # quad objects (in-process extraction)
+    fresh_bytes: list[bytes] = []  # N-Quads from workers: Oxigraph parses them itself, no Python objects
     fresh_ids = []
     for res in results:
         if not res.ok:
             summary.failed.append(res.error or f"{res.path or res.id}: extraction failed")
             failed_ids.add(res.id)
             continue
-        quads = res.quads if res.quads is not None else list(parse_nquads(res.nquads or b""))
-        if res.id in existing:
-            store.replace_article(res.id, quads)
-        else:
-            fresh.extend(quads)
+        if res.id not in existing and bulk and res.quads is None:
+            fresh_bytes.append(res.nquads or b"")
             fresh_ids.append(res.id)
+        else:
+            quads = res.quads if res.quads is not None else list(parse_nquads(res.nquads or b""))
+            if res.id in existing:
+                store.replace_article(res.id, quads)
+            else:
+                fresh.extend(quads)
+                fresh_ids.append(res.id)
         summary.built += 1
         summary.patients += res.patients
         summary.entities.update(res.entities)
         summary.statements.update(res.statements)
         summary.triples_written += res.n_quads
-    if fresh:
-        if hasattr(store, "bulk_add_articles"):
+    if fresh or fresh_bytes:
+        if bulk:
             # Oxigraph's bulk loader, guarded by a marker file (crash -> dropped on next open)
-            store.bulk_add_articles(fresh_ids, fresh)
+            store.bulk_add_articles(fresh_ids, fresh, nquads=b"".join(fresh_bytes))
         else:
             store.oxigraph.extend(fresh)  # a remote store: one request for the batch
 

@@ -103,9 +103,12 @@ class Store:
         vbody = f" GRAPH <{VOCAB_GRAPH}> {{\n" + "\n".join(vocab) + "\n}" if vocab else ""
         self.oxigraph.update(f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body}\n}}{vbody} }}")
 
-    def bulk_add_articles(self, article_ids: Iterable[str], quads: Iterable[ox.Quad]) -> None:
+    def bulk_add_articles(self, article_ids: Iterable[str], quads: Iterable[ox.Quad] = (), *,
+                          nquads: bytes = b"") -> None:
         """Load the quads of articles *not yet in the store* with Oxigraph's bulk loader
-        (~2.4x faster than a transaction, docs/scale.md), for fresh builds.
+        (~2.4x faster than a transaction, docs/scale.md), for fresh builds. `quads` are quad
+        objects, `nquads` serialised N-Quads (as build workers send them: parsed by Oxigraph
+        itself, ~1.6x less CPU than making Python quads first); either or both.
 
         The bulk loader is not transactional. Crash safety comes from a marker file naming
         the batch's articles, written atomically before the load and removed after a flush:
@@ -116,14 +119,14 @@ class Store:
             raise PermissionError("store opened read-only")
         ids = sorted(set(article_ids))
         if self.path is None:  # in memory: nothing survives a crash anyway
-            self.oxigraph.bulk_extend(quads)
+            self._bulk(quads, nquads)
             return
         from kg.atomic import write_text_atomic
 
         marker = self.path / BULK_MARKER
         write_text_atomic(marker, json.dumps({"articles": ids}))
         try:
-            self.oxigraph.bulk_extend(quads)
+            self._bulk(quads, nquads)
             self.oxigraph.flush()
         except BaseException:
             # Interrupted or failed half way: undo now if we can; otherwise the marker stays
@@ -135,6 +138,11 @@ class Store:
             raise
         marker.unlink()
         _fsync_dir(self.path)
+
+    def _bulk(self, quads: Iterable[ox.Quad], nquads: bytes) -> None:
+        self.oxigraph.bulk_extend(quads)
+        if nquads:
+            self.oxigraph.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
 
     def recover_bulk_load(self) -> list[str]:
         """If a bulk load was interrupted (its marker is still there), drop the graphs of

@@ -174,6 +174,20 @@ def test_bulk_add_articles_leaves_no_marker(tmp_path):
         assert len(mem.oxigraph) == len(set(quads))
 
 
+def test_bulk_add_articles_from_nquads_bytes_gives_the_same_store(tmp_path):
+    from kg.parallel import serialize_nquads
+    from kg.store import BULK_MARKER
+
+    sha, quads = _quads()
+    half = len(quads) // 2
+    with Store(tmp_path / "s") as st:
+        # objects and serialised N-Quads in one call, as a build batch mixing both would
+        st.bulk_add_articles(["PMC1"], quads[:half], nquads=serialize_nquads(quads[half:]))
+        assert not (tmp_path / "s" / BULK_MARKER).exists()
+        assert st.article_hash("PMC1") == sha
+        assert {str(q) for q in st.oxigraph} == {str(q) for q in quads}
+
+
 def test_interrupted_bulk_load_is_dropped_on_the_next_open(tmp_path):
     """A crash between the marker and its removal: the named articles' graphs (half loaded)
     are dropped at the next read-write open; other articles and the vocabulary stay."""
