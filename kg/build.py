@@ -49,6 +49,7 @@ class BuildSummary:
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: what was written is consistent; re-run to continue
     words: int = 0  # in the articles extracted by this run (for articles/s and words/s)
+    bulk_loaded: int = 0  # articles written by the bulk loader (then the store is compacted)
 
     @property
     def ok(self) -> bool:
@@ -152,6 +153,10 @@ def build(
                     if summary.removed and hasattr(store, "prune_vocabulary"):
                         # concepts only the removed articles used leave the shared vocabulary graph
                         store.prune_vocabulary()
+            if summary.bulk_loaded and not summary.interrupted and hasattr(store, "optimize"):
+                # Bulk loads leave many overlapping SST files behind; until they are compacted
+                # the same queries run 1.5-4x slower (docs/scale.md). ~20 s at 10k articles.
+                store.optimize()
             _store_totals(store, summary)
     finally:
         runner.close()
@@ -190,6 +195,7 @@ def _write(store, results, existing: set[str], summary: BuildSummary, failed_ids
         if bulk:
             # Oxigraph's bulk loader, guarded by a marker file (crash -> dropped on next open)
             store.bulk_add_articles(fresh_ids, fresh, nquads=b"".join(fresh_bytes))
+            summary.bulk_loaded += len(fresh_ids)
         else:
             store.oxigraph.extend(fresh)  # a remote store: one request for the batch
 

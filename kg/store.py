@@ -144,6 +144,14 @@ class Store:
         if nquads:
             self.oxigraph.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
 
+    def optimize(self) -> None:
+        """Compact the on-disk store (RocksDB): after bulk loads, queries get 1.5-4x faster
+        and the store smaller (docs/scale.md). Crash-safe; a no-op in memory."""
+        if self.read_only:
+            raise PermissionError("store opened read-only")
+        if self.path is not None:
+            self.oxigraph.optimize()
+
     def recover_bulk_load(self) -> list[str]:
         """If a bulk load was interrupted (its marker is still there), drop the graphs of
         the articles it named and remove the marker. Returns those article ids."""

@@ -148,3 +148,18 @@ def test_crash_during_a_bulk_load_is_repaired_by_the_next_build(corpus: Path, tm
     assert summary.ok and summary.built == 2 and summary.unchanged == 0
     assert not (crashed / BULK_MARKER).exists()
     assert _all(crashed) == _all(clean)
+
+
+def test_store_is_compacted_after_bulk_loads_only(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    calls: list[str] = []
+    real = Store.optimize
+    monkeypatch.setattr(Store, "optimize", lambda self: (calls.append("optimize"), real(self))[1])
+    store = tmp_path / "store"
+    first = build(corpus, store, now=WHEN)
+    assert first.bulk_loaded == 2 and calls == ["optimize"]
+    assert len(_graph(store, "case-a")) > 0  # the compacted store still holds the graphs
+    build(corpus, store, now=WHEN)  # nothing new: no compaction
+    assert calls == ["optimize"]
+    (corpus / "case-a.txt").write_text(CASE_A.replace("neutropenia", "thrombocytopenia"))
+    changed = build(corpus, store, now=WHEN)  # a replaced article is one transaction, not a bulk load
+    assert changed.built == 1 and changed.bulk_loaded == 0 and calls == ["optimize"]
