@@ -49,6 +49,7 @@ class BuildSummary:
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: what was written is consistent; re-run to continue
     words: int = 0  # in the articles extracted by this run (for articles/s and words/s)
+    outdated: int = 0  # unchanged texts rebuilt because another casekg built them (kg.fingerprint)
     bulk_loaded: int = 0  # articles written by the bulk loader (then the store is compacted)
 
     @property
@@ -80,6 +81,7 @@ def build(
     and a re-run picks up where this one stopped.
     """
     from kg import failures
+    from kg.fingerprint import fingerprint
     from kg.parallel import DEFAULT_BATCH, batched, default_jobs, make_runner
 
     started = time.perf_counter()
@@ -91,6 +93,7 @@ def build(
     size = batch_size or DEFAULT_BATCH
     seen: set[str] = set()
     failed_ids: set[str] = set()
+    current = fingerprint()
     in_flight: dict[str, str] = {}  # id -> content hash, for the failure record (kg.failures)
     done = 0
 
@@ -121,9 +124,11 @@ def build(
                     summary.articles += 1
                     stored = store.article_hash(item.id)
                     if not force and stored == item.sha256:
-                        summary.unchanged += 1
-                        tick(item.id)
-                        continue
+                        if store.article_fingerprint(item.id) == current:
+                            summary.unchanged += 1
+                            tick(item.id)
+                            continue
+                        summary.outdated += 1  # same text, graph made by another casekg version
                     if stored is not None or _has_graph(store, item.id):
                         existing.add(item.id)
                     summary.words += len(item.text.split())

@@ -205,7 +205,8 @@ def list_(fmt: str, corpus: Path, store: Path) -> None:
 
     Status: built (the graph matches the article), changed (edited since its graph was
     built), not built (no graph yet), failed (the files cannot be read, or extracting
-    this content failed last time; the reason is shown), removed (a graph whose article is gone; `kg build` drops it).
+    this content failed last time; the reason is shown), outdated (built by another
+    casekg version; `kg build` redoes it), removed (a graph whose article is gone; `kg build` drops it).
 
     \b
     Example:
@@ -310,6 +311,8 @@ def show(article_id: str, fmt: str, limit: int, corpus: Path, store: Path) -> No
     else:
         if info["status"] == "changed":
             out.append("\nThe article changed since its graph was built; run `kg build` to update it.")
+        elif info["status"] == "outdated":
+            out.append("\nThe graph was made by another casekg version; run `kg build` to rebuild it.")
         kinds = ", ".join(f"{k} {n}" for k, n in s.get("by_kind", {}).items())
         out.append(f"\nExtraction: {s.get('patients', 0)} patients, {s.get('statements', 0)} statements" + (f" ({kinds})" if kinds else ""))
         rows = info["statements"][: limit or None]

@@ -45,6 +45,7 @@ def print_build_summary(summary: BuildSummary, console: Console) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("articles", f"{summary.articles} read: {summary.built} built, {summary.unchanged} unchanged"
+                  + (f" ({summary.outdated} rebuilt: made by another casekg version)" if summary.outdated else "")
                   + (f", {summary.removed} removed" if summary.removed else ""))
     table.add_row("failed", str(len(summary.failed)))
     table.add_row("patients", f"{summary.patients} extracted; store holds {summary.store_patients}")

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import failures
+from kg.fingerprint import fingerprint
 from kg.atomic import _fsync_dir, corpus_lock, write_bytes_atomic, write_text_atomic
 from kg.corpus import (
     DEFAULT_MAX_BYTES,
@@ -396,7 +397,7 @@ def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: 
     try:
         article = read_article(folder)
         extraction = (extractor or _default_extractor())(article)
-        quads = article_quads(article, extraction)
+        quads = article_quads(article, extraction, fingerprint=fingerprint())
     except Exception as exc:  # the article stays in the corpus; kg build will retry it
         message = " ".join(str(exc).split())
         result.graph = f"not built: extraction failed: {message}"
@@ -491,14 +492,32 @@ def _store_exists(store: Path | None) -> bool:
 
 
 def _store_hashes(store: Path) -> dict[str, str | None]:
-    """{article id: content hash} for every article graph in the store (read-only open)."""
+    """{article id: content hash} for every article graph in the store (read-only open);
+    the hash of a graph another casekg version built (kg.fingerprint) reads as OUTDATED."""
     from kg.store import Store
 
+    current = fingerprint()
     out: dict[str, str | None] = {}
     with Store(store, read_only=True) as st:
         for aid in st.articles():
-            out[aid] = st.article_hash(aid)
+            out[aid] = _status_hash(st, aid, current)
     return out
+
+
+OUTDATED = "outdated"
+
+
+def _status_hash(st, aid: str, current: str) -> str | None:  # noqa: ANN001 - kg.store.Store
+    h = st.article_hash(aid)
+    return h if h is None or st.article_fingerprint(aid) == current else f"{OUTDATED}:{h}"
+
+
+def _status(stored: str | None, sha256: str) -> str:
+    if stored == sha256:
+        return "built"
+    if stored == f"{OUTDATED}:{sha256}":
+        return OUTDATED  # same text, graph made by another casekg version: kg build redoes it
+    return "changed"
 
 
 def list_corpus(corpus: Path, store: Path | None) -> list[ListRow]:
@@ -522,7 +541,7 @@ def list_corpus(corpus: Path, store: Path | None) -> list[ListRow]:
             continue
         seen.add(item.id)
         stored = hashes.get(item.id)
-        status = "not built" if item.id not in hashes else "built" if stored == item.sha256 else "changed"
+        status = "not built" if item.id not in hashes else _status(stored, item.sha256)
         failure = failed.get(item.id)
         error = None
         if failure and failure.get("sha256") == item.sha256:
@@ -592,10 +611,10 @@ def show_article(corpus: Path, store: Path | None, article_id: str) -> dict[str,
     from kg.store import Store
 
     with Store(store, read_only=True) as st:
-        stored = st.article_hash(article.id)
+        stored = _status_hash(st, article.id, fingerprint())
         if stored is None:
             return info
-        info["status"] = "built" if stored == article.sha256 else "changed"
+        info["status"] = _status(stored, article.sha256)
         g = ox.NamedNode(graph_iri(article.id))
         rows = []
         seen: set[str] = set()

@@ -50,11 +50,12 @@ class ArticleResult:
 def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> ArticleResult:
     """Extract one article and render its quads; an exception becomes `error` (one line)."""
     from kg.extract import extract
+    from kg.fingerprint import fingerprint
     from kg.rdf import article_quads
 
     try:
         extraction = extract(article)
-        quads = article_quads(article, extraction, generated_at=when)
+        quads = article_quads(article, extraction, generated_at=when, fingerprint=fingerprint())
     except Exception as exc:  # one bad article must not stop its batch
         return ArticleResult(id=article.id, path=article.path, error=f"{article.path or article.id}: extraction failed: {exc}")
     res = ArticleResult(

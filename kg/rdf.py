@@ -207,6 +207,7 @@ def article_quads(
     *,
     generated_at: datetime | None = None,
     vocab: Vocab | None = None,
+    fingerprint: str | None = None,
 ) -> list[Quad]:
     """All quads for one article: its facts in the named graph `graph_iri(article.id)`, and
     the ontology-snapshot data of the concepts it uses in `VOCAB_GRAPH` (shared by all
@@ -215,6 +216,8 @@ def article_quads(
 
     `generated_at` is the extraction time recorded with PROV-O (pass it for reproducible
     output; defaults to now). `vocab` defaults to `kg.vocab`; tests may pass a stub.
+    `fingerprint` (`kg.fingerprint.fingerprint()` in builds) is recorded on the article, so a
+    later casekg knows to rebuild the graph.
     """
     if vocab is None:
         from kg import vocab as _vocab
@@ -223,7 +226,9 @@ def article_quads(
     when = generated_at or datetime.now(timezone.utc)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return _ArticleGraph(article, extraction, when, vocab).build()
+    graph = _ArticleGraph(article, extraction, when, vocab)
+    graph.fingerprint = fingerprint
+    return graph.build()
 
 
 class _ArticleGraph:
@@ -238,6 +243,7 @@ class _ArticleGraph:
         self.mentions = {m.id: m for m in extraction.mentions}
         self.sentences = {s.index: s for s in extraction.sentences}
         self.concepts_done: set[str] = set()
+        self.fingerprint: str | None = None
         self.sentences_done: set[int] = set()
         self.mentions_done: set[str] = set()
         software = extraction.software or f"casekg {__version__}"
@@ -307,6 +313,7 @@ class _ArticleGraph:
         b.lit(a, DCT + "license", meta.license)
         b.lit(a, CKG + "sourceFormat", meta.source_format)
         b.lit(a, CKG + "contentHash", self.article.sha256)
+        b.lit(a, CKG + "extractorFingerprint", self.fingerprint)
 
     def _provenance(self) -> None:
         b = self.b

@@ -349,10 +349,16 @@ class RemoteStore:
             raise RemoteError(str(exc)) from None
 
     def article_hash(self, article_id: str) -> str | None:
+        return self._article_value(article_id, "contentHash")
+
+    def article_fingerprint(self, article_id: str) -> str | None:
+        return self._article_value(article_id, "extractorFingerprint")
+
+    def _article_value(self, article_id: str, prop: str) -> str | None:
         rows = self._select(
-            f"SELECT ?h WHERE {{ GRAPH <{graph_iri(article_id)}> {{ <{article_iri(article_id)}> <{CKG}contentHash> ?h }} }} LIMIT 1"
+            f"SELECT ?v WHERE {{ GRAPH <{graph_iri(article_id)}> {{ <{article_iri(article_id)}> <{CKG}{prop}> ?v }} }} LIMIT 1"
         )
-        return rows[0]["h"] if rows else None
+        return rows[0]["v"] if rows else None
 
     def replace_article(self, article_id: str, quads: Iterable[ox.Quad]) -> None:
         push_article(self.url, article_id, quads, session=self.session, timeout=self.timeout)

@@ -74,9 +74,16 @@ class Store:
     # ------------------------------------------------------------------ articles
 
     def article_hash(self, article_id: str) -> str | None:
+        return self._article_value(article_id, "contentHash")
+
+    def article_fingerprint(self, article_id: str) -> str | None:
+        """The extractor fingerprint the article's graph was built with (kg.fingerprint)."""
+        return self._article_value(article_id, "extractorFingerprint")
+
+    def _article_value(self, article_id: str, prop: str) -> str | None:
         g = ox.NamedNode(graph_iri(article_id))
         a = ox.NamedNode(article_iri(article_id))
-        for q in self.oxigraph.quads_for_pattern(a, ox.NamedNode(CKG + "contentHash"), None, g):
+        for q in self.oxigraph.quads_for_pattern(a, ox.NamedNode(CKG + prop), None, g):
             return q.object.value
         return None
 

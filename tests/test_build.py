@@ -163,3 +163,29 @@ def test_store_is_compacted_after_bulk_loads_only(corpus: Path, tmp_path: Path, 
     (corpus / "case-a.txt").write_text(CASE_A.replace("neutropenia", "thrombocytopenia"))
     changed = build(corpus, store, now=WHEN)  # a replaced article is one transaction, not a bulk load
     assert changed.built == 1 and changed.bulk_loaded == 0 and calls == ["optimize"]
+
+
+def test_graphs_made_by_another_casekg_version_are_rebuilt(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import kg.curate
+    import kg.fingerprint
+    from kg.curate import list_corpus
+
+    store = tmp_path / "store"
+    first = build(corpus, store, now=WHEN)
+    assert first.built == 2
+    with Store(store, read_only=True) as st:
+        assert st.article_fingerprint("case-a") == kg.fingerprint.fingerprint()
+    assert {r.id: r.status for r in list_corpus(corpus, store)} == {"case-a": "built", "case-b": "built"}
+
+    # a newer casekg (another lexicon, pipeline or graph model): same texts, other fingerprint
+    newer = "casekg 9.9; lexicon 99; pipeline x; graph 99"
+    monkeypatch.setattr(kg.fingerprint, "fingerprint", lambda: newer)
+    monkeypatch.setattr(kg.curate, "fingerprint", lambda: newer)
+    assert {r.status for r in list_corpus(corpus, store)} == {"outdated"}
+    second = build(corpus, store, now=WHEN)
+    assert (second.built, second.unchanged, second.outdated) == (2, 0, 2)
+    with Store(store, read_only=True) as st:
+        assert st.article_fingerprint("case-a") == newer
+    assert {r.status for r in list_corpus(corpus, store)} == {"built"}
+    third = build(corpus, store, now=WHEN)
+    assert (third.built, third.unchanged, third.outdated) == (0, 2, 0)
