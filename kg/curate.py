@@ -36,15 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from kg import failures
-from kg.fingerprint import fingerprint
 from kg.atomic import _fsync_dir, corpus_lock, write_bytes_atomic, write_text_atomic
 from kg.corpus import (
-    DEFAULT_MAX_BYTES,
     MAX_BYTES_ENV,
     META_NAME,
     TEXT_NAME,
     article_id_for,
     decode_text,
+    default_max_bytes,
     load_corpus,
     meta_to_dict,
     parse_meta,
@@ -53,6 +52,7 @@ from kg.corpus import (
     valid_id,
 )
 from kg.errors import CaseKGError, InputError
+from kg.fingerprint import fingerprint
 from kg.model import Article, ArticleMeta, Extraction
 from kg.sources import SourceDocument
 from kg.sources.detect import normalise_doi, normalise_pmcid
@@ -180,11 +180,6 @@ class AddSummary:
 
 
 # ------------------------------------------------------------------------------ writing
-
-
-def _max_bytes() -> int:
-    env = os.environ.get(MAX_BYTES_ENV, "").strip()
-    return int(env) if env.isdigit() else DEFAULT_MAX_BYTES
 
 
 def meta_for(doc: SourceDocument, article_id: str) -> ArticleMeta:
@@ -348,8 +343,9 @@ def _add_one(corpus: Path, index: CorpusIndex, doc: SourceDocument, *, replace: 
     origin = doc.origin or "input"
     data = doc.text.encode("utf-8")
     decode_text(data, origin)  # empty / whitespace-only / binary-looking text
-    if len(data) > _max_bytes():
-        raise InputError(origin, f"article text is {len(data)} bytes, over the {_max_bytes()} byte limit (set {MAX_BYTES_ENV} to raise it)")
+    limit = default_max_bytes()
+    if len(data) > limit:
+        raise InputError(origin, f"article text is {len(data)} bytes, over the {limit} byte limit (set {MAX_BYTES_ENV} to raise it)")
     aid = choose_id(doc, requested_id)
     meta = meta_for(doc, aid)
     dups = index.find(meta.pmid, meta.pmcid, meta.doi, doc.text)
