@@ -94,7 +94,6 @@ def build(
     seen: set[str] = set()
     failed_ids: set[str] = set()
     current = fingerprint()
-    in_flight: dict[str, str] = {}  # id -> content hash, for the failure record (kg.failures)
     done = 0
 
     def tick(name: str) -> None:
@@ -132,14 +131,12 @@ def build(
                     if stored is not None or _has_graph(store, item.id):
                         existing.add(item.id)
                     summary.words += len(item.text.split())
-                    in_flight[item.id] = item.sha256
                     yield item
 
             try:
                 for results in runner.run(batched(todo(), size), when):
                     _write(store, results, existing, summary, failed_ids)
-                    hashes = {res.id: in_flight.pop(res.id, None) for res in results}
-                    failures.update(store_path, {r.id: (hashes[r.id], r.error or "extraction failed")
+                    failures.update(store_path, {r.id: (r.sha256, r.error or "extraction failed")
                                                  for r in results if not r.ok},
                                     succeeded=[r.id for r in results if r.ok])
                     for res in results:

@@ -34,6 +34,7 @@ class ArticleResult:
 
     id: str
     path: str
+    sha256: str = ""  # of the article text extracted (the failure record names it)
     nquads: bytes | None = None  # N-Quads of the article's named graph; None when it failed
     quads: list | None = None  # the same as pyoxigraph Quads, in-process only (saves a parse)
     error: str | None = None
@@ -57,9 +58,10 @@ def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> Arti
         extraction = extract(article)
         quads = article_quads(article, extraction, generated_at=when, fingerprint=fingerprint())
     except Exception as exc:  # one bad article must not stop its batch
-        return ArticleResult(id=article.id, path=article.path, error=f"{article.path or article.id}: extraction failed: {exc}")
+        return ArticleResult(id=article.id, path=article.path, sha256=article.sha256,
+                             error=f"{article.path or article.id}: extraction failed: {exc}")
     res = ArticleResult(
-        id=article.id, path=article.path, patients=len(extraction.patients),
+        id=article.id, path=article.path, sha256=article.sha256, patients=len(extraction.patients),
         entities=Counter(m.type for m in extraction.mentions), statements=Counter(s.kind for s in extraction.statements),
         n_quads=len(quads),
     )
