@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
+from kg.atomic import _fsync_dir
 from kg.rdf import BASE, CKG, PREFIXES, RDF, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -262,12 +263,6 @@ class Store:
             "classes": classes,
             "predicates": predicates,
         }
-
-
-def _fsync_dir(directory: Path) -> None:
-    from kg.atomic import _fsync_dir as fsync_dir
-
-    fsync_dir(directory)
 
 
 def compact(iri: str) -> str:
