@@ -226,13 +226,12 @@ def article_quads(
     when = generated_at or datetime.now(timezone.utc)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    graph = _ArticleGraph(article, extraction, when, vocab)
-    graph.fingerprint = fingerprint
-    return graph.build()
+    return _ArticleGraph(article, extraction, when, vocab, fingerprint).build()
 
 
 class _ArticleGraph:
-    def __init__(self, article: Article, extraction: Extraction, when: datetime, vocab: Vocab) -> None:
+    def __init__(self, article: Article, extraction: Extraction, when: datetime, vocab: Vocab,
+                 fingerprint: str | None = None) -> None:
         self.article = article
         self.x = extraction
         self.when = when
@@ -243,7 +242,7 @@ class _ArticleGraph:
         self.mentions = {m.id: m for m in extraction.mentions}
         self.sentences = {s.index: s for s in extraction.sentences}
         self.concepts_done: set[str] = set()
-        self.fingerprint: str | None = None
+        self.fingerprint = fingerprint
         self.sentences_done: set[int] = set()
         self.mentions_done: set[str] = set()
         software = extraction.software or f"casekg {__version__}"
