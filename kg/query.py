@@ -252,10 +252,9 @@ def run(store, query: str, params: Mapping[str, str] | None = None, *, catalogue
     return _execute(store, qdef, subs, text)
 
 
-def _execute(store, qdef: QueryDef, subs: dict, text: str | None = None) -> Result:  # noqa: ANN001
+def _execute(store, qdef: QueryDef, subs: dict, text: str) -> Result:  # noqa: ANN001
     from kg.rdf import PREFIXES
 
-    text = qdef.text if text is None else text
     try:
         if isinstance(store, ox.Store):
             res = store.query(text, use_default_graph_as_union=True, substitutions=subs or None, prefixes=dict(PREFIXES))
