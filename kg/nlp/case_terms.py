@@ -36,6 +36,7 @@ from spacy.tokens import Doc, Span
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import extensions
+from kg.nlp.doctext import doc_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "case_terms_maccrobat.tsv"
 CURATED = DATA.with_name("case_terms_curated.tsv")
@@ -163,9 +164,9 @@ class CaseTerms:
         self.table = read_table(*paths, tokenizer=nlp.tokenizer)
 
     def __call__(self, doc: Doc) -> Doc:
-        # fewer tokens than the words a case report needs: no case report, and no need to build
-        # doc.text (spaCy joins every token for it, the largest cost here)
-        text = doc.text if len(doc) >= self.min_words else None
+        # fewer tokens than the words a case report needs: no case report, and no need for the
+        # text (outside kg.extract, doc_text has to build it: spaCy joins every token)
+        text = doc_text(doc) if len(doc) >= self.min_words else None
         group = doc.spans.get(extensions.SPAN_GROUP)
         spans = list(group) if group is not None else []
         if (text is None or _FIGURE_WORD.search(text)) and any(_FIGURE.match(s.text) for s in spans):

@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import DOSE, DRUG
+from kg.nlp.doctext import doc_text
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _NUM = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
@@ -166,7 +167,7 @@ class DosageTagger:
             for pat, route in _NAME_ROUTE:
                 if pat.match(d.text) and "route" not in d._.attrs:
                     d._.attrs["route"] = route
-        text = doc.text
+        text = doc_text(doc)
         cues: list[tuple[int, int, dict[str, str]]] = []  # token start, end, attrs
         dose_spans = []
         taken: list[tuple[int, int]] = []

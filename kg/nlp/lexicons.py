@@ -47,6 +47,7 @@ from spacy.tokens import Doc, Span
 from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
+from kg.nlp.doctext import doc_text
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
 LEXICON_VERSION = "20"
@@ -1214,7 +1215,7 @@ class LexiconComponent:
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
         result = []
-        case: bool | None = None  # looks_like_case_report(doc.text), computed when first needed
+        case: bool | None = None  # looks_like_case_report(doc_text(doc)), computed when first needed
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie) + ellipses(keys, found, self.trie)
         codes = code_names(doc, self.norm.codes) if DRUG in self.types and self.norm.codes else []
@@ -1232,7 +1233,7 @@ class LexiconComponent:
                 continue
             if curie in self.case_only:
                 if case is None:
-                    case = looks_like_case_report(doc.text)
+                    case = looks_like_case_report(doc_text(doc))
                 if not case:
                     continue
             if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
@@ -1254,7 +1255,7 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
-        if MANIFESTATION in self.types and self.case_generic and (case if case is not None else looks_like_case_report(doc.text)):
+        if MANIFESTATION in self.types and self.case_generic and (case if case is not None else looks_like_case_report(doc_text(doc))):
             result += self.generic_findings(doc, keys, result)
         return result
 

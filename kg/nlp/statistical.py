@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span
 
 from kg.nlp import extensions
 from kg.nlp.case_terms import case_narrative
+from kg.nlp.doctext import doc_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_MODEL = DATA_DIR / "ner_maccrobat"
@@ -114,7 +115,7 @@ class StatisticalComponent:
         """The labels wanted in `doc` and the tokens to run the model on."""
         types = self.types
         # MACCROBAT-style annotation (the model's training convention) fits case-report narratives
-        if self.case_types != types and case_narrative(doc.text, self.min_words):
+        if self.case_types != types and case_narrative(doc_text(doc), self.min_words):
             types = self.case_types
         if not types or not len(doc):
             return types, []
