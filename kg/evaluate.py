@@ -343,13 +343,16 @@ def _hpo_view(predict: Predictor) -> Predictor:
     return view
 
 
-def evaluate_dev(predict: Predictor, corpora: Iterable[str] | None = None, root: str | None = None) -> list[Report]:
-    """Score `predict` on each development corpus (kg.gold.dev_sets) with its profile."""
+def evaluate_dev(
+    predict: Predictor, corpora: Iterable[str] | None = None, root: str | None = None, *, train: bool = False
+) -> list[Report]:
+    """Score `predict` on each development corpus (kg.gold.dev_sets) with its profile, or on the
+    training corpora (kg.gold.train_sets) with `train`."""
     from kg import gold
 
-    sets = gold.dev_sets(root)
+    sets = gold.train_sets(root) if train else gold.dev_sets(root)
     return [
-        evaluate_docs(docs, predict, PROFILES[name], name)
+        evaluate_docs(docs, predict, PROFILES[name.replace("-train", "-dev")], name)
         for name, docs in sets.items()
         if corpora is None or name in corpora
     ]
@@ -397,11 +400,11 @@ def _hpo_normalize(curie: str) -> str:
 if __name__ == "__main__":
     import sys
 
-    # python -m kg.evaluate [N_ERRORS] [CORPUS,...] [--lexicon-only]
+    # python -m kg.evaluate [N_ERRORS] [CORPUS,...] [--lexicon-only] [--train]
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n_err = int(args[0]) if args else 0
     corpora = args[1].split(",") if len(args) > 1 else None
     pred = lexicon_predictor() if "--lexicon-only" in sys.argv else predictor_from_pipeline()
-    for r in evaluate_dev(pred, corpora):
+    for r in evaluate_dev(pred, corpora, train="--train" in sys.argv):
         print(format_report(r, n_err))
         print()

@@ -216,6 +216,15 @@ def dev_sets(root: str | Path | None = None) -> dict[str, list[GoldDoc]]:
     }
 
 
+def train_sets(root: str | Path | None = None) -> dict[str, list[GoldDoc]]:
+    """The training corpora by name (MACCROBAT's train part of our split, BC5CDR train): the
+    sets that rule and threshold choices are made on, scored with the same profiles as dev."""
+    r = Path(root) if root is not None else gold_root()
+    if not gold_available(r):
+        raise FileNotFoundError(f"gold corpora not found in {r} (set KG_GOLD)")
+    return {"bc5cdr-train": read_pubtator(r / "bc5cdr/CDR_TrainingSet.PubTator.txt"), "maccrobat-train": maccrobat_train(r)}
+
+
 def maccrobat_train(root: str | Path | None = None) -> list[GoldDoc]:
     """The training part (128 documents) of our MACCROBAT split, for `kg train`."""
     r = Path(root) if root is not None else gold_root()

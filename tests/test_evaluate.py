@@ -124,6 +124,15 @@ def test_dev_sets_offsets_are_consistent() -> None:
         assert len(bad) <= 0.01 * sum(len(d.mentions) for d in docs), (name, bad[:3])
 
 
+@needs_gold
+def test_train_sets_are_disjoint_from_dev() -> None:
+    train, dev = gold.train_sets(), gold.dev_sets()
+    assert set(train) == {"bc5cdr-train", "maccrobat-train"}
+    for name, docs in train.items():
+        dev_ids = {d.id for d in dev[name.replace("-train", "-dev")]}
+        assert docs and not dev_ids & {d.id for d in docs}, name
+
+
 def test_read_gold_by_format() -> None:
     assert [m.type for m in gold.read_gold(FIX / "tiny.tsv", "phenotagger-tsv")[0].mentions] == [M, M, M]
     assert len(gold.read_gold(FIX, "brat")) == 1  # folder of .txt/.ann pairs

@@ -244,13 +244,13 @@ def test_bare_tumor_is_a_finding_but_a_named_tumor_a_disease(nlp) -> None:
 
 
 def test_generic_findings_only_in_case_reports(nlp) -> None:
-    from kg.nlp.lexicons import looks_like_case_report
+    from kg.nlp.genre import case_narrative
 
     short = "Two lesions and new symptoms were seen in 12 patients."
     doc = nlp(short)
     assert not [s for s in doc.spans["casekg"] if s.text in ("lesions", "symptoms")]
     report = "A 52-year-old man presented with fever. " + "He was examined again. " * 60 + "MRI showed two lesions."
-    assert looks_like_case_report(report)
+    assert case_narrative(report)
     doc = nlp(report)
     assert ("lesions", "Manifestation") in {(s.text, s.label_) for s in doc.spans["casekg"]}
 
@@ -292,13 +292,6 @@ def test_case_only_curies_come_from_curated_classes() -> None:
         ["HP:0000001", "Manifestation", "rash"],
     ]
     assert case_only_curies(rows) == {"MESH:D000001", "-"}
-
-
-def test_age_introduction_spelled_yr(nlp) -> None:
-    from kg.nlp.lexicons import looks_like_case_report
-
-    assert looks_like_case_report("A 36-yr-old farmer was admitted. " + "He was seen. " * 70)
-    assert not looks_like_case_report("A 36-yr-old farmer was admitted.")
 
 
 def test_measured_proteins_are_not_drugs(nlp) -> None:

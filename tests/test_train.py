@@ -72,11 +72,7 @@ def test_shipped_model_recognises_a_dose() -> None:
 
 def test_case_report_gate_adds_case_types_only_in_case_reports() -> None:
     import kg.nlp.statistical as st
-    from kg.nlp.case_terms import case_narrative
 
-    assert case_narrative("A 45-year-old woman presented with fever. She had a rash on her arms.", min_words=0)
-    assert not case_narrative("We studied 40 rats given cocaine.", min_words=0)
-    assert not case_narrative("A 45-year-old woman presented with fever. She had a rash on her arms.", min_words=250)
     if not st.DEFAULT_MODEL.with_suffix(".bin").is_file():
         pytest.skip("no shipped model in kg/data")
     nlp = spacy.blank("en")
@@ -102,7 +98,7 @@ def test_findings_mode_reads_only_sentences_with_an_unlabelled_diagnosis_word() 
         pytest.skip("no shipped model in kg/data")
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    comp = st.StatisticalComponent(nlp, "s", "", (), ("Disease",), 0, "findings")
+    comp = st.StatisticalComponent(nlp, "s", "", (), ("Disease",), "findings")
     doc = nlp("She was well. A renal carcinoma was found. The scan showed cardiomyopathy. He went home.")
     sents = list(doc.sents)
     assert comp.tokens(doc, frozenset({"Disease"})) == [t.i for s in sents[1:3] for t in s]
@@ -110,7 +106,7 @@ def test_findings_mode_reads_only_sentences_with_an_unlabelled_diagnosis_word() 
     doc.spans[SPAN_GROUP] = [Span(doc, cm, cm + 1, label="Disease")]
     assert comp.tokens(doc, frozenset({"Disease"})) == [t.i for t in sents[1]]
     with pytest.raises(ValueError):
-        st.StatisticalComponent(nlp, "s", "", (), (), 0, "some")
+        st.StatisticalComponent(nlp, "s", "", (), (), "some")
 
 
 def test_batched_pipe_gives_the_same_spans_as_one_by_one() -> None:

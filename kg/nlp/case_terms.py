@@ -16,9 +16,8 @@ the dev fifth or any test data), records three kinds of rows:
   history); it gets `_.attrs["role"] = "analyte"`, which keeps the chemical mention (BC5CDR
   counts it) but not as a drug exposure.
 
-All of it applies only to case-report narratives (`case_narrative`: `kg.nlp.lexicons.
-looks_like_case_report`'s age introduction, >= 250 words, and at least two references to one
-patient, "she"/"his"/"the patient"), where MACCROBAT's conventions fit; abstracts are untouched.
+All of it applies only to case-report narratives (`kg.nlp.genre.is_case_narrative`, the gate the
+lexicon's case-only terms use too), where MACCROBAT's conventions fit; abstracts are untouched.
 The table is `kg/data/case_terms_maccrobat.tsv`, rebuilt with
 `python -m kg.nlp.case_terms build [OUT]` (about a minute); `kg/data/case_terms_curated.tsv`
 adds rows in the same format chosen from general knowledge (generic treatments, analytes, tracers).
@@ -35,7 +34,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import extensions
+from kg.nlp import extensions, genre
 from kg.nlp.doctext import doc_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "case_terms_maccrobat.tsv"
@@ -48,33 +47,6 @@ NOT_LEARNED = frozenset("alive|completely recovered|recovered|remission|relief|i
 # A chemical right next to one of these words is being given, not measured ("calcium supplements").
 _GIVEN = frozenset("supplement supplements supplementation replacement tablets tablet infusion infused oral intravenous "
                    "iv administered given channel gluconate carbonate chloride therapy treatment dose".split())
-
-
-# One patient referred to ("she", "his", "the patient"): case reports do it throughout; abstracts
-# that pass the age/length test (cohort studies quoting "a 45-year-old") speak of patients.
-_ONE_PATIENT = re.compile(
-    r"\b(?:he|she|his|her|him|(?:the|our|this)\s+(?:patient|boy|girl|man|woman|infant|child|baby|neonate))\b", re.I)
-
-
-# Age introductions `looks_like_case_report` does not read: dashes and spaces ("75–year–old",
-# "33 - year old"), "aged 45", "at 6 months of age".
-_OTHER_AGE = re.compile(r"\b\d+\s*[-–‐ ]\s*(?:year|month|week|day)s?\s*[-–‐ ]\s*old\b|\baged?\s+(?:of\s+)?\d+|"
-                        r"\b\d+\s*(?:years?|months?|weeks?)\s+of\s+age\b", re.I)
-
-
-def case_narrative(text: str, min_words: int = 250, min_refs: int = 2) -> bool:
-    """A case-report narrative: an age introduction (`looks_like_case_report`, or the forms it
-    misses), >= `min_words` words and >= `min_refs` references to one patient."""
-    from kg.nlp.lexicons import looks_like_case_report
-
-    if len(text.split()) < min_words or not (looks_like_case_report(text, 0) or _OTHER_AGE.search(text)):
-        return False
-    n = 0
-    for _ in _ONE_PATIENT.finditer(text):
-        n += 1
-        if n >= min_refs:
-            return True
-    return False
 
 
 # A figure reference read as a short form ("white matter lesions (Fig.1A)" made "Fig.1A" a lesion).
@@ -156,23 +128,22 @@ def _finding_tokens(spans: Sequence[Span]) -> set[int]:
 
 
 class CaseTerms:
-    def __init__(self, nlp: Language, name: str, path: str, min_words: int) -> None:
+    def __init__(self, nlp: Language, name: str, path: str) -> None:
         extensions.register()
         self.name = name
-        self.min_words = min_words
         paths = [p for p in path.split(",") if p] or [DATA, CURATED]
         self.table = read_table(*paths, tokenizer=nlp.tokenizer)
 
     def __call__(self, doc: Doc) -> Doc:
         # fewer tokens than the words a case report needs: no case report, and no need for the
         # text (outside kg.extract, doc_text has to build it: spaCy joins every token)
-        text = doc_text(doc) if len(doc) >= self.min_words else None
+        text = doc_text(doc) if len(doc) >= genre.MIN_WORDS else None
         group = doc.spans.get(extensions.SPAN_GROUP)
         spans = list(group) if group is not None else []
         if (text is None or _FIGURE_WORD.search(text)) and any(_FIGURE.match(s.text) for s in spans):
             spans = [s for s in spans if not _FIGURE.match(s.text)]
             doc.spans[extensions.SPAN_GROUP] = spans
-        if text is None or not case_narrative(text, self.min_words):
+        if text is None or not genre.is_case_narrative(doc):
             return doc
         spans = _short_forms_like_long_forms(spans)
         kept = []
@@ -226,12 +197,12 @@ def _copy(s: Span, label: str) -> Span:
     return new
 
 
-@Language.factory("casekg_case_terms", default_config={"path": "", "min_words": 250})
-def make_case_terms(nlp: Language, name: str, path: str, min_words: int) -> CaseTerms:
+@Language.factory("casekg_case_terms", default_config={"path": ""})
+def make_case_terms(nlp: Language, name: str, path: str) -> CaseTerms:
     """`path`: comma-separated tables ("" = the shipped learned MACCROBAT table and the curated
-    one); `min_words`: the length a
-    document needs (with an age introduction) to count as a case report."""
-    return CaseTerms(nlp, name, path, min_words)
+    one). Which documents count as case reports is `kg.nlp.genre`'s decision, shared with the
+    lexicon."""
+    return CaseTerms(nlp, name, path)
 
 
 # --------------------------------------------------------------------------- learning the table

@@ -48,9 +48,10 @@ from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
 from kg.nlp.doctext import doc_text
+from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "20"
+LEXICON_VERSION = "21"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -1138,15 +1139,8 @@ def code_names(doc: Doc, candidates: list[tuple[int, int]]) -> list[Match]:
 
 
 # Generic finding words marked in case reports (MACCROBAT) and not in abstracts (GSC+, NCBI,
-# BC5CDR): added only in case-report narratives (an age introduction, >= 250 words).
+# BC5CDR): added only in case-report narratives (`kg.nlp.genre.is_case_narrative`).
 _CASE_GENERIC = frozenset(normalize_token(w) for w in "lesions symptoms cysts".split())
-_CASE_MIN_WORDS = 200
-_AGE_INTRO = re.compile(r"\b(?:\d+|[a-z]+)[- ](?:year|yr|month|week|day)s?[- ]old\b", re.I)
-
-
-def looks_like_case_report(text: str, min_words: int = _CASE_MIN_WORDS) -> bool:
-    """A case-report narrative, not an abstract: an age introduction and >= min_words words."""
-    return len(text.split()) >= min_words and bool(_AGE_INTRO.search(text))
 
 
 # Classes named by chemical structure, which BC5CDR annotates as chemicals ("steroids": train 17
@@ -1155,7 +1149,7 @@ _STRUCTURAL_CLASSES = frozenset({"MESH:D013256"})
 
 
 def case_only_curies(rows: list[list[str]] | None = None) -> frozenset[str]:
-    """Curated concepts kept only in case-report narratives (`looks_like_case_report`): drug
+    """Curated concepts kept only in case-report narratives (`kg.nlp.genre`): drug
     classes with a MeSH class ID ("chemotherapy", "antibiotics", "anticoagulation") and unlinked
     generic findings ("mass", "nodule"). Case reports give them as exposures and signs
     (MACCROBAT marks "chemotherapy" as a medication 56 times in train); abstracts' corpora do
@@ -1215,7 +1209,7 @@ class LexiconComponent:
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
         result = []
-        case: bool | None = None  # looks_like_case_report(doc_text(doc)), computed when first needed
+        case: bool | None = None  # kg.nlp.genre.is_case_narrative(doc), asked when first needed
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie) + ellipses(keys, found, self.trie)
         codes = code_names(doc, self.norm.codes) if DRUG in self.types and self.norm.codes else []
@@ -1233,7 +1227,7 @@ class LexiconComponent:
                 continue
             if curie in self.case_only:
                 if case is None:
-                    case = looks_like_case_report(doc_text(doc))
+                    case = is_case_narrative(doc)
                 if not case:
                     continue
             if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
@@ -1255,7 +1249,7 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
-        if MANIFESTATION in self.types and self.case_generic and (case if case is not None else looks_like_case_report(doc_text(doc))):
+        if MANIFESTATION in self.types and self.case_generic and (case if case is not None else is_case_narrative(doc)):
             result += self.generic_findings(doc, keys, result)
         return result
 

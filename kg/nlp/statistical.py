@@ -12,7 +12,7 @@ Which types to enable is a measured choice (docs/quality.md): by default only Do
 model adds recall on case reports without costing precision elsewhere; its Manifestation and
 Disease spans help on MACCROBAT but hurt on GSC+/BC5CDR, whose annotation conventions differ.
 `case_types` adds further labels only in documents that read as case-report narratives
-(`kg.nlp.case_terms.case_narrative`, with `min_words`), where the model's convention fits.
+(`kg.nlp.genre.is_case_narrative`), where the model's convention fits.
 
 The model is stored as two plain files (config + bytes) so that it ships as package data and
 loads without spaCy's package machinery; nothing is downloaded.
@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.nlp import extensions
-from kg.nlp.case_terms import case_narrative
+from kg.nlp.genre import is_case_narrative
 from kg.nlp.doctext import doc_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -76,7 +76,6 @@ class StatisticalComponent:
         model: str,
         types: tuple[str, ...],
         case_types: tuple[str, ...] = (),
-        min_words: int = 0,
         sentences: str = "auto",
     ) -> None:
         extensions.register()
@@ -86,7 +85,6 @@ class StatisticalComponent:
         self.name = name
         self.types = frozenset(types)
         self.case_types = frozenset(case_types) | self.types
-        self.min_words = min_words  # the labels added outside case reports
         path = str(Path(model) if model else DEFAULT_MODEL)
         if path not in _cache:
             _cache[path] = load_packed(path)
@@ -115,7 +113,7 @@ class StatisticalComponent:
         """The labels wanted in `doc` and the tokens to run the model on."""
         types = self.types
         # MACCROBAT-style annotation (the model's training convention) fits case-report narratives
-        if self.case_types != types and case_narrative(doc_text(doc), self.min_words):
+        if self.case_types != types and is_case_narrative(doc):
             types = self.case_types
         if not types or not len(doc):
             return types, []
@@ -182,14 +180,14 @@ class StatisticalComponent:
 
 @Language.factory(
     "casekg_statistical",
-    default_config={"model": "", "types": ["Dose"], "case_types": [], "min_words": 0, "sentences": "auto"},
+    default_config={"model": "", "types": ["Dose"], "case_types": [], "sentences": "auto"},
 )
 def make_statistical(
-    nlp: Language, name: str, model: str, types: list[str], case_types: list[str], min_words: int, sentences: str
+    nlp: Language, name: str, model: str, types: list[str], case_types: list[str], sentences: str
 ) -> StatisticalComponent:
     """`model`: a packed model prefix or model folder ("" = the shipped MACCROBAT model);
     `types`: which of its labels to add (see module docstring); `case_types`: labels added as
-    well in documents that read as case reports (`case_terms.case_narrative`, with `min_words`);
+    well in documents that read as case reports (`kg.nlp.genre.is_case_narrative`);
     `sentences`: "auto" (all sentences, or those with a digit when only Dose is wanted) or
     "findings" (only sentences with a diagnosis-like word the rules left unlabelled: cheaper)."""
-    return StatisticalComponent(nlp, name, model, tuple(types), tuple(case_types), min_words, sentences)
+    return StatisticalComponent(nlp, name, model, tuple(types), tuple(case_types), sentences)
