@@ -144,3 +144,32 @@ def test_short_form_takes_the_long_forms_type(tmp_path) -> None:
     doc = nlp("He had severe cardiomyopathy ( CMP ) . Later the CMP worsened , with Ataxia . A 50-year-old man. " + FILLER)
     assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [
         ("cardiomyopathy", "Disease"), ("CMP", "Disease"), ("CMP", "Disease"), ("Ataxia", "Manifestation")]
+
+
+def _cv_docs(n_with_word: int) -> list[GoldDoc]:
+    docs = []
+    for i in range(5):
+        text = f"A {40 + i}-year-old man was admitted. " + FILLER
+        ms = []
+        if i < n_with_word:
+            start = len(text) + len("The heart was ")
+            text += "The heart was dilated."
+            ms.append(GoldMention(start, start + len("dilated"), "Manifestation", None, "dilated"))
+        docs.append(GoldDoc(f"d{i}", text, ms))
+    return docs
+
+
+def test_cross_validation_learns_only_from_the_other_folds(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    pre = spacy.blank("en")
+    pre.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["heparin"]}})
+    full = spacy.blank("en")
+    full.add_pipe("sentencizer")
+    full.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["heparin"]}})
+    full.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    # three documents annotate the word: each held-out one is covered by two others' rows
+    found = ct.cross_validate(_cv_docs(3), pre, full).overlap["Manifestation"]
+    assert (found.tp_gold, found.n_gold, found.n_pred) == (3, 3, 3)
+    # two: a held-out document leaves one other, below the two documents a row needs
+    found = ct.cross_validate(_cv_docs(2), pre, full).overlap["Manifestation"]
+    assert (found.tp_gold, found.n_gold, found.n_pred) == (0, 2, 0)
