@@ -435,3 +435,33 @@ def test_inherited_disorder_without_a_name_is_a_disease(nlp) -> None:
     assert ("X-linked condition", "Disease") in got
     got = {t for t, _, _ in spans(nlp, "Genetic testing found no disease-causing variant.")}
     assert not [t for t in got if t.lower().startswith("genetic")]
+
+
+def test_serial_comma_coordination_shares_the_neoplasm_head(nlp) -> None:
+    got = {(t, c) for t, _, c in spans(nlp, "Relatives developed colon, kidney, and bladder cancer over two decades.")}
+    # the whole coordination is one mention (NCBI, BC5CDR); each conjunct names a neoplasm
+    assert {t for t, _ in got} >= {"colon, kidney, and bladder cancer", "bladder cancer"}
+    assert all(c for _, c in got)
+    got = {t for t, _, _ in spans(nlp, "Carriers had thyroid, pancreas or skin tumours.")}
+    assert "thyroid, pancreas or skin tumours" in got
+    # no neoplasm head, no site: the conjuncts are not joined
+    got = {t for t, _, _ in spans(nlp, "She had fever, rash, and joint pain.")}
+    assert not [t for t in got if "," in t]
+
+
+def test_mode_of_inheritance_joins_the_disorder(nlp) -> None:
+    got = {(t, lab) for t, lab, _ in spans(nlp, "The family had autosomal dominant cardiomyopathy; a boy had X-linked hydrocephalus.")}
+    assert ("autosomal dominant cardiomyopathy", "Disease") in got
+    assert "X-linked hydrocephalus" in {t for t, _ in got}
+    got = {t for t, _, _ in spans(nlp, "Inheritance was autosomal dominant, and epilepsy was present.")}
+    assert "epilepsy" in got and not [t for t in got if "autosomal" in t]
+    # a disease named with its mode keeps the nested finding as it was
+    got = {t for t, _, _ in spans(nlp, "Two boys had X-linked agammaglobulinemia.")}
+    assert {"X-linked agammaglobulinemia", "agammaglobulinemia"} <= got
+
+
+def test_cell_death_is_biology_not_a_finding(nlp) -> None:
+    text = "Hypoxia triggers programmed cell death in the graft; the death receptor pathway was blocked."
+    assert "death" not in {t for t, _, _ in spans(nlp, text)}
+    got = {t for t, _, _ in spans(nlp, "Sepsis led to the death of two patients, and cell deaths were counted.")}
+    assert "death" in got

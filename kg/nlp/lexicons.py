@@ -51,7 +51,7 @@ from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "21"
+LEXICON_VERSION = "22"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -495,16 +495,24 @@ def coordinations(keys: list[str], matches: list[tuple[int, int, str, str, int]]
     X's concept ("palmar and plantar pits" -> Palmar pits; "plantar pits" stays as matched).
     """
     out = []
-    for i, e, typ, _curie, prio in matches:
+    for i, e, typ, _curie, _prio in matches:
         if typ == DRUG or e - i < 2 or i < 2 or keys[i - 1] not in _CONJ:
             continue
         head = keys[i + 1 : e]
         j = i - 2
+        # the serial comma: "brain, breast, and prostate cancer"
+        if keys[j] == "," and keys[i - 1] in ("and", "or") and j >= 1:
+            j -= 1
+        # an organ named before a shared neoplasm head is that organ's neoplasm even where the
+        # dictionary lacks the pair ("pancreas, skin and lung cancer"): the head's concept
+        neoplasm = _leaf_matches(i + 1, e, lookup(head, trie)) if len(head) == 1 and head[0] in _NEOPLASM_HEADS else []
         steps = 0
         while j >= 0 and steps < 4:
             leaf = lookup([keys[j], *head], trie)
             if leaf and typ in leaf:
                 out.append((j, e, typ, leaf[typ][0], leaf[typ][1]))
+            elif neoplasm and keys[j] in _NEOPLASM_SITES:
+                out.append((j, e, typ, neoplasm[0][3], _PRIO["NARROW"]))
             if j >= 2 and keys[j - 1] == ",":
                 j -= 2
                 steps += 1
@@ -808,6 +816,43 @@ def _names_a_molecule(keys: list[str], s: int, e: int) -> bool:
     return False
 
 
+# A mode of inheritance before a named disorder names its inherited form ("autosomal dominant
+# myotonia congenita", "X-linked thrombocytopenia"): one mention in NCBI disease (dev: "autosomal"
+# inside a gold span 9 times and just before one never, "X-linked" 6 and 0; read from NCBI dev
+# errors), and absent from BC5CDR and GSC+ dev (BC5CDR train has none either).
+_MODES = frozenset(normalize_token(w) for w in "dominant recessive".split())
+
+
+def _inheritance_start(keys: list[str], s: int) -> int | None:
+    """The start of "autosomal dominant"/"autosomal recessive"/"X-linked [recessive|dominant]"
+    ending right before token s, or None."""
+    j = s
+    if j >= 1 and keys[j - 1] in _MODES:
+        j -= 1
+        if j >= 1 and keys[j - 1] == "autosomal":
+            return j - 1
+    if j >= 3 and keys[j - 1] == "linked" and keys[j - 2] == _SKIP and keys[j - 3] == "x":
+        return j - 3
+    return None
+
+
+# "Cell death", "programmed cell death", "the death pathway" name biology, not a patient's
+# death: never annotated in NCBI dev (4 of 4 "cell death" left out) or BC5CDR dev (4 of 4), and
+# once in 4 in BC5CDR train, where a patient's "death" is annotated 32 of 37 times.
+_DEATH = normalize_token("death")
+_DEATH_NEXT = frozenset(normalize_token(w) for w in "pathway gene receptor domain signal signaling".split())
+
+
+def _cell_death(keys: list[str], s: int, e: int) -> bool:
+    """True for a bare "death" finding that is a cell's death or part of a pathway's name."""
+    if e - s != 1 or keys[s] != _DEATH:
+        return False
+    if s > 0 and keys[s - 1] == "cell":
+        return True
+    j = e + 1 if e < len(keys) and keys[e] == _SKIP else e
+    return j < len(keys) and keys[j] in _DEATH_NEXT
+
+
 _STRIP_MODIFIERS = frozenset("complete severe mild moderate transient persistent".split())
 
 
@@ -900,7 +945,7 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
         if typ in _FINDING:
             if drugs and doc[s:e].text.isupper() and any(d[0] <= s and e <= d[1] and (d[0], d[1]) != (s, e) for d in drugs):
                 continue
-            if _names_a_molecule(keys, s, e):
+            if _names_a_molecule(keys, s, e) or _cell_death(keys, s, e):
                 continue
             if s > 0 and keys[s - 1] in _ORGAN_ADJ and e - s == 1:
                 if (s - 1, e) in spans:
@@ -913,7 +958,12 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
                 s = s - 1
                 m = (s, *m[1:])
             if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX:
-                m = (s - 1, *m[1:])
+                s = s - 1
+                m = (s, *m[1:])
+            inh = _inheritance_start(keys, s)
+            # (unless the dictionary names the inherited form: then this one stays nested in it)
+            if inh is not None and (inh, e) not in spans:
+                m = (inh, *m[1:])
         res.append(m)
     res.sort(key=lambda m: (m[0], -m[1]))
     return res
