@@ -173,3 +173,20 @@ def test_cross_validation_learns_only_from_the_other_folds(tmp_path) -> None:
     # two: a held-out document leaves one other, below the two documents a row needs
     found = ct.cross_validate(_cv_docs(2), pre, full).overlap["Manifestation"]
     assert (found.tp_gold, found.n_gold, found.n_pred) == (0, 2, 0)
+
+
+def test_words_built_like_diagnoses_are_disorders_in_case_reports(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": ["hepatitis"]}})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    tail = ("Imaging suggested a chondroblastoma of the tibia and an enchondromatosis was considered. "
+            "Hepatitis was present. The prognosis and the diagnosis were discussed; normocalcemia and "
+            "an anastomosis were noted, as was cerebellar hypoplasia and a cardiomyopathy.")
+    got = _spans(nlp("A 52-year-old woman was seen. " + FILLER + tail))
+    assert {(t, lab) for t, lab, _ in got} == {
+        ("chondroblastoma", "Disease"), ("enchondromatosis", "Disease"), ("Hepatitis", "Manifestation"),
+        ("hypoplasia", "Disease"), ("cardiomyopathy", "Disease")}
+    # an abstract is left to the rules
+    assert {t for t, _, _ in _spans(nlp("In 12 patients, " + tail))} == {"Hepatitis"}
