@@ -465,3 +465,14 @@ def test_cell_death_is_biology_not_a_finding(nlp) -> None:
     assert "death" not in {t for t, _, _ in spans(nlp, text)}
     got = {t for t, _, _ in spans(nlp, "Sepsis led to the death of two patients, and cell deaths were counted.")}
     assert "death" in got
+
+
+def test_finding_naming_an_unknown_syndrome_is_part_of_its_name(nlp) -> None:
+    got = spans(nlp, "She developed capillary leak syndrome after the infusion.")
+    assert ("capillary leak syndrome", "Disease", "") in got
+    assert "capillary leak" in {t for t, _, _ in got}  # the finding stays, nested
+    got = {t for t, _, _ in spans(nlp, "A muscle weakness syndrome and a back pain syndrome were discussed; the pain syndrome resolved.")}
+    assert {"muscle weakness syndrome", "back pain syndrome"} <= got
+    assert "pain syndrome" not in got and "pain" in got  # one word: the finding alone
+    got = {t for t, _, _ in spans(nlp, "The nephrotic syndrome relapsed.")}
+    assert "nephrotic syndrome" in got and "nephrotic syndrome syndrome" not in got
