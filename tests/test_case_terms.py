@@ -190,3 +190,15 @@ def test_words_built_like_diagnoses_are_disorders_in_case_reports(tmp_path) -> N
         ("hypoplasia", "Disease"), ("cardiomyopathy", "Disease")}
     # an abstract is left to the rules
     assert {t for t, _, _ in _spans(nlp("In 12 patients, " + tail))} == {"Hepatitis"}
+
+
+def test_water_after_a_length_unit_is_a_pressure_unit(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["H2O", "heparin"]}})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    text = ("A 3-day-old boy was ventilated. " + FILLER +
+            "The PEEP was raised to 9\u2005cm\u2005H2O and later to 12 mm H2O; heparin and H2O were infused.")
+    got = [s.text for s in nlp(text).spans[SPAN_GROUP]]
+    assert got == ["heparin", "H2O"]

@@ -158,6 +158,8 @@ class CaseTerms:
         kept = []
         for s in spans:
             key = phrase_key(t.text for t in s)
+            if s.label_ == DRUG and key == "h2o" and _after_length_unit(s):
+                continue  # "PEEP 7 cm H2O" is a pressure unit (ventilator settings), not water given
             if s.label_ == DRUG and key in self.table.nonmed and not _given(s):
                 s._.attrs = {**(s._.attrs or {}), "role": "analyte"}
             to = self.table.retype.get((key, s.label_))
@@ -204,6 +206,13 @@ def _disorder_word(word: str) -> bool:
     """A word shaped like a diagnosis ("fibroadenoma", "hypoplasia"), not a normal value
     ("normokalemia") or one of the words built the same way that name no disorder."""
     return len(word) >= 7 and word not in _NOT_DISORDER and not word.startswith("normo")
+
+
+def _after_length_unit(s: Span) -> bool:
+    i = s.start - 1
+    while i >= 0 and s.doc[i].is_space:  # "7\u2005cm\u2005H2O": spaCy keeps odd spaces as tokens
+        i -= 1
+    return i >= 0 and s.doc[i].lower_ in ("cm", "mm")
 
 
 def _given(s: Span) -> bool:
