@@ -200,5 +200,5 @@ def test_water_after_a_length_unit_is_a_pressure_unit(tmp_path) -> None:
     nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
     text = ("A 3-day-old boy was ventilated. " + FILLER +
             "The PEEP was raised to 9\u2005cm\u2005H2O and later to 12 mm H2O; heparin and H2O were infused.")
-    got = [s.text for s in nlp(text).spans[SPAN_GROUP]]
-    assert got == ["heparin", "H2O"]
+    doc = nlp(text)
+    assert [s.text for s in doc.spans[SPAN_GROUP]] == ["heparin", "H2O"]
