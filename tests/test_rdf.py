@@ -19,8 +19,10 @@ from kg.rdf import (
     RDFS,
     SKOS,
     VOCAB_GRAPH,
+    _Builder,
     article_id_from_graph,
     article_iri,
+    article_nquads,
     article_quads,
     graph_iri,
     lookup_key,
@@ -378,3 +380,89 @@ def test_article_without_statements_has_a_patient_count_only():
     assert _ask(st, "SELECT ?p WHERE { ?a ckg:patientCount ?p }") == [{"p": "0"}]
     assert not _ask(st, "SELECT ?n WHERE { ?a ckg:statementCount ?n }")
     assert not _ask(st, "SELECT ?k WHERE { ?a ckg:statementsByKind ?k }")
+
+
+# --------------------------------------------------------------- N-Quads written from strings
+
+def _serialised(article, extraction) -> tuple[bytes, bytes, int]:
+    quads = article_quads(article, extraction, generated_at=WHEN)
+    own, shared = split_quads(quads)
+    return (ox.serialize(own, format=ox.RdfFormat.N_QUADS) or b"", ox.serialize(shared, format=ox.RdfFormat.N_QUADS) or b"",
+            len(quads))
+
+
+@pytest.mark.parametrize("variant", ["plain", "odd text", "no patients", "no statements"])
+def test_article_nquads_are_the_serialised_article_quads(variant):
+    # Control characters, quotes, backslashes, non-characters and astral code points in the
+    # quoted sentences and metadata: the writer must escape exactly as Oxigraph's does.
+    odd = 'Title "quoted" \\ back\tslash\r\x01\x7f\ufffe\uffff é 肺 \U0001F600\n\n'
+    article, extraction = sample(f"PMC-{variant}", text_prefix=odd if variant == "odd text" else "",
+                                 title=odd if variant == "odd text" else "A title")
+    if variant == "no patients":
+        extraction.patients = []
+        for s in extraction.statements:
+            s.patient = None
+    if variant == "no statements":
+        extraction = Extraction(extraction.article_id, extraction.sentences, [], [], [], software=extraction.software)
+    got = article_nquads(article, extraction, generated_at=WHEN)
+    assert (got.article, got.vocabulary, got.count) == _serialised(article, extraction)
+    assert got.article and got.count == got.article.count(b"\n") + got.vocabulary.count(b"\n")
+
+
+def test_nquads_literal_escaping_matches_oxigraph_on_every_code_point():
+    b = _Builder("https://example.org/g")
+    for start in range(0, 0x110000, 256):
+        chunk = "".join(chr(c) for c in range(start, start + 256) if not 0xD800 <= c <= 0xDFFF)
+        if chunk:
+            b.lit("https://example.org/s", f"https://example.org/p{start}", "x" + chunk)
+            b.lit("https://example.org/s", f"https://example.org/q{start}", chunk, "https://example.org/dt")
+    assert b.nquads().encode() == ox.serialize(b.quads(), format=ox.RdfFormat.N_QUADS)
+
+
+def test_builder_keeps_first_insertion_order_and_drops_duplicates():
+    b = _Builder("https://example.org/g")
+    b.add("https://example.org/s", RDF + "type", "https://example.org/A")
+    b.lit("https://example.org/s", RDFS + "label", "a")
+    b.add("https://example.org/s", RDF + "type", "https://example.org/A")
+    b.lit("https://example.org/s", RDFS + "label", "a", "http://www.w3.org/2001/XMLSchema#string")  # the same literal
+    b.lit("https://example.org/s", RDFS + "label", "")  # dropped: lit ignores empty values
+    b.text("https://example.org/s", RDFS + "comment", "")  # kept: an empty quote is still a quote
+    assert [(q.predicate.value, q.object.value) for q in b.quads()] == [(RDF + "type", "https://example.org/A"),
+                                                                       (RDFS + "label", "a"), (RDFS + "comment", "")]
+    assert b.nquads().encode() == ox.serialize(b.quads(), format=ox.RdfFormat.N_QUADS)
+
+
+class _OddXrefVocab:
+    """kg.vocab, except that one cross-reference maps to an IRI the parser refuses."""
+
+    def __getattr__(self, name):
+        from kg import vocab
+
+        return getattr(vocab, name)
+
+    def iri(self, curie: str) -> str:
+        from kg import vocab
+
+        return "https://example.org/not an iri" if curie == "X:odd" else vocab.iri(curie)
+
+
+def test_iris_from_data_are_still_checked_on_the_nquads_path():
+    import dataclasses
+
+    article, extraction = sample("PMC-iri")
+    # A source URL that passes the metadata check but not the IRI parser fails the article.
+    bad = dataclasses.replace(article, meta=dataclasses.replace(article.meta, source_url="http://[example.org/x"))
+    with pytest.raises(ValueError):
+        article_quads(bad, extraction, generated_at=WHEN)
+    with pytest.raises(ValueError):
+        article_nquads(bad, extraction, generated_at=WHEN)
+    # A cross-reference whose IRI does not parse is skipped, in both paths alike.
+    extraction.mentions[0] = dataclasses.replace(extraction.mentions[0], xrefs=("X:odd", "MESH:D003882"))
+    vocab = _OddXrefVocab()
+    quads = article_quads(article, extraction, generated_at=WHEN, vocab=vocab)
+    matches = {q.object.value for q in quads if q.predicate.value == SKOS + "exactMatch"}
+    assert "http://id.nlm.nih.gov/mesh/D003882" in matches and not any(" " in m for m in matches)
+    got = article_nquads(article, extraction, generated_at=WHEN, vocab=vocab)
+    own, shared = split_quads(quads)
+    assert got.article == ox.serialize(own, format=ox.RdfFormat.N_QUADS)
+    assert got.vocabulary == ox.serialize(shared, format=ox.RdfFormat.N_QUADS)
