@@ -133,3 +133,22 @@ def test_frequency_right_after_a_drug_is_a_dose_span(nlp):
     assert [d[0] for d in doses(nlp, "Methotrexate subcutaneously once weekly was added.")] == ["once weekly"]
     assert doses(nlp, "She had daily headaches and weekly fevers.") == []
     assert drug_attrs(nlp, "She took azathioprine twice a day.")["azathioprine"]["frequency"] == "twice daily"
+
+
+def test_frequency_after_an_amount_and_its_route_is_a_dose_span(nlp):
+    assert [d[0] for d in doses(nlp, "Prednisolone 40 mg orally once daily was started.")] == ["40 mg", "once daily"]
+    assert [d[0] for d in doses(nlp, "Tacrolimus 2 mg via oral administration twice a day was added.")] == [
+        "2 mg", "twice a day"]
+    # a frequency after an amount that is no dose stays out
+    assert [d[0] for d in doses(nlp, "Creatinine was 2.1 mg/dL orally reported daily.")] == []
+
+
+def test_oxygen_flow_is_a_dose_and_other_litres_per_minute_are_not(nlp):
+    assert [d[0] for d in doses(nlp, "We gave 3 L/min of oxygen by nasal cannula.")] == ["3 L/min"]
+    assert [d[0] for d in doses(nlp, "She needed oxygen at 5\u2005L/min overnight.")] == ["5\u2005L/min"]
+    assert doses(nlp, "Cardiac output was 4.2 L/min at rest.") == []
+
+
+def test_radiation_dose_in_capitals_and_thin_spaces(nlp):
+    assert [d[0] for d in doses(nlp, "The pelvis received 5040\u200acGY in 28 fractions.")] == ["5040\u200acGY in 28 fractions"]
+    assert [d[0] for d in doses(nlp, "Methotrexate 15\u200amg\u200aweekly was continued.")] == ["15\u200amg\u200aweekly"]

@@ -32,10 +32,15 @@ _DOSE_RE = re.compile(
 )
 # A frequency written right after the amount belongs to the dose ("60 mg daily", "4.5 g q12h"):
 # case-report annotation (MACCROBAT) takes it into the Dose span.
-_FREQ_GAP = re.compile(r"[ \t\u00a0\u2009]*,?[ \t\u00a0\u2009]*")
+_FREQ_GAP = re.compile(r"[ \t\u00a0\u2002-\u200a\u202f]*,?[ \t\u00a0\u2002-\u200a\u202f]*")
 # Radiation doses ("60 Gy in 30 fractions") are doses too, but not of a drug named nearby: spans
 # only, never copied onto a drug.
-_RADIATION_RE = re.compile(rf"(?<![\w.]){_NUM}\s*c?Gy\b(?:\s+in\s+\d+\s+fractions)?")
+_RADIATION_RE = re.compile(rf"(?<![\w.]){_NUM}\s*c?G[yY]\b(?:\s+in\s+\d+\s+fractions)?")
+# Oxygen flow ("4 L/min of oxygen", "oxygen at 2 L/min") is the dose of the oxygen given; other
+# litres per minute are measurements (cardiac output), which _DOSE_RE leaves out.
+_O2_FLOW_RE = re.compile(rf"(?<![\w.]){_NUM}\s*L\s*/\s*min\b")
+_O2_AFTER = re.compile(r"\s+(?:of\s+)?(?:oxygen|O2)\b", re.I)
+_O2_BEFORE = re.compile(r"\b(?:oxygen|O2)\s+(?:at\s+|via\s+\w+\s+at\s+)?$", re.I)
 # The amount is a body weight, not a dose ("weighing 3200 g", "birth weight of 2.9 kg", "BMI 24 kg/m2").
 _WEIGHT_BEFORE = re.compile(r"(?:weigh\w*|weight)\W+(?:\w+\W+){0,2}$", re.I)
 _QUAL_RE = re.compile(r"\b(?P<q>high|low|moderate|medium|standard|full|maximal|maximum|reduced|increased|pulse)"
@@ -74,6 +79,8 @@ _ROUTE = [
     (r"\bintra-?articular(?:ly)?\b", "intra-articular"),
 ]
 _ROUTE_RE = [(re.compile(p, re.I), v) for p, v in _ROUTE]
+# Words between an amount or a drug and its frequency that still leave the frequency to them.
+_ROUTE_GAP = frozenset("via by oral intravenous subcutaneous administration route tablet tablets capsule capsules".split())
 _ROUTE_WORD = re.compile(r"^(?:orally|intravenously|subcutaneously|intramuscularly|topically|p\.?o\.?|i\.?v\.?|iv)$", re.I)
 
 # Drug names that carry their route ("IVIG" is intravenous immunoglobulin)
@@ -132,14 +139,16 @@ def _near_drug(span: Span, drugs: list[Span], window: int = 4) -> bool:
                for d in drugs)
 
 
-def _after_drug(span: Span, drugs: list[Span]) -> bool:
-    """A frequency right after a drug (or its route word) is its dose ("VPA twice a day",
-    "interferon subcutaneously 3 times a week"); elsewhere it may be a symptom's ("daily headaches")."""
+def _after_drug(span: Span, drugs: list[Span], dose_ends: set[int]) -> bool:
+    """A frequency right after a drug or an amount, or after their route words, is a dose ("VPA
+    twice a day", "interferon subcutaneously 3 times a week", "1 g intravenously once daily",
+    "500 mg via oral administration twice a day"); elsewhere it may be a symptom's ("daily
+    headaches")."""
     doc = span.doc
     i = span.start
-    if i > 0 and _ROUTE_WORD.match(doc[i - 1].text):
+    while i > 0 and span.start - i < 4 and (_ROUTE_WORD.match(doc[i - 1].text) or doc[i - 1].lower_ in _ROUTE_GAP):
         i -= 1
-    return any(d.end == i and (d._.attrs or {}).get("role") != "analyte" for d in drugs)
+    return i in dose_ends or any(d.end == i and (d._.attrs or {}).get("role") != "analyte" for d in drugs)
 
 
 def _dose_span(span: Span, attrs: dict[str, str], label: str | None = None) -> Span:
@@ -198,6 +207,11 @@ class DosageTagger:
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
                 dose_spans.append(_dose_span(span, {}))
+        for m in _O2_FLOW_RE.finditer(text):
+            if _O2_AFTER.match(text, m.end()) or _O2_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None:
+                    dose_spans.append(_dose_span(span, {}))
         for m in _QUAL_RE.finditer(text):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
@@ -207,6 +221,7 @@ class DosageTagger:
             cues.append((span.start, span.end, {"dose_level": q}))
             if q in ("high", "low") and m.group("q"):  # "high-dose", "low doses": a dose without a number
                 dose_spans.append(_dose_span(span, {"dose_level": q}))
+        dose_ends = {d.end for d in dose_spans if "dose" in d._.attrs}
         for rx, value in _FREQ_RE:
             for m in rx.finditer(text):
                 if any(a <= m.start() < b for a, b in taken):
@@ -215,7 +230,7 @@ class DosageTagger:
                 if span is not None:
                     cues.append((span.start, span.end, {"frequency": _frequency(m, value)}))
                     taken.append((m.start(), m.end()))
-                    if not m.group(0).startswith("/") and _after_drug(span, drugs):
+                    if not m.group(0).startswith("/") and _after_drug(span, drugs, dose_ends):
                         dose_spans.append(_dose_span(span, {"frequency": _frequency(m, value)}))
         drug_tokens = {i for d in drugs for i in range(d.start, d.end)}
         for rx, value in _ROUTE_RE:
