@@ -44,7 +44,8 @@ wall = time.perf_counter() - t
 # is inflated by other load, the CPU time much less so.
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-print(json.dumps({"seconds": wall, "cpu_seconds": cpu, "built": s.built, "failed": len(s.failed), "words": s.words,
+print(json.dumps({"seconds": wall, "cpu_seconds": cpu, "cpu_parent": me.ru_utime + me.ru_stime,
+                  "cpu_workers": kids.ru_utime + kids.ru_stime, "built": s.built, "failed": len(s.failed), "words": s.words,
                   "triples": s.store_triples}))
 """
 
@@ -190,7 +191,8 @@ def main() -> None:
             res = run_build(corpus, store, jobs)
             rate = res["built"] / res["seconds"]
             print(f"{n:>7} articles ({info['words']:,} words)  --jobs {jobs}: {res['seconds']:7.1f} s  {rate:6.1f} articles/s  "
-                  f"{info['words'] / res['seconds']:8,.0f} words/s  CPU {res['cpu_seconds']:7.1f} s  peak RSS {res['peak_rss_mb']:6.0f} MB  "
+                  f"{info['words'] / res['seconds']:8,.0f} words/s  CPU {res['cpu_seconds']:7.1f} s "
+                  f"(build process {res['cpu_parent']:.1f}, workers {res['cpu_workers']:.1f})  peak RSS {res['peak_rss_mb']:6.0f} MB  "
                   f"store {res['store_mb']:7.0f} MB  {res['triples']:,} quads", flush=True)
             rows.append((n, jobs, res))
             if last is not None and not args.keep:

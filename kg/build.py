@@ -133,19 +133,23 @@ def build(
                     summary.words += len(item.text.split())
                     yield item
 
+            writer = _Writer(store, existing, summary, failed_ids)
             try:
                 for results in runner.run(batched(todo(), size), when):
-                    _write(store, results, existing, summary, failed_ids)
+                    writer.write(results)
                     failures.update(store_path, {r.id: (r.sha256, r.error or "extraction failed")
                                                  for r in results if not r.ok},
                                     succeeded=[r.id for r in results if r.ok])
                     for res in results:
                         tick(res.id)
+                writer.flush()
             except KeyboardInterrupt:
-                # Every batch that reached the store committed whole; stop here, prune
-                # nothing (the corpus was not fully read), and let a re-run continue.
+                # Every load that reached the store committed whole; stop here, prune
+                # nothing (the corpus was not fully read), and let a re-run continue. The
+                # spooled articles are already extracted: load them rather than redo them.
                 summary.interrupted = True
                 runner.close()
+                writer.flush()
             else:
                 if prune:
                     # Only articles that left the corpus are removed; an unreadable file keeps its last good graph.
@@ -166,40 +170,99 @@ def build(
     return summary
 
 
-def _write(store, results, existing: set[str], summary: BuildSummary, failed_ids: set[str]) -> None:  # noqa: ANN001
-    from kg.parallel import parse_nquads
+# Fresh articles are spooled and bulk-loaded this many at a time (or at LOAD_BYTES of N-Quads,
+# whichever comes first): fewer, larger loads leave RocksDB fewer files to ingest and compact
+# (docs/scale.md, session 3). Bounded, so memory does not grow with the corpus.
+LOAD_ARTICLES = 256
+LOAD_BYTES = 64 << 20
 
-    bulk = hasattr(store, "bulk_add_articles")
-    fresh: list = []  # quad objects (in-process extraction)
-    fresh_bytes: list[bytes] = []  # N-Quads from workers: Oxigraph parses them itself, no Python objects
-    fresh_ids = []
-    for res in results:
-        if not res.ok:
-            summary.failed.append(res.error or f"{res.path or res.id}: extraction failed")
-            failed_ids.add(res.id)
-            continue
-        if res.id not in existing and bulk and res.quads is None:
-            fresh_bytes.append(res.nquads or b"")
-            fresh_ids.append(res.id)
-        else:
-            quads = res.quads if res.quads is not None else list(parse_nquads(res.nquads or b""))
-            if res.id in existing:
-                store.replace_article(res.id, quads)
+
+class _Writer:
+    """Writes extraction results to the store in arrival order.
+
+    Articles already in the store: `replace_article` at once (one transaction each). Fresh
+    articles: spooled, then one `bulk_add_articles` per LOAD_ARTICLES. A spooled article is
+    not built until its load returns; `flush()` loads the spool (at the end of the corpus,
+    and on Ctrl-C so extracted work is kept), and a crash before that loses only the
+    spooled extraction, which the re-run redoes.
+
+    Vocabulary-graph lines are shared by many articles (the same concept's labels, synonyms
+    and HPO chain); each distinct line is loaded once per build. A line counts as loaded
+    only after the load that carried it returned, so every loaded article's vocabulary is
+    in the store whatever happens later.
+    """
+
+    def __init__(self, store, existing: set[str], summary: BuildSummary, failed_ids: set[str]) -> None:  # noqa: ANN001
+        self.store = store
+        self.existing = existing
+        self.summary = summary
+        self.failed_ids = failed_ids
+        self.bulk = hasattr(store, "bulk_add_articles")
+        self.loaded_vocab: set = set()  # N-Quads lines (or Quads, in-process) already in the store
+        self._clear()
+
+    def _clear(self) -> None:
+        self.ids: list[str] = []
+        self.quads: list = []  # quad objects (in-process extraction)
+        self.chunks: list[bytes] = []  # N-Quads from workers: Oxigraph parses them itself
+        self.size = 0
+        self.vocab: dict = {}  # new vocabulary lines/Quads of the spool, ordered
+
+    def write(self, results: list) -> None:
+        summary = self.summary
+        remote: list = []
+        for res in results:
+            if not res.ok:
+                summary.failed.append(res.error or f"{res.path or res.id}: extraction failed")
+                self.failed_ids.add(res.id)
+                continue
+            if res.id in self.existing:
+                self.store.replace_article(res.id, res.all_quads())
+            elif self.bulk:
+                self._spool(res)
             else:
-                fresh.extend(quads)
-                fresh_ids.append(res.id)
-        summary.built += 1
-        summary.patients += res.patients
-        summary.entities.update(res.entities)
-        summary.statements.update(res.statements)
-        summary.triples_written += res.n_quads
-    if fresh or fresh_bytes:
-        if bulk:
-            # Oxigraph's bulk loader, guarded by a marker file (crash -> dropped on next open)
-            store.bulk_add_articles(fresh_ids, fresh, nquads=b"".join(fresh_bytes))
-            summary.bulk_loaded += len(fresh_ids)
+                remote.extend(res.all_quads())
+            summary.built += 1
+            summary.patients += res.patients
+            summary.entities.update(res.entities)
+            summary.statements.update(res.statements)
+            summary.triples_written += res.n_quads
+        if remote:
+            self.store.oxigraph.extend(remote)  # a remote store: one request for the batch
+        if len(self.ids) >= LOAD_ARTICLES or self.size >= LOAD_BYTES:
+            self.flush()
+
+    def _spool(self, res) -> None:  # noqa: ANN001
+        from kg.rdf import split_quads
+
+        # Order matters if Ctrl-C lands in here: the vocabulary first (extra vocabulary lines
+        # are harmless), then the id (an id without quads is only rebuilt), then the quads.
+        seen, vocab = self.loaded_vocab, self.vocab
+        if res.quads is not None:
+            own, shared = split_quads(res.quads)
         else:
-            store.oxigraph.extend(fresh)  # a remote store: one request for the batch
+            own, shared = res.nquads or b"", (res.vocab_nquads or b"").split(b"\n")
+        for line in shared:
+            if line and line not in seen:
+                vocab[line] = None
+        self.ids.append(res.id)
+        if isinstance(own, bytes):
+            self.chunks.append(own)
+            self.size += len(own)
+        else:
+            self.quads.extend(own)
+
+    def flush(self) -> None:
+        if not self.ids:
+            return
+        lines = [v for v in self.vocab if isinstance(v, bytes)]
+        quads = self.quads + [v for v in self.vocab if not isinstance(v, bytes)]
+        nquads = b"".join(self.chunks) + (b"\n".join(lines) + b"\n" if lines else b"")
+        # Oxigraph's bulk loader, guarded by a marker file (crash -> dropped on next open)
+        self.store.bulk_add_articles(self.ids, quads, nquads=nquads)
+        self.summary.bulk_loaded += len(self.ids)
+        self.loaded_vocab.update(self.vocab)
+        self._clear()
 
 
 def _has_graph(store, article_id: str) -> bool:  # noqa: ANN001

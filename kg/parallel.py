@@ -36,6 +36,9 @@ class ArticleResult:
     path: str
     sha256: str = ""  # of the article text extracted (the failure record names it)
     nquads: bytes | None = None  # N-Quads of the article's named graph; None when it failed
+    # N-Quads of its concepts' vocabulary-graph quads, apart: ~40% of an article's quads, most
+    # already sent with earlier articles, so the writer loads each line once (kg.build).
+    vocab_nquads: bytes | None = None
     quads: list | None = None  # the same as pyoxigraph Quads, in-process only (saves a parse)
     error: str | None = None
     patients: int = 0
@@ -47,12 +50,18 @@ class ArticleResult:
     def ok(self) -> bool:
         return self.error is None
 
+    def all_quads(self) -> list:
+        """Every quad of the result (article and vocabulary graphs) as pyoxigraph Quads."""
+        if self.quads is not None:
+            return self.quads
+        return [*parse_nquads(self.nquads or b""), *parse_nquads(self.vocab_nquads or b"")]
+
 
 def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> ArticleResult:
     """Extract one article and render its quads; an exception becomes `error` (one line)."""
     from kg.extract import extract
     from kg.fingerprint import fingerprint
-    from kg.rdf import article_quads
+    from kg.rdf import article_quads, split_quads
 
     try:
         extraction = extract(article)
@@ -66,7 +75,9 @@ def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> Arti
         n_quads=len(quads),
     )
     if as_bytes:
-        res.nquads = serialize_nquads(quads)
+        own, shared = split_quads(quads)
+        res.nquads = serialize_nquads(own)
+        res.vocab_nquads = serialize_nquads(shared)
     else:
         res.quads = quads
     return res

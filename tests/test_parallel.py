@@ -76,6 +76,35 @@ def test_changed_article_is_replaced_by_the_parallel_build(corpus: Path, referen
     assert _quads(store) == _quads(reference)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_fresh_articles_load_in_spools_with_each_vocabulary_quad_once(
+        corpus: Path, reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int):
+    """Concepts recur across articles (every HPO term brings its is_a chain up to the root),
+    so the vocabulary graph lines of a build are mostly repeats; the writer sends each once."""
+    import pyoxigraph as ox
+
+    import kg.build
+    from kg.rdf import VOCAB_GRAPH
+
+    loads = []
+    original = Store.bulk_add_articles
+
+    def spy(self, ids, quads=(), *, nquads=b""):  # noqa: ANN001, ANN202
+        quads = list(quads)
+        loads.append((sorted(ids), [*quads, *ox.parse(nquads, format=ox.RdfFormat.N_QUADS)]))
+        return original(self, ids, quads, nquads=nquads)
+
+    monkeypatch.setattr(Store, "bulk_add_articles", spy)
+    monkeypatch.setattr(kg.build, "LOAD_ARTICLES", 4)
+    summary = build(corpus, tmp_path / "store", now=WHEN, jobs=jobs, batch_size=1)
+    assert summary.built == summary.bulk_loaded == 6
+    assert _quads(tmp_path / "store") == _quads(reference)
+    assert [len(ids) for ids, _ in loads] == [4, 2]  # spooled 4 at a time, the rest at the end
+    vocab = [q for _, quads in loads for q in quads if q.graph_name == ox.NamedNode(VOCAB_GRAPH)]
+    assert vocab and len(vocab) == len(set(vocab))
+    assert summary.triples_written > sum(len(quads) for _, quads in loads)  # repeats were dropped
+
+
 def test_pool_keeps_few_batches_in_flight():
     pulled = []
 
