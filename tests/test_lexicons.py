@@ -476,3 +476,14 @@ def test_finding_naming_an_unknown_syndrome_is_part_of_its_name(nlp) -> None:
     assert "pain syndrome" not in got and "pain" in got  # one word: the finding alone
     got = {t for t, _, _ in spans(nlp, "The nephrotic syndrome relapsed.")}
     assert "nephrotic syndrome" in got and "nephrotic syndrome syndrome" not in got
+
+
+def test_eponym_with_possessive_is_part_of_the_name(nlp) -> None:
+    got = {(t, lab) for t, lab, _ in spans(nlp, "She had Wernicke's encephalopathy and, years later, Dupuytren's contracture.")}
+    assert {"Wernicke's encephalopathy", "Dupuytren's contracture"} <= {t for t, _ in got}
+    got = spans(nlp, "Angioedema, or Quincke's disease, differs from Smithson's syndrome. The patient's disease progressed.")
+    assert ("Quincke's disease", "Disease", "") in got and ("Smithson's syndrome", "Disease", "") in got
+    # a possessive that is no name (lower case) gives nothing; the finding keeps its own span
+    assert not [t for t, _, _ in got if t.startswith("patient")]
+    got = {t for t, _, _ in spans(nlp, "He reported that the patient's hypertension worsened.")}
+    assert "hypertension" in got
