@@ -202,3 +202,16 @@ def test_water_after_a_length_unit_is_a_pressure_unit(tmp_path) -> None:
             "The PEEP was raised to 9\u2005cm\u2005H2O and later to 12 mm H2O; heparin and H2O were infused.")
     doc = nlp(text)
     assert [s.text for s in doc.spans[SPAN_GROUP]] == ["heparin", "H2O"]
+
+
+def test_a_finding_named_as_the_diagnosis_is_a_disorder(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": ["goiter", "dysphagia", "ascites"]}})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    text = ("A 47-year-old woman reported dysphagia. " + FILLER + "The scan was consistent with a large "
+            "multinodular goiter. Ascites was absent. She was later diagnosed with ascites of unclear origin.")
+    doc = nlp(text)
+    assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [
+        ("dysphagia", "Manifestation"), ("goiter", "Disease"), ("Ascites", "Manifestation"), ("ascites", "Disease")]
