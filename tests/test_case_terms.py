@@ -215,3 +215,16 @@ def test_a_finding_named_as_the_diagnosis_is_a_disorder(tmp_path) -> None:
     doc = nlp(text)
     assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [
         ("dysphagia", "Manifestation"), ("goiter", "Disease"), ("Ascites", "Manifestation"), ("ascites", "Disease")]
+
+
+def test_an_unlinked_named_disease_or_syndrome_is_a_disorder(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Disease": ["Kawasaki disease"]}})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    text = ("A 9-year-old girl was admitted. " + FILLER + "Kawasaki disease had been excluded, and a "
+            "vanishing testis syndrome was found with renal disease. The disease and a similar syndrome were discussed.")
+    doc = nlp(text)
+    assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [
+        ("Kawasaki disease", "Disease"), ("testis syndrome", "Disease"), ("renal disease", "Disease")]
