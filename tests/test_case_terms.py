@@ -146,6 +146,16 @@ def test_short_form_takes_the_long_forms_type(tmp_path) -> None:
         ("cardiomyopathy", "Disease"), ("CMP", "Disease"), ("CMP", "Disease"), ("Ataxia", "Manifestation")]
 
 
+def _rules_only(tmp_path, terms):
+    """A toy lexicon and case_terms with an empty learned table: only its rules act."""
+    (tmp_path / "none.tsv").write_text("")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": terms})
+    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    return nlp
+
+
 def _cv_docs(n_with_word: int) -> list[GoldDoc]:
     docs = []
     for i in range(5):
@@ -176,11 +186,7 @@ def test_cross_validation_learns_only_from_the_other_folds(tmp_path) -> None:
 
 
 def test_words_built_like_diagnoses_are_disorders_in_case_reports(tmp_path) -> None:
-    (tmp_path / "none.tsv").write_text("")
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": ["hepatitis"]}})
-    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    nlp = _rules_only(tmp_path, {"Manifestation": ["hepatitis"]})
     tail = ("Imaging suggested a chondroblastoma of the tibia and an enchondromatosis was considered. "
             "Hepatitis was present. The prognosis and the diagnosis were discussed; normocalcemia and "
             "an anastomosis were noted, as was cerebellar hypoplasia and a cardiomyopathy.")
@@ -193,11 +199,7 @@ def test_words_built_like_diagnoses_are_disorders_in_case_reports(tmp_path) -> N
 
 
 def test_water_after_a_length_unit_is_a_pressure_unit(tmp_path) -> None:
-    (tmp_path / "none.tsv").write_text("")
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["H2O", "heparin"]}})
-    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    nlp = _rules_only(tmp_path, {"Drug": ["H2O", "heparin"]})
     text = ("A 3-day-old boy was ventilated. " + FILLER +
             "The PEEP was raised to 9\u2005cm\u2005H2O and later to 12 mm H2O; heparin and H2O were infused.")
     doc = nlp(text)
@@ -205,11 +207,7 @@ def test_water_after_a_length_unit_is_a_pressure_unit(tmp_path) -> None:
 
 
 def test_a_finding_named_as_the_diagnosis_is_a_disorder(tmp_path) -> None:
-    (tmp_path / "none.tsv").write_text("")
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": ["goiter", "dysphagia", "ascites"]}})
-    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    nlp = _rules_only(tmp_path, {"Manifestation": ["goiter", "dysphagia", "ascites"]})
     text = ("A 47-year-old woman reported dysphagia. " + FILLER + "The scan was consistent with a large "
             "multinodular goiter. Ascites was absent. She was later diagnosed with ascites of unclear origin.")
     doc = nlp(text)
@@ -218,11 +216,7 @@ def test_a_finding_named_as_the_diagnosis_is_a_disorder(tmp_path) -> None:
 
 
 def test_an_unlinked_named_disease_or_syndrome_is_a_disorder(tmp_path) -> None:
-    (tmp_path / "none.tsv").write_text("")
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Disease": ["Kawasaki disease"]}})
-    nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+    nlp = _rules_only(tmp_path, {"Disease": ["Kawasaki disease"]})
     text = ("A 9-year-old girl was admitted. " + FILLER + "Kawasaki disease had been excluded, and a "
             "vanishing testis syndrome was found with renal disease. The disease and a similar syndrome were discussed.")
     doc = nlp(text)
