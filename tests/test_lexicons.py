@@ -262,6 +262,24 @@ def test_form_variants() -> None:
     assert form_variants("Preauricular pit") == ["Pre-auricular pit"]
     assert form_variants("Pre-auricular pit") == ["Preauricular pit"]
     assert form_variants("Cataract") == []
+    assert form_variants("Duplication of thumb phalanx") == ["Duplication of the thumb phalanx"]
+    assert form_variants("Absence of a kidney") == []
+
+
+def test_of_variants() -> None:
+    from kg.nlp.lexicons import of_variants
+
+    assert of_variants("Kidney carcinoma") == ["carcinoma of the Kidney", "carcinoma of Kidney"]
+    assert of_variants("Renal failure") == []  # an adjective first: no "failure of the renal"
+    assert of_variants("Muscle weakness of legs") == [] and of_variants("Fever") == []
+
+
+def test_n_of_x_order_of_two_word_names(nlp) -> None:
+    got = {(t, c) for t, _, c in spans(nlp, "Carcinoma of the bladder was found, with weakness of the muscles and hypoplasia of the thumb.")}
+    texts = {t for t, _ in got}
+    assert {"Carcinoma of the bladder", "weakness of the muscles"} <= texts
+    curie = {t: c for t, c in got}
+    assert curie["weakness of the muscles"] == "HP:0001324"  # Muscle weakness
 
 
 def test_hyphenated_prefix_matches_hpo_name(nlp) -> None:

@@ -51,7 +51,7 @@ from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "22"
+LEXICON_VERSION = "23"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -249,13 +249,28 @@ _PREFIXES = ("pre", "post", "peri", "para", "sub", "intra", "pseudo", "hemi", "m
 _PREFIXED = re.compile(r"\b(" + "|".join(_PREFIXES) + r")-?([a-z]{4,})\b", re.I)
 
 
+def of_variants(name: str) -> list[str]:
+    """"Bladder carcinoma" -> "carcinoma of the bladder", "carcinoma of bladder": the "N of X"
+    order of a two-word name whose first word is a noun (an adjective, "renal failure", has no
+    such order)."""
+    words = name.split()
+    if len(words) != 2 or not all(w.isalpha() for w in words) or len(words[0]) < 4:
+        return []
+    first = words[0].lower()
+    if first.endswith(_ADJ_SUFFIX + ("ar", "an", "ed", "ing", "al")):
+        return []
+    return [f"{words[1]} of the {words[0]}", f"{words[1]} of {words[0]}"]
+
+
 def form_variants(name: str) -> list[str]:
-    """Spelling variants of a name that the normaliser does not cover: "X of the Y" -> "X of Y"
+    """Spelling variants of a name that the normaliser does not cover: "X of the Y" <-> "X of Y"
     ("hypopigmentation of skin"); a prefix written with or without a hyphen ("preauricular pit"
     <-> "pre-auricular pit", which the tokenizer splits)."""
     out = []
     if re.search(r" of the ", name, re.I):
         out.append(re.sub(r" of the ", " of ", name, flags=re.I))
+    elif re.search(r" of (?!a |an )", name, re.I):  # and back: "calcification of the falx cerebri"
+        out.append(re.sub(r" of ", " of the ", name, count=1, flags=re.I))
     for m in _PREFIXED.finditer(name):
         glued = m.group(0)[len(m.group(1)) :][:1] != "-"
         rep = f"{m.group(1)}-{m.group(2)}" if glued else f"{m.group(1)}{m.group(2)}"
@@ -342,7 +357,7 @@ def _entries() -> list[tuple[str, str, str, int]]:
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in hpo_variants(n)]
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in form_variants(n)]
             names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in adjective_variants(n)]
-            names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in _involvement(n)]
+            names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in _involvement(n) + of_variants(n)]
             for n, p in names:
                 if not stopped(n, MANIFESTATION):
                     out.append((n, MANIFESTATION, curie, p))
@@ -355,6 +370,7 @@ def _entries() -> list[tuple[str, str, str, int]]:
                     continue
                 out.append((n, typ, curie, 0 if nosology else 1 + (i > 0)))
                 out += [(v, typ, curie, _ADJ_PRIO) for v in adjective_variants(n) + _involvement(n)]
+                out += [(v, typ, curie, 2) for v in of_variants(n)]
                 base = _disease_base_name(n) if nosology else None
                 if base and not stopped(base, typ):
                     out.append((base, typ, curie, 2))
