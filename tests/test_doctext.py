@@ -2,7 +2,7 @@
 
 import spacy
 
-from kg.nlp.doctext import doc_text, make_doc, sentence_at, sentence_starts
+from kg.nlp.doctext import doc_text, make_doc, prime_tokenizer, sentence_at, sentence_starts
 
 
 def _nlp():
@@ -29,3 +29,34 @@ def test_sentence_at_is_span_sent():
     for i in range(len(doc)):
         for j in range(i + 1, min(i + 4, len(doc)) + 1):
             assert starts[sentence_at(starts, i)] == doc[i:j].sent.start
+
+
+# Written for these tests: special cases of spaCy's English tokenizer ("Dr.", "e.g.", "vs.",
+# "didn't", ":)", "'s") before and after ordinary chunks, affixes, infixes, URLs, numbers+units.
+PRIMING_TEXTS = [
+    "Dr. Lee's patient (aged 52) didn't respond to prednisone 40mg/day, e.g. at week 3 vs. week 1.",
+    "Her CRP fell to 12 mg/L; IgG-anti-Jo-1 was \"negative\" :) per https://example.org/lab?id=7.",
+    "After i.v. methylprednisolone (1 g x3), the rash (Gottron's papules) improved—see Fig. 2a.",
+    "Dr. Lee's patient didn't improve vs. baseline: CK 4,500 U/L, i.e. 30x ULN (e.g., day 10).",
+    "  Leading spaces,\ttabs\tand\n\nnew paragraphs:  'quoted', [bracketed]; {braced} & 3.5-fold.\n",
+]
+
+
+def _tokens(doc):
+    return [(t.text, t.whitespace_, t.idx, t.norm_, t.lower_, t.shape_, t.is_punct, t.like_num) for t in doc]
+
+
+def test_primed_tokenization_is_the_plain_tokenization():
+    plain, primed = spacy.blank("en"), spacy.blank("en")
+    for text in PRIMING_TEXTS + PRIMING_TEXTS[::-1]:
+        assert _tokens(make_doc(primed, text)) == _tokens(plain.make_doc(text))
+
+
+def test_prime_tokenizer_tokenizes_each_new_chunk_once():
+    nlp = spacy.blank("en")
+    first = PRIMING_TEXTS[0]
+    assert prime_tokenizer(nlp, first) == len(set(first.split()))
+    assert prime_tokenizer(nlp, first) == 0
+    second = PRIMING_TEXTS[3]
+    assert prime_tokenizer(nlp, second) == len(set(second.split()) - set(first.split())) > 0
+    assert prime_tokenizer(spacy.blank("en"), second) == len(set(second.split()))  # per pipeline
