@@ -122,7 +122,7 @@ def query(
     """
     from kg.errors import CaseKGError
     from kg.paths import queries_dir as default_queries_dir
-    from kg.query import Catalogue, format_result, run
+    from kg.query import Catalogue, format_result, next_page_hint, run
 
     catalogue = Catalogue(queries_dir or default_queries_dir())
     if list_:
@@ -151,6 +151,8 @@ def query(
     try:
         result = run(store, sparql if sparql else name, bound, catalogue=catalogue)
         click.echo(format_result(result, fmt), nl=False)
+        if fmt != "table" and next_page_hint(result):
+            click.echo(next_page_hint(result), err=True)  # csv/tsv/json stay plain results
     except CaseKGError as exc:
         _fail(str(exc), EXIT_USAGE)
 

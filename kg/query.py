@@ -26,6 +26,16 @@ that declares `# param: limit (optional) - ... [default: N]` gets `LIMIT n` appe
 text by `query_text` (n checked to be a non-negative integer, so nothing else can get in;
 0 means no limit) and `limit` is not a substitution. Run the text from `query_text`, never
 `QueryDef.text`, wherever parameters are bound (`run`, `kg.remote.run`, `kg serve`).
+
+Paged listings (keyset paging by article): a query with the header line `# page: N` and an
+optional `after` parameter answers for the first N articles whose IRI sorts after `after`,
+chosen by a sub-SELECT in its own text (`ORDER BY ?article LIMIT N`), so it is one plain SPARQL
+query that any engine answers with the same rows. Oxigraph would still read and sort every
+article and hash-join the statements of the whole store, so `run` first picks the page itself
+(`page_of_articles`) and runs the query on a dataset of only those articles' graphs: the
+query's own page sub-SELECT then finds the same N articles, at the cost of one page
+(docs/scale.md, session 3). `Result.next_after` is the last article of a full page: the
+`after` value of the next page (None on the last page).
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 
-_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$", re.IGNORECASE)
+_HEADER = re.compile(r"^#\s*(title|description|param|page)\s*:\s*(.*)$", re.IGNORECASE)
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<req>required|optional)\))?\s*(?:[-\u2013\u2014:]\s*(?P<desc>.*?))?\s*(?:\[default:\s*(?P<default>[^\]]*)\])?\s*$",
     re.IGNORECASE,
@@ -67,6 +77,7 @@ class QueryDef:
     description: str = ""
     params: tuple[Param, ...] = ()
     path: Path | None = None
+    page: int | None = None  # articles per page of a paged listing (`# page: N`)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -74,7 +85,7 @@ class QueryDef:
 
 def parse_query(text: str, name: str = "query", path: Path | None = None) -> QueryDef:
     """Read the header comment block of a `.rq` text."""
-    title, desc, params = "", [], []
+    title, desc, params, page = "", [], [], None
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
@@ -89,6 +100,10 @@ def parse_query(text: str, name: str = "query", path: Path | None = None) -> Que
             title = value
         elif key == "description":
             desc.append(value)
+        elif key == "page":
+            if not value.isdigit() or int(value) < 1:
+                raise QueryError(f"{path or name}: bad page header {value!r}; expected a number of articles >= 1")
+            page = int(value)
         else:
             pm = _PARAM.match(value)
             if not pm:
@@ -96,7 +111,10 @@ def parse_query(text: str, name: str = "query", path: Path | None = None) -> Que
             default = pm.group("default")
             required = (pm.group("req") or "required").lower() == "required"
             params.append(Param(pm.group("name"), required, (pm.group("desc") or "").strip(), default.strip() if default is not None else None))
-    return QueryDef(name=name, text=text, title=title or name, description=" ".join(desc), params=tuple(params), path=path)
+    qdef = QueryDef(name=name, text=text, title=title or name, description=" ".join(desc), params=tuple(params), path=path, page=page)
+    if page is not None and qdef.param(AFTER) is None:
+        raise QueryError(f"{path or name}: a paged query (# page: N) needs an optional '{AFTER}' parameter")
+    return qdef
 
 
 class Catalogue:
@@ -141,6 +159,7 @@ class Result:
     rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
     query: QueryDef | None = None
+    next_after: str | None = None  # paged listings: the `after` value of the next page
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -199,6 +218,8 @@ def bind(qdef: QueryDef, params: Mapping[str, str] | None) -> dict[ox.Variable, 
 
 
 LIMIT = "limit"
+AFTER = "after"
+ARTICLE_CLASS = "https://w3id.org/casekg/vocab#Article"
 
 
 def _limit(qdef: QueryDef, value: str) -> int:
@@ -246,17 +267,66 @@ def run(store, query: str, params: Mapping[str, str] | None = None, *, catalogue
     if isinstance(store, (str, os.PathLike)):
         try:
             with Store(store, read_only=True) as st:
-                return _execute(st, qdef, subs, text)
+                return _run_bound(st, qdef, subs, text, params)
         except FileNotFoundError as exc:
             raise QueryError(str(exc)) from None
-    return _execute(store, qdef, subs, text)
+    return _run_bound(store, qdef, subs, text, params)
 
 
-def _execute(store, qdef: QueryDef, subs: dict, text: str) -> Result:  # noqa: ANN001
+def _run_bound(store, qdef: QueryDef, subs: dict, text: str, params: Mapping[str, str] | None) -> Result:  # noqa: ANN001
+    if qdef.page is None:
+        return _execute(store, qdef, subs, text)
+    oxi = store if isinstance(store, ox.Store) else getattr(store, "oxigraph", None)
+    if not isinstance(oxi, ox.Store):
+        return _execute(store, qdef, subs, text)  # another engine: the query's own page sub-SELECT does it
+    # one article more than a page: whether another page follows, so the last page is never empty
+    page = page_of_articles(oxi, after_value(qdef, params), qdef.page + 1)
+    articles = sorted({a for a, _ in page})
+    more = len(articles) > qdef.page
+    if more:
+        last = articles[qdef.page - 1]
+        page = [(a, g) for a, g in page if a <= last]
+    result = _execute(oxi, qdef, subs, text, graphs=sorted({ox.NamedNode(g) for _, g in page}, key=str))
+    result.next_after = articles[qdef.page - 1] if more else None
+    return result
+
+
+def after_value(qdef: QueryDef, params: Mapping[str, str] | None) -> str:
+    """The `after` parameter as a plain IRI string ("" for the first page)."""
+    p = qdef.param(AFTER)
+    value = (params or {}).get(AFTER, (p.default if p is not None else None) or "").strip()
+    return value[1:-1] if value.startswith("<") and value.endswith(">") else value
+
+
+def page_of_articles(store: ox.Store, after: str, n: int) -> list[tuple[str, str]]:
+    """(article IRI, graph IRI) of the first `n` articles whose IRI sorts after `after`, in
+    IRI order: what a paged query's `ORDER BY ?article LIMIT n` sub-SELECT picks.
+
+    Chosen here rather than by SPARQL: Oxigraph's ORDER BY decodes both IRIs from the store at
+    every comparison (10k articles: 455 ms CPU to sort them, against 3 ms to scan them), and
+    each row handed to Python costs ~3 microseconds per term, so only the article IRIs of the
+    whole store come out (10k: 35 ms CPU), then the graphs of the `n` chosen ones. Python
+    compares str by code point, as SPARQL compares STR() values."""
+    import heapq
+
+    everyone = (r[0].value for r in store.query(f"SELECT ?a WHERE {{ GRAPH ?g {{ ?a a <{ARTICLE_CLASS}> }} }}"))
+    chosen = heapq.nsmallest(n, {a for a in everyone if a > after})  # a set: an article typed in two graphs counts once
+    if not chosen:
+        return []
+    values = " ".join(str(ox.NamedNode(a)) for a in chosen)  # N-Triples IRIs: escaped
+    graphs = store.query(f"SELECT ?a ?g WHERE {{ VALUES ?a {{ {values} }} GRAPH ?g {{ ?a a <{ARTICLE_CLASS}> }} }}")
+    return sorted((r[0].value, r[1].value) for r in graphs)
+
+
+def _execute(store, qdef: QueryDef, subs: dict, text: str, graphs: list[ox.NamedNode] | None = None) -> Result:  # noqa: ANN001
+    """`graphs`: run on a dataset of only these named graphs (also the default graph)."""
     from kg.rdf import PREFIXES
 
     try:
-        if isinstance(store, ox.Store):
+        if graphs is not None:
+            res = store.query(text, default_graph=graphs or [ox.DefaultGraph()], named_graphs=graphs,
+                              substitutions=subs or None, prefixes=dict(PREFIXES))
+        elif isinstance(store, ox.Store):
             res = store.query(text, use_default_graph_as_union=True, substitutions=subs or None, prefixes=dict(PREFIXES))
         else:
             res = store.query(text, subs or None)
@@ -370,7 +440,18 @@ def _table(result: Result, max_width: int = 60) -> str:
         lines.append(sep.join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     n = len(result.rows)
     lines.append(f"({n} row{'s' if n != 1 else ''})")
+    hint = next_page_hint(result)
+    if hint:
+        lines.append(hint)
     return "\n".join(lines) + "\n"
+
+
+def next_page_hint(result: Result) -> str | None:
+    """How to ask for the next page of a paged listing, or None (not paged, or the last page)."""
+    if not result.next_after:
+        return None
+    # shell-quoted: an IRI may hold characters a shell would read
+    return f"next page: --param after='<{result.next_after}>'"
 
 
 def _clip(text: str, width: int) -> str:

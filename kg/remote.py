@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from kg.errors import CaseKGError, QueryError
-from kg.query import Catalogue, Result, bind, query_text, resolve
+from kg.query import AFTER, ARTICLE_CLASS, Catalogue, QueryDef, Result, after_value, bind, query_text, resolve
 from kg.rdf import CKG, PREFIXES, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -294,7 +294,21 @@ def run(endpoint: str, query_or_name: str, params: Mapping[str, str] | None = No
     qdef = resolve(query_or_name, catalogue)
     result = query(endpoint, query_text(qdef, params), bind(qdef, params), **kwargs)
     result.query = qdef
+    if qdef.page is not None:
+        result.next_after = _next_after(endpoint, qdef, params, **kwargs)
     return result
+
+
+def _next_after(endpoint: str, qdef: QueryDef, params: Mapping[str, str] | None, **kwargs: Any) -> str | None:
+    """The `after` value of the page following this one of a paged listing (None on the last
+    page): the page's last article, if any article sorts after it. The endpoint ran the
+    query's own page sub-SELECT; this asks for the two articles at its end, in the same order."""
+    sparql = (
+        f"SELECT DISTINCT ?after ?article WHERE {{ GRAPH ?g {{ ?article a <{ARTICLE_CLASS}> }} "
+        f"FILTER(STR(?article) > STR(?after)) }} ORDER BY ?article OFFSET {qdef.page - 1} LIMIT 2"
+    )
+    rows = query(endpoint, sparql, {ox.Variable(AFTER): ox.Literal(after_value(qdef, params))}, **kwargs).rows
+    return rows[0][0].value if len(rows) == 2 else None
 
 
 # ----------------------------------------------------------------------------- a Store look-alike

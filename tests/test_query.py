@@ -201,8 +201,12 @@ def test_query_text_appends_limit_only_when_declared():
     assert query_text(plain, {"limit": "3"}) == plain.text  # an ad-hoc ?limit is an ordinary variable
 
 
-def test_listing_queries_declare_a_limit(cat):
-    # the catalogue queries whose answer grows with the corpus (docs/scale.md)
-    for name in ("adverse-events", "article-summary", "discontinuations", "drug-outcome-summary", "drugs-for-manifestation", "evidence", "negated-findings"):
+def test_listing_queries_are_bounded(cat):
+    # the catalogue queries whose answer grows with the corpus (docs/scale.md): a row limit,
+    # or one page of articles at a time (keyset paging, `after`)
+    for name in ("adverse-events", "drug-outcome-summary", "drugs-for-manifestation", "evidence"):
         p = cat.get(name).param("limit")
         assert p is not None and not p.required and int(p.default) > 0, name
+    for name in ("article-summary", "discontinuations", "negated-findings"):
+        qdef = cat.get(name)
+        assert qdef.page and qdef.page > 0 and not qdef.param("after").required, name

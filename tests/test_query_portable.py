@@ -1,5 +1,8 @@
 """Every catalogue query is plain SPARQL 1.1: rdflib's engine (a standards-only engine, not
-Oxigraph) gives the same rows as the embedded Oxigraph store on the same quads.
+Oxigraph) gives the same rows as the embedded Oxigraph store on the same quads. And the paged
+listings (`# page: N`, `after`): paging through them gives every row once, each page as the
+query's own text defines it (what rdflib and a remote endpoint compute), although `kg.query.run`
+picks the page itself and runs the query on only that page's graphs.
 
 The store is a small built synthetic corpus. Parameters reach rdflib the way they reach a
 remote endpoint (`kg query --endpoint`): a VALUES row at the start of every group
@@ -14,8 +17,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.query import Catalogue, bind, query_text, run
+from kg.query import Catalogue, _execute, bind, format_result, parse_query, query_text, run
 from kg.rdf import PREFIXES
+from kg import remote
+from kg.errors import QueryError
 from kg.remote import inject_values, with_prefixes
 from kg.store import Store
 
@@ -117,3 +122,122 @@ def test_every_catalogue_query_same_rows_on_rdflib(built, cat):
             nonempty.add(name)
     assert nonempty == set(cat.names())  # every query was compared on some rows
 
+
+
+PAGED = ("article-summary", "discontinuations", "negated-findings")
+SMALL_PAGE = 7  # 40 articles: pages of 7, 7, 7, 7, 7, 5
+
+
+def _small_pages(tmp_path: Path) -> Catalogue:
+    """The shipped paged listings with pages of SMALL_PAGE articles instead of 100."""
+    for name in PAGED:
+        text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+        assert "# page: 100\n" in text and text.count("LIMIT 100\n") == 1, name
+        text = text.replace("# page: 100\n", f"# page: {SMALL_PAGE}\n").replace("LIMIT 100\n", f"LIMIT {SMALL_PAGE}\n")
+        (tmp_path / f"{name}.rq").write_text(text, encoding="utf-8")
+    return Catalogue(tmp_path)
+
+
+def _all_rows(store: Path, name: str) -> list[tuple]:
+    """Every row of a paged listing in one query: its text with a page larger than the corpus."""
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8").replace("# page: 100\n", "").replace("LIMIT 100\n", "LIMIT 100000\n")
+    qdef = parse_query(text, name)
+    with Store(store, read_only=True) as st:
+        rows = _execute(st.oxigraph, qdef, bind(qdef, {}), query_text(qdef, {})).rows
+    return [tuple(_key(t) for t in row) for row in rows]
+
+
+def test_paging_gives_every_row_once_in_order(built, tmp_path):
+    store, ds = built
+    cat = _small_pages(tmp_path)
+    with Store(store, read_only=True) as st:
+        articles = sorted(a.value for a in (r[0] for r in st.oxigraph.query(
+            "SELECT DISTINCT ?a WHERE { GRAPH ?g { ?a a ckg:Article } }", prefixes=dict(PREFIXES))))
+    assert len(articles) == 40
+    for name in PAGED:
+        rows, after, nexts = [], "", []
+        while True:
+            params = {"after": f"<{after}>"} if after else {}
+            _, page = _oxigraph_rows(store, cat, name, params)
+            # the page as the query's own text defines it, on a standards-only engine
+            assert _rdflib_rows(ds, cat, name, params)[1] == page, (name, after)
+            rows += page
+            result = run(store, name, params, catalogue=cat)
+            if result.next_after is None:
+                break
+            nexts.append(result.next_after)
+            after = result.next_after
+        assert nexts == articles[SMALL_PAGE - 1 :: SMALL_PAGE][: len(nexts)] and len(nexts) == 5, name
+        assert rows == _all_rows(store, name), name
+        assert rows, name
+
+
+def test_page_after_an_iri_that_is_not_an_article(built, tmp_path):
+    store, _ = built
+    cat = _small_pages(tmp_path)
+    first = run(store, "article-summary", {}, catalogue=cat)
+    # any IRI or string works as a keyset bound: the page starts at the next article after it
+    between = first.rows[2][0].value + "~"  # sorts after the third article, before the fourth
+    page = run(store, "article-summary", {"after": between}, catalogue=cat)
+    assert [r[0] for r in page.rows[: SMALL_PAGE - 3]] == [r[0] for r in first.rows[3:]]
+    past = run(store, "article-summary", {"after": "<https://w3id.org/casekg/article/~>"}, catalogue=cat)
+    assert past.rows == [] and past.next_after is None
+
+
+def test_next_page_hint_in_the_table(built, tmp_path):
+    store, _ = built
+    cat = _small_pages(tmp_path)
+    result = run(store, "negated-findings", {}, catalogue=cat)
+    assert result.next_after
+    table = format_result(result, "table")
+    assert table.rstrip().endswith(f"next page: --param after='<{result.next_after}>'")
+    assert "next page" not in format_result(result, "csv")  # data formats stay plain results
+
+
+def test_page_header_is_checked():
+    with pytest.raises(QueryError, match="bad page header"):
+        parse_query("# title: t\n# param: after (optional) - a [default: ]\n# page: none\nSELECT * WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryError, match="needs an optional 'after' parameter"):
+        parse_query("# title: t\n# page: 10\nSELECT * WHERE { ?s ?p ?o }")
+
+
+def test_paging_through_an_endpoint(built, tmp_path):
+    """`kg query --endpoint`: the endpoint runs the query's own page sub-SELECT; the client
+    asks for the next `after` value in a second standard query."""
+    from test_server import running_server
+
+    from kg.server import create_app
+
+    store, _ = built
+    cat = _small_pages(tmp_path)
+    with running_server(create_app(store, workers=1)) as base:
+        params: dict[str, str] = {}
+        for _ in range(2):  # the first page, then the second
+            got = remote.run(base + "/sparql", "discontinuations", params, catalogue=cat)
+            want = run(store, "discontinuations", params, catalogue=cat)
+            assert [tuple(map(_key, r)) for r in got.rows] == [tuple(map(_key, r)) for r in want.rows]
+            assert got.next_after == want.next_after and want.next_after
+            params = {"after": f"<{want.next_after}>"}
+
+
+def test_cli_pages(built, tmp_path):
+    """`kg query NAME -p after=...`: the table ends with the next page's value; csv output
+    stays plain CSV and the value goes to stderr."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    store, _ = built
+    _small_pages(tmp_path)
+    base = ["query", "discontinuations", "--queries", str(tmp_path), "--store", str(store)]
+    first = CliRunner().invoke(main, base)
+    assert first.exit_code == 0, first.output
+    hint = first.stdout.rstrip().splitlines()[-1]
+    assert hint.startswith("next page: --param after='<https://")
+    after = hint.split("'")[1]
+    second = CliRunner().invoke(main, [*base, "-f", "csv", "--param", f"after={after}"])
+    assert second.exit_code == 0, second.output
+    assert "next page" not in second.stdout and second.stderr.startswith("next page: --param after='<")
+    csv_rows = second.stdout.splitlines()[1:]
+    want = run(store, "discontinuations", {"after": after}, catalogue=Catalogue(tmp_path))
+    assert len(csv_rows) == len(want.rows) and second.stderr.split("'")[1] == f"<{want.next_after}>"
