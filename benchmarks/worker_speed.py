@@ -10,9 +10,11 @@ loaded, `gc.freeze()`). Time is this process's CPU time (`time.process_time`), s
 per core and holds on a loaded machine. One warm-up pass (lexicon compile, vocabulary memo),
 then PASSES timed passes over the same documents; prints each pass and the median.
 
---set takes a `kg.gold.dev_sets()` name ($KG_GOLD or ../shared/gold); --synthetic N uses N
-`kg synth` articles (seed 11) instead. --profile writes a cProfile of the timed passes;
---split prints where the CPU goes (repair, tokenizer, each component, offsets, RDF, N-Quads).
+--set takes a `kg.gold.dev_sets()` or `train_sets()` name ($KG_GOLD or ../shared/gold);
+--synthetic N uses N `kg synth` articles (seed 11) instead. --warm-on SET warms up on another
+set instead, so that with --passes 1 the timed pass sees its documents for the first time (as
+a build does: per-process caches hold only other articles' words and concepts). --profile writes a cProfile of the timed passes;
+--split prints where the CPU goes (repair, tokenizer, each component, offsets, RDF N-Quads).
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ def documents(name: str, synthetic: int) -> list[Article]:
         from kg import synth
 
         return [Article(meta=ArticleMeta(id=a.id), text=a.text, sha256="0" * 64) for a in synth.articles(synthetic, 11)]
-    from kg.gold import dev_sets
+    from kg.gold import dev_sets, train_sets
 
+    sets = dev_sets() if name in dev_sets() else train_sets()
     return [Article(meta=ArticleMeta(id=f"{name}-{i}"), text=d.text, sha256="0" * 64)
-            for i, d in enumerate(dev_sets()[name])]
+            for i, d in enumerate(sets[name])]
 
 
 def split(arts: list[Article], passes: int, when: datetime) -> None:
@@ -44,8 +47,7 @@ def split(arts: list[Article], passes: int, when: datetime) -> None:
     from kg.fingerprint import fingerprint
     from kg.nlp.doctext import make_doc
     from kg.nlp.pipeline import get_nlp
-    from kg.parallel import serialize_nquads
-    from kg.rdf import article_quads
+    from kg.rdf import article_nquads
     from kg.text import repair
 
     nlp = get_nlp()
@@ -67,11 +69,8 @@ def split(arts: list[Article], passes: int, when: datetime) -> None:
             x = _to_extraction(art, rep, doc)
             per["offsets (_to_extraction)"] += clock() - c
             c = clock()
-            quads = article_quads(art, x, generated_at=when, fingerprint=fingerprint())
-            per["rdf (article_quads)"] += clock() - c
-            c = clock()
-            serialize_nquads(quads)
-            per["n-quads bytes"] += clock() - c
+            article_nquads(art, x, generated_at=when, fingerprint=fingerprint())
+            per["rdf (article_nquads)"] += clock() - c
     total = sum(per.values())
     words = sum(len(a.text.split()) for a in arts) * passes
     print(f"split over {passes} passes: {total:.2f} CPU-s, {words / total:,.0f} words per CPU-second")
@@ -84,6 +83,7 @@ def main() -> None:
     ap.add_argument("--set", default="maccrobat-dev")
     ap.add_argument("--synthetic", type=int, default=0)
     ap.add_argument("--passes", type=int, default=5)
+    ap.add_argument("--warm-on", help="warm up on this set instead of the timed one")
     ap.add_argument("--profile")
     ap.add_argument("--split", action="store_true")
     args = ap.parse_args()
@@ -94,7 +94,8 @@ def main() -> None:
     words = sum(len(a.text.split()) for a in arts)
     when = datetime(2026, 1, 1, tzinfo=timezone.utc)
     warm_pipeline()
-    extract_batch(arts, when)  # warm-up: lexicon compile, vocabulary memo, caches
+    # warm-up: lexicon compile, vocabulary memo, caches
+    extract_batch(documents(args.warm_on, 0) if args.warm_on else arts, when)
     label = f"{args.synthetic} synthetic articles" if args.synthetic else args.set
     print(f"{label}: {len(arts)} documents, {words} words")
     if args.split:

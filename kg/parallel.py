@@ -61,23 +61,24 @@ def extract_article(article: Article, when: datetime, *, as_bytes: bool) -> Arti
     """Extract one article and render its quads; an exception becomes `error` (one line)."""
     from kg.extract import extract
     from kg.fingerprint import fingerprint
-    from kg.rdf import article_quads, split_quads
+    from kg.rdf import article_nquads, article_quads
 
     try:
         extraction = extract(article)
-        quads = article_quads(article, extraction, generated_at=when, fingerprint=fingerprint())
+        if as_bytes:  # N-Quads written straight from strings: no Quad objects to make and serialise
+            rendered = article_nquads(article, extraction, generated_at=when, fingerprint=fingerprint())
+        else:
+            quads = article_quads(article, extraction, generated_at=when, fingerprint=fingerprint())
     except Exception as exc:  # one bad article must not stop its batch
         return ArticleResult(id=article.id, path=article.path, sha256=article.sha256,
                              error=f"{article.path or article.id}: extraction failed: {exc}")
     res = ArticleResult(
         id=article.id, path=article.path, sha256=article.sha256, patients=len(extraction.patients),
         entities=Counter(m.type for m in extraction.mentions), statements=Counter(s.kind for s in extraction.statements),
-        n_quads=len(quads),
+        n_quads=rendered.count if as_bytes else len(quads),
     )
     if as_bytes:
-        own, shared = split_quads(quads)
-        res.nquads = serialize_nquads(own)
-        res.vocab_nquads = serialize_nquads(shared)
+        res.nquads, res.vocab_nquads = rendered.article, rendered.vocabulary
     else:
         res.quads = quads
     return res
