@@ -65,10 +65,13 @@ _DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnosed\s+(?:as|with)|diagnosis\s+of|con
                                r"compatible\s+with)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 # "<modifier> disease/syndrome/disorder" left unlinked names a disorder ("CNS disease", "capillary leak
 # syndrome"; train: 21 of 28 that gold marks at all, after dropping modifiers that name none).
-_NAMED_DISORDER = re.compile(r"\b(?P<mod>[A-Za-z][\w'-]*)\s+(?:diseases?|syndromes?|disorders?)\b")
+_DISORDER_HEAD = re.compile(r"\b(?:diseases?|syndromes?|disorders?)\b")
+_MODIFIERS = re.compile(r"(?<![\w'-])(?:[A-Za-z][\w'-]*\s+){1,2}$")  # the one or two words before the head
+_WORD = re.compile(r"\S+")
 _NOT_A_MODIFIER = frozenset(
     "the a an this that these those his her their its of and or no any underlying other same such previous prior "
-    "new known primary secondary without with was were is but similar above below following this which".split())
+    "new known primary secondary without with was were is but similar above below following which had has have "
+    "having in on for from to by as at".split())
 # Words built the same way that name no disorder (procedures, tissue, cell biology, normal values).
 _NOT_DISORDER = frozenset(
     "diagnosis cytodiagnosis prognosis anastomosis stroma stromas stoma stomas mitosis apoptosis orthosis "
@@ -187,8 +190,10 @@ class CaseTerms:
             if sp is not None and len(sp) == 1 and sp.start not in blocked:
                 found.append((sp.start, sp.end, DISEASE))
                 blocked.add(sp.start)
-        for m in _NAMED_DISORDER.finditer(text):
-            sp = doc.char_span(m.start(), m.end()) if m.group("mod").lower() not in _NOT_A_MODIFIER else None
+        for h in _DISORDER_HEAD.finditer(text):  # the rare head word first, then the words before it
+            mods = _MODIFIERS.search(text, max(0, h.start() - 60), h.start())
+            first = _first_modifier(mods) if mods else None
+            sp = doc.char_span(first, h.end()) if first is not None else None
             if sp is not None and not any(i in blocked for i in range(sp.start, sp.end)):
                 found.append((sp.start, sp.end, DISEASE))
                 blocked.update(range(sp.start, sp.end))
@@ -218,6 +223,15 @@ def _short_forms_like_long_forms(spans: list[Span]) -> list[Span]:
         lt = long_type.get(s.kb_id_) if s.label_ in _FINDINGS and s.kb_id_ else None
         out.append(_copy(s, lt[1]) if lt and lt[1] != s.label_ and _SHORT.match(s.text) else s)
     return out
+
+
+def _first_modifier(m: re.Match) -> int | None:
+    """Where a named disorder starts: at the first word before its name that is not one of the words
+    that name nothing ("with renal disease" -> "renal disease"); None when none is left ("had disease")."""
+    for w in _WORD.finditer(m.group()):
+        if w.group().lower() not in _NOT_A_MODIFIER:
+            return m.start() + w.start()
+    return None
 
 
 def _disorder_word(word: str) -> bool:
