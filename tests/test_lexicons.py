@@ -505,3 +505,16 @@ def test_eponym_with_possessive_is_part_of_the_name(nlp) -> None:
     assert not [t for t, _, _ in got if t.startswith("patient")]
     got = {t for t, _, _ in spans(nlp, "He reported that the patient's hypertension worsened.")}
     assert "hypertension" in got
+
+
+def test_virus_before_infection_joins_it(nlp) -> None:
+    got = {t for t, _, _ in spans(nlp, "Patients with HCV infection, HIV-1 infection or cytomegalovirus infection were excluded; one had a urinary infection.")}
+    assert {"HCV infection", "HIV-1 infection", "cytomegalovirus infection"} <= got
+    assert "urinary infection" not in got and "infection" in got  # no virus, the finding alone
+
+
+def test_disease_naming_a_vaccine_or_antigen_is_no_finding(nlp) -> None:
+    got = {t for t, lab, _ in spans(nlp, "Infants of hepatitis B surface antigen-positive mothers received hepatitis B vaccine.") if lab != "Drug"}
+    assert not [t for t in got if t.lower().startswith("hepatitis")]
+    got = {t for t, _, _ in spans(nlp, "Two children had hepatitis B and received the vaccine.")}
+    assert "hepatitis B" in got

@@ -51,7 +51,7 @@ from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "23"
+LEXICON_VERSION = "24"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -257,7 +257,8 @@ def of_variants(name: str) -> list[str]:
     if len(words) != 2 or not all(w.isalpha() for w in words) or len(words[0]) < 4:
         return []
     first = words[0].lower()
-    if first.endswith(_ADJ_SUFFIX + ("ar", "an", "ed", "ing", "al")):
+    # "serotonin syndrome" is no "syndrome of serotonin": a disease head keeps its name's order
+    if first.endswith(_ADJ_SUFFIX + ("ar", "an", "ed", "ing", "al")) or words[1].lower() in ("syndrome", "disease", "disorder"):
         return []
     return [f"{words[1]} of the {words[0]}", f"{words[1]} of {words[0]}"]
 
@@ -859,6 +860,35 @@ _DEATH = normalize_token("death")
 _DEATH_NEXT = frozenset(normalize_token(w) for w in "pathway gene receptor domain signal signaling".split())
 
 
+# A disease named as the source of a vaccine or an antigen ("hepatitis B vaccine", "hepatitis B
+# surface antigen") is no finding of the patient: BC5CDR train annotates none of these 4.
+_VACCINE_NEXT = frozenset(normalize_token(w) for w in "vaccine vaccination vaccinated antigen".split())
+
+
+def _names_an_agent(keys: list[str], e: int) -> bool:
+    """True if the finding ending at e is followed by a vaccine or (surface / e) antigen word."""
+    j = e
+    if j < len(keys) and keys[j] in ("surface", "e"):
+        j += 1
+    return j < len(keys) and keys[j] in _VACCINE_NEXT
+
+
+# A virus named before "infection" belongs to the mention ("HCV infection", "HIV-1 infection",
+# "adenovirus infection"): BC5CDR dev and train have the virus inside the gold span 10 of 10.
+_INFECTION = frozenset(normalize_token(w) for w in "infection infections".split())
+_VIRUS_ACRONYM = re.compile(r"^[A-Z]{1,4}V(?:-[0-9])?$")
+
+
+def _pathogen_start(doc: Doc, s: int) -> int:
+    """Where a virus named right before token s starts ("HBV", "HIV-1", "cytomegalovirus"), or s."""
+    j = s
+    if j >= 3 and doc[j - 1].text.isdigit() and len(doc[j - 1].text) == 1 and doc[j - 2].text == "-":
+        j -= 2  # the type number of "HIV-1"
+    if j >= 1 and (_VIRUS_ACRONYM.match(doc[j - 1].text) or (doc[j - 1].lower_.endswith("virus") and len(doc[j - 1].text) > 5)):
+        return j - 1
+    return s
+
+
 def _cell_death(keys: list[str], s: int, e: int) -> bool:
     """True for a bare "death" finding that is a cell's death or part of a pathway's name."""
     if e - s != 1 or keys[s] != _DEATH:
@@ -963,13 +993,15 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     drugs = [m for m in out if m[2] == DRUG]
     spans = {(m[0], m[1]) for m in out if m[2] in _FINDING}
     covered = {t for a, b in spans for t in range(a, b)} if _SYNDROME in keys else ()
+    # the finding before a vaccine/antigen word, and every finding inside it, name the agent
+    agents = [(a, b) for a, b in spans if _names_an_agent(keys, b)] if not _VACCINE_NEXT.isdisjoint(keys) else []
     res = []
     for m in out:
         s, e, typ = m[0], m[1], m[2]
         if typ in _FINDING:
             if drugs and doc[s:e].text.isupper() and any(d[0] <= s and e <= d[1] and (d[0], d[1]) != (s, e) for d in drugs):
                 continue
-            if _names_a_molecule(keys, s, e) or _cell_death(keys, s, e):
+            if _names_a_molecule(keys, s, e) or _cell_death(keys, s, e) or any(a <= s and e <= b for a, b in agents):
                 continue
             if s >= 2 and _eponym(doc, s) and (s - 2, e) not in spans:
                 # "Wernicke's encephalopathy", "Dupuytren's contracture": the eponym names the
@@ -994,6 +1026,9 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
                 m = (s, *m[1:])
             if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX:
                 s = s - 1
+                m = (s, *m[1:])
+            if keys[s] in _INFECTION and e - s == 1:
+                s = _pathogen_start(doc, s)
                 m = (s, *m[1:])
             inh = _inheritance_start(keys, s)
             # (unless the dictionary names the inherited form: then this one stays nested in it)
