@@ -146,10 +146,14 @@ class Vocab(Protocol):
     def iri(self, curie: str) -> str: ...
 
 
+# _seg, _slug and _nq_literal are pure and see the same few thousand values over and over (patient
+# and article ids per statement, mention types, offsets and sentence texts): memoised per process.
+@functools.lru_cache(maxsize=1 << 14)
 def _seg(value: str) -> str:
     return quote(value, safe="-._~")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
@@ -262,6 +266,7 @@ def _nq_escape(match: re.Match) -> str:
     return _NQ_ECHAR.get(c) or f"\\u{ord(c):04X}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _nq_literal(o: _Lit) -> str:
     text = _NQ_SPECIAL.sub(_nq_escape, o[0])
     return f'"{text}"^^<{o[1]}>' if o[1] else f'"{text}"'

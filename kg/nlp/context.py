@@ -163,8 +163,7 @@ class _FastConText:
         targets = doc.spans[self.context.span_group_name]
         sent_of = [0] * len(doc)
         for si, sent in enumerate(doc.sents):
-            for t in range(sent.start, sent.end):
-                sent_of[t] = si
+            sent_of[sent.start:sent.end] = [si] * (sent.end - sent.start)  # not a loop per token
         modifiers = []
         by_sent: dict[int, list[int]] = {}
         vocab_strings = self.vocab.strings
@@ -229,10 +228,11 @@ class CaseContext:
         # cue, and the finding itself was there
         outcome_toks = {i for s in doc.spans[SPAN_GROUP] if s.label_ == OUTCOME for i in range(s.start, s.end)}
         for span in doc.spans[SPAN_GROUP]:
-            if span._.attrs is None:
-                span._.attrs = {}
+            ext = span._  # each `span._` makes a new accessor object: one per span, not one per read
+            if ext.attrs is None:
+                ext.attrs = {}
             best = None
-            for mod in getattr(span._, "modifiers", ()) or ():
+            for mod in getattr(ext, "modifiers", ()) or ():
                 cat = mod.category.upper()
                 if cat not in _STATUS:
                     continue
@@ -241,11 +241,11 @@ class CaseContext:
                 if best is None or _PRIORITY.index(cat) < _PRIORITY.index(best[0]):
                     best = (cat, mod)
             if best is not None:
-                span._.status = _STATUS[best[0]]
-                span._.cue = doc[best[1].modifier_span[0]:best[1].modifier_span[1]].text
+                ext.status = _STATUS[best[0]]
+                ext.cue = doc[best[1].modifier_span[0]:best[1].modifier_span[1]].text
             else:
-                span._.status = "present"
-                span._.cue = None
+                ext.status = "present"
+                ext.cue = None
             if span.label_ == ANTIBODY:
                 self._antibody(span)
         return doc

@@ -6,12 +6,15 @@ matchers, which costs seconds) and returns the cached object afterwards.
 
 import re
 import threading
+from bisect import bisect_right
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.nlp import extensions
+from kg.nlp.doctext import doc_text
 
 # (factory name, config). Order is the contract in docs/architecture.md; the one addition is
 # `casekg_sentence_fix` right after the sentencizer (see below).
@@ -48,10 +51,24 @@ def sentence_fix(doc: Doc) -> Doc:
     \\n\\nPatient 2 had ..."), so a line break followed by a capital or digit starts a sentence;
     and dosing abbreviations ("i.v.", "b.i.d.", "et al.") end in a period that is not a boundary.
     """
-    for i, tok in enumerate(doc):
-        if i == 0:
+    # Only two kinds of token can change: one right after a token holding a line break, and a
+    # sentence start. They are found from the text and the SENT_START array instead of visiting
+    # every token (a token's whitespace_ is at most one space, so line breaks are in token texts).
+    n = len(doc)
+    if n < 2:
+        return doc
+    text = doc_text(doc)
+    candidates = set(numpy.flatnonzero(doc.to_array("SENT_START") == 1).tolist())
+    pos = text.find("\n")
+    if pos != -1:
+        starts = doc.to_array("IDX").tolist()
+        while pos != -1:
+            candidates.add(bisect_right(starts, pos))  # the token after the one holding `pos`
+            pos = text.find("\n", pos + 1)
+    for i in sorted(candidates):
+        if not 0 < i < n:
             continue
-        prev = doc[i - 1]
+        tok, prev = doc[i], doc[i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
             if tok.is_space:
                 continue
