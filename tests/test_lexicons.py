@@ -518,3 +518,9 @@ def test_disease_naming_a_vaccine_or_antigen_is_no_finding(nlp) -> None:
     assert not [t for t in got if t.lower().startswith("hepatitis")]
     got = {t for t, _, _ in spans(nlp, "Two children had hepatitis B and received the vaccine.")}
     assert "hepatitis B" in got
+
+
+def test_vessel_joins_a_vascular_occlusion(nlp) -> None:
+    got = {t for t, _, _ in spans(nlp, "Angiography showed coronary thrombosis and, a week later, sinus thrombosis; no stent thrombosis occurred.")}
+    assert {"coronary thrombosis", "sinus thrombosis", "thrombosis"} <= got
+    assert "stent thrombosis" not in got
