@@ -524,3 +524,11 @@ def test_vessel_joins_a_vascular_occlusion(nlp) -> None:
     got = {t for t, _, _ in spans(nlp, "Angiography showed coronary thrombosis and, a week later, sinus thrombosis; no stent thrombosis occurred.")}
     assert {"coronary thrombosis", "sinus thrombosis", "thrombosis"} <= got
     assert "stent thrombosis" not in got
+
+
+def test_name_before_syndrome_or_disease_is_a_disease(nlp) -> None:
+    got = spans(nlp, "Two children with Zellmer syndrome and one with Abbot-Kinsey disease were seen in 2001.")
+    assert ("Zellmer syndrome", "Disease", "") in got and ("Abbot-Kinsey disease", "Disease", "") in got
+    # a scale named after a syndrome, Title Case headings and sentence starts are no names
+    text = "Scores on the Positive and Negative Syndrome Scale fell. Calcineurin Induced Pain Syndrome. Disease progressed."
+    assert not [t for t, lab, _ in spans(nlp, text) if lab == "Disease"]
