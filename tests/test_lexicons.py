@@ -532,3 +532,10 @@ def test_name_before_syndrome_or_disease_is_a_disease(nlp) -> None:
     # a scale named after a syndrome, Title Case headings and sentence starts are no names
     text = "Scores on the Positive and Negative Syndrome Scale fell. Calcineurin Induced Pain Syndrome. Disease progressed."
     assert not [t for t, lab, _ in spans(nlp, text) if lab == "Disease"]
+
+
+def test_subtype_and_complement_join_a_deficiency(nlp) -> None:
+    got = {t for t, lab, _ in spans(nlp, "Type I C4 deficiency differs from complement C7 deficiency and from type II C5 deficiency.") if lab == "Disease"}
+    assert {"Type I C4 deficiency", "complement C7 deficiency", "type II C5 deficiency"} <= got
+    got = {t for t, lab, _ in spans(nlp, "Serum complement levels were normal; C7 deficiency was excluded.") if lab == "Disease"}
+    assert "C7 deficiency" in got

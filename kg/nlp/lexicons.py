@@ -1103,10 +1103,15 @@ def with_salts(doc: Doc, keys: list[str], matches: list[Match]) -> list[Match]:
 _SUBTYPE_NUM = re.compile(r"^(?:[0-9]{1,2}[A-Za-z]?|[IVX]{1,4}[A-Da-d]?)$")
 
 
+_COMPONENT = re.compile(r"^C[1-9][a-z]?$")
+
+
 def with_subtypes(doc: Doc, matches: list[Match]) -> list[Match]:
     """A disease name with its subtype: "atelosteogenesis type 2", "type IV Ehlers-Danlos
     syndrome" are one mention (NCBI) and one diagnosis; an abbreviation defined right after
-    ("atelosteogenesis type 2 (AO2)") then gets the disease's concept."""
+    ("atelosteogenesis type 2 (AO2)") then gets the disease's concept. "Complement" before a
+    component's disease ("complement C7 deficiency") joins it too; the rule also runs over the
+    "SYMBOL deficiency" spans ("type II C2 deficiency"). (NCBI dev errors motivated both.)"""
     n = len(doc)
     spans = {(m[0], m[1]) for m in matches if m[2] in _FINDING}
     out = []
@@ -1117,6 +1122,8 @@ def with_subtypes(doc: Doc, matches: list[Match]) -> list[Match]:
                 e += 2
             elif s >= 2 and doc[s - 2].lower_ == "type" and _SUBTYPE_NUM.match(doc[s - 1].text):
                 s -= 2
+            elif s >= 1 and doc[s - 1].lower_ == "complement" and _COMPONENT.match(doc[s].text):
+                s -= 1  # "complement C7 deficiency": the component's full name
             # unless the dictionary names the subtype itself ("type 2 diabetes")
             if (s, e) != (m[0], m[1]) and (s, e) not in spans:
                 m = (s, e, *m[2:])
@@ -1397,7 +1404,7 @@ class LexiconComponent:
         resolved = with_subtypes(doc, resolve(found))
         adjusted = adjust_findings(doc, keys, expand_abbreviations(doc, resolved, keys, self.trie), self.trie)
         if DISEASE in self.types:
-            adjusted += deficiencies(doc, keys, adjusted) + inherited_disorders(keys, adjusted) + eponym_diseases(doc, keys, adjusted)
+            adjusted += with_subtypes(doc, deficiencies(doc, keys, adjusted)) + inherited_disorders(keys, adjusted) + eponym_diseases(doc, keys, adjusted)
         if DRUG in self.types:
             adjusted = with_salts(doc, keys, adjusted)
         for s, e, typ, curie, xr in adjusted:
