@@ -539,3 +539,12 @@ def test_subtype_and_complement_join_a_deficiency(nlp) -> None:
     assert {"Type I C4 deficiency", "complement C7 deficiency", "type II C5 deficiency"} <= got
     got = {t for t, lab, _ in spans(nlp, "Serum complement levels were normal; C7 deficiency was excluded.") if lab == "Disease"}
     assert "C7 deficiency" in got
+
+
+def test_parenthesis_naming_a_gene_after_a_finding_is_no_abbreviation(nlp) -> None:
+    text = "The breakpoint lay near the coloboma (SOX2) locus and SOX2 was sequenced. Myotonic dystrophy (DM) was seen; DM progressed."
+    got = spans(nlp, text)
+    assert not [t for t, _, _ in got if t == "SOX2"]
+    # letters out of order (a Latin name's abbreviation) still define the short form
+    dm = [c for t, lab, c in got if t == "DM"]
+    assert len(dm) == 2 and dm[0] == next(c for t, _, c in got if t == "Myotonic dystrophy")

@@ -634,6 +634,11 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
             # "elevated intraocular pressure (IOP)": the short form stands for less than the
             # dictionary match; use the concept of what it stands for, if that is a term
             start = abbreviations.long_form_start(doc, d)
+            if start is None and lf[2] in _FINDING and not _letters_in(d.short, doc[lf[0] : lf[1]].text):
+                # "the aniridia (PAX6) locus": letters that a finding's name does not hold are
+                # no abbreviation of it (a gene, a locus); out of order they may be ("myotonic
+                # dystrophy (DM)", from the Latin); drug names keep their looser short forms
+                continue
             if start is not None and lf[0] < start < lf[1]:
                 sub = [m for m in resolve_leaf(start, lf[1], lookup(keys[start : lf[1]], trie)) if m[2] == lf[2]]
                 lf = sub[0] if sub else None
@@ -668,6 +673,12 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
     kept += [m for m in dict.fromkeys(added) if not any((m[2], t) in taken for t in range(m[0], m[1]))]
     kept.sort(key=lambda m: (m[0], -m[1]))
     return kept
+
+
+def _letters_in(short: str, long: str) -> bool:
+    """True if every letter of `short` occurs somewhere in `long` (case-insensitive)."""
+    low = long.lower()
+    return all(c in low for c in short.lower() if c.isalpha())
 
 
 # Pieces of systematic and pharmaceutical chemical names ("diethylnitrosamine", "pregnenolone
