@@ -26,6 +26,7 @@ from kg.store import Store
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+N_ARTICLES = 30
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def built(tmp_path_factory) -> tuple[Path, rdflib.Dataset]:
     from kg.synth import write_corpus
 
     root = tmp_path_factory.mktemp("portable")
-    write_corpus(root / "corpus", 40, seed=3)
+    write_corpus(root / "corpus", N_ARTICLES, seed=3)
     build(root / "corpus", root / "store", now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     with Store(root / "store", read_only=True) as st:
         nquads = ox.serialize(st.oxigraph.quads_for_pattern(None, None, None, None), format=ox.RdfFormat.N_QUADS)
@@ -78,8 +79,7 @@ def _oxigraph_rows(store: Path, cat: Catalogue, name: str, params: dict[str, str
 
 
 def _cases(store: Path) -> list[tuple[str, dict[str, str]]]:
-    """Each query with its header's example value, plus values taken from the data so that
-    every query is compared on a non-empty answer too."""
+    """Each query with values taken from the data, so that it is compared on a non-empty answer."""
     with Store(store, read_only=True) as st:
         def first(sparql: str) -> str:
             rows = list(st.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=dict(PREFIXES)))
@@ -89,21 +89,18 @@ def _cases(store: Path) -> list[tuple[str, dict[str, str]]]:
         drug = first("SELECT ?l WHERE { ?s a ckg:AdverseEvent ; ckg:assertionStatus ckg:Present ; ckg:drug/rdfs:label ?l } ORDER BY ?l LIMIT 1")
         pheno = first("SELECT ?l WHERE { ?s a ckg:TreatmentOutcome ; ckg:assertionStatus ckg:Present ; ckg:concept/rdfs:label ?l } ORDER BY ?l LIMIT 1")
         antibody = first("SELECT ?l WHERE { ?p ckg:hasAutoantibody/rdfs:label ?l } ORDER BY ?l LIMIT 1")
+    # rdflib takes seconds to a minute per query on this store (GRAPH ?g over every graph),
+    # so one case per query and branch, each with a non-empty answer
     return [
         ("adverse-events", {}),
-        ("adverse-events", {"drug": "methotrexate"}),
         ("adverse-events", {"drug": drug}),
         ("article-summary", {}),
         ("discontinuations", {}),
         ("drug-outcome-summary", {}),
-        ("drugs-for-manifestation", {"manifestation": "panniculitis"}),
         ("drugs-for-manifestation", {"manifestation": pheno}),
         ("drugs-for-manifestation", {"manifestation": "HP:0000118"}),  # a broad term: many classes
-        ("evidence", {"entity": "rituximab"}),
-        ("evidence", {"entity": drug}),
-        ("evidence", {"entity": pheno, "limit": "0"}),
+        ("evidence", {"entity": drug, "limit": "0"}),
         ("negated-findings", {}),
-        ("patients-with-antibody", {"antibody": "anti-NXP2"}),
         ("patients-with-antibody", {"antibody": antibody}),
     ]
 
@@ -112,20 +109,16 @@ def test_every_catalogue_query_same_rows_on_rdflib(built, cat):
     store, ds = built
     cases = _cases(store)
     assert {name for name, _ in cases} == set(cat.names()), "a catalogue query has no portability case"
-    nonempty = set()
     for name, params in cases:
         ox_vars, ox_rows = _oxigraph_rows(store, cat, name, params)
         rl_vars, rl_rows = _rdflib_rows(ds, cat, name, params)
         assert rl_vars == ox_vars, (name, params)
         assert rl_rows == ox_rows, (name, params, len(ox_rows), len(rl_rows))
-        if ox_rows:
-            nonempty.add(name)
-    assert nonempty == set(cat.names())  # every query was compared on some rows
-
+        assert ox_rows, (name, params)  # an empty comparison would prove nothing
 
 
 PAGED = ("article-summary", "discontinuations", "negated-findings")
-SMALL_PAGE = 7  # 40 articles: pages of 7, 7, 7, 7, 7, 5
+SMALL_PAGE = 7  # 30 articles: pages of 7, 7, 7, 7, 2
 
 
 def _small_pages(tmp_path: Path) -> Catalogue:
@@ -153,7 +146,7 @@ def test_paging_gives_every_row_once_in_order(built, tmp_path):
     with Store(store, read_only=True) as st:
         articles = sorted(a.value for a in (r[0] for r in st.oxigraph.query(
             "SELECT DISTINCT ?a WHERE { GRAPH ?g { ?a a ckg:Article } }", prefixes=dict(PREFIXES))))
-    assert len(articles) == 40
+    assert len(articles) == N_ARTICLES
     for name in PAGED:
         rows, after, nexts = [], "", []
         while True:
@@ -167,7 +160,8 @@ def test_paging_gives_every_row_once_in_order(built, tmp_path):
                 break
             nexts.append(result.next_after)
             after = result.next_after
-        assert nexts == articles[SMALL_PAGE - 1 :: SMALL_PAGE][: len(nexts)] and len(nexts) == 5, name
+        assert nexts == articles[SMALL_PAGE - 1 :: SMALL_PAGE][: len(nexts)], name
+        assert len(nexts) == (N_ARTICLES - 1) // SMALL_PAGE, name  # no empty last page
         assert rows == _all_rows(store, name), name
         assert rows, name
 
