@@ -8,10 +8,12 @@ Scale (docs/scale.md): the corpus is read lazily and handed to a runner (`kg.par
 this process, a pool of `jobs` processes, or a Dask cluster) with a bounded number of
 batches in flight, so peak memory does not grow with the corpus. Results are written as
 they arrive, in transactions:
-- articles new to the store: one `Store.bulk_add_articles` per batch (Oxigraph's bulk
-  loader, ~7x faster than SPARQL updates). It is not transactional, so a marker file in the
-  store names the batch while it loads; if a crash leaves it behind, the next open drops
-  those graphs and the re-run rebuilds them (the batch is in the store whole or not at all);
+- articles new to the store: spooled, then one `Store.bulk_add_articles` per LOAD_ARTICLES
+  (Oxigraph's bulk loader, ~7x faster than SPARQL updates) on a loader thread that runs
+  while extraction goes on, each distinct vocabulary-graph line sent once per build
+  (`_Writer`). The loader is not transactional, so a marker file in the store names the
+  spool's articles while it loads; if a crash leaves it behind, the next open drops those
+  graphs and the re-run rebuilds them (a spool is in the store whole or not at all);
 - articles already in the store: `Store.replace_article`, one transaction each.
 Each written article carries its content hash, so after Ctrl-C (or a crash) the store is
 consistent and a re-run continues with the articles not yet written.
@@ -142,14 +144,17 @@ def build(
                                     succeeded=[r.id for r in results if r.ok])
                     for res in results:
                         tick(res.id)
-                writer.flush()
+                writer.close()
             except KeyboardInterrupt:
                 # Every load that reached the store committed whole; stop here, prune
                 # nothing (the corpus was not fully read), and let a re-run continue. The
                 # spooled articles are already extracted: load them rather than redo them.
                 summary.interrupted = True
                 runner.close()
-                writer.flush()
+                writer.close()
+            except BaseException:
+                writer.stop()  # the loader thread must not outlive the build (it holds the store)
+                raise
             else:
                 if prune:
                     # Only articles that left the corpus are removed; an unreadable file keeps its last good graph.
@@ -181,24 +186,32 @@ class _Writer:
     """Writes extraction results to the store in arrival order.
 
     Articles already in the store: `replace_article` at once (one transaction each). Fresh
-    articles: spooled, then one `bulk_add_articles` per LOAD_ARTICLES. A spooled article is
-    not built until its load returns; `flush()` loads the spool (at the end of the corpus,
-    and on Ctrl-C so extracted work is kept), and a crash before that loses only the
-    spooled extraction, which the re-run redoes.
+    articles: spooled, and each full spool (LOAD_ARTICLES) is bulk-loaded by a loader thread
+    while this thread goes on receiving results and feeding the workers (Oxigraph releases
+    the GIL while it loads); one spool loads while the next fills, so memory stays bounded.
+    A spooled article is not built until its load returns: `close()` loads what is left and
+    waits (at the end of the corpus, and on Ctrl-C so extracted work is kept); a crash
+    before that loses only the spooled extraction, which the re-run redoes.
 
     Vocabulary-graph lines are shared by many articles (the same concept's labels, synonyms
-    and HPO chain); each distinct line is loaded once per build. A line counts as loaded
-    only after the load that carried it returned, so every loaded article's vocabulary is
-    in the store whatever happens later.
+    and HPO chain); each distinct line is sent to the loader once per build. The loader
+    loads spools in order and stops at the first failure, so an article is only ever loaded
+    after (or with) the spool that carried its vocabulary.
     """
 
     def __init__(self, store, existing: set[str], summary: BuildSummary, failed_ids: set[str]) -> None:  # noqa: ANN001
+        import queue
+
         self.store = store
         self.existing = existing
         self.summary = summary
         self.failed_ids = failed_ids
         self.bulk = hasattr(store, "bulk_add_articles")
-        self.loaded_vocab: set = set()  # N-Quads lines (or Quads, in-process) already in the store
+        self.sent_vocab: set = set()  # N-Quads lines (or Quads, in-process) handed to the loader
+        self._jobs: queue.Queue = queue.Queue(maxsize=1)  # one spool waiting while one loads
+        self._thread = None
+        self._error: BaseException | None = None
+        self._stopping = False
         self._clear()
 
     def _clear(self) -> None:
@@ -230,14 +243,14 @@ class _Writer:
         if remote:
             self.store.oxigraph.extend(remote)  # a remote store: one request for the batch
         if len(self.ids) >= LOAD_ARTICLES or self.size >= LOAD_BYTES:
-            self.flush()
+            self._send()
 
     def _spool(self, res) -> None:  # noqa: ANN001
         from kg.rdf import split_quads
 
         # Order matters if Ctrl-C lands in here: the vocabulary first (extra vocabulary lines
         # are harmless), then the id (an id without quads is only rebuilt), then the quads.
-        seen, vocab = self.loaded_vocab, self.vocab
+        seen, vocab = self.sent_vocab, self.vocab
         if res.quads is not None:
             own, shared = split_quads(res.quads)
         else:
@@ -252,17 +265,68 @@ class _Writer:
         else:
             self.quads.extend(own)
 
-    def flush(self) -> None:
+    def _send(self) -> None:
+        """Hand the spool to the loader thread (waiting while it still has one queued)."""
+        import threading
+
         if not self.ids:
             return
         lines = [v for v in self.vocab if isinstance(v, bytes)]
         quads = self.quads + [v for v in self.vocab if not isinstance(v, bytes)]
         nquads = b"".join(self.chunks) + (b"\n".join(lines) + b"\n" if lines else b"")
-        # Oxigraph's bulk loader, guarded by a marker file (crash -> dropped on next open)
-        self.store.bulk_add_articles(self.ids, quads, nquads=nquads)
-        self.summary.bulk_loaded += len(self.ids)
-        self.loaded_vocab.update(self.vocab)
+        job = (self.ids, quads, nquads)
+        self.sent_vocab.update(self.vocab)
         self._clear()
+        if self._thread is None:
+            # A daemon: if a second Ctrl-C abandons it mid-load, the bulk marker repairs the store.
+            self._thread = threading.Thread(target=self._load, name="kg-bulk-loader", daemon=True)
+            self._thread.start()
+        self._raise()
+        self._jobs.put(job)
+
+    def _load(self) -> None:
+        import queue
+
+        while True:
+            try:
+                job = self._jobs.get(timeout=0.2)
+            except queue.Empty:
+                if self._stopping:
+                    return
+                continue
+            if job is None:
+                return
+            if self._error is not None or self._stopping:
+                continue  # after a failure nothing more loads (see the class docstring)
+            ids, quads, nquads = job
+            try:
+                # Oxigraph's bulk loader, guarded by a marker file (crash -> dropped on next
+                # open); lenient: the bytes were serialised by Oxigraph from valid terms.
+                self.store.bulk_add_articles(ids, quads, nquads=nquads, lenient=True)
+                self.summary.bulk_loaded += len(ids)
+            except BaseException as exc:  # re-raised in the build's thread
+                self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """The build failed elsewhere: the loader ends without loading what is queued (an
+        article not loaded is rebuilt by the next run); waits for a load in progress."""
+        self._stopping = True
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def close(self) -> None:
+        """Load what is spooled, wait for the loader, and raise its error if it had one."""
+        self._send()
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        self._raise()
 
 
 def _has_graph(store, article_id: str) -> bool:  # noqa: ANN001

@@ -189,3 +189,53 @@ def test_graphs_made_by_another_casekg_version_are_rebuilt(corpus: Path, tmp_pat
     assert {r.status for r in list_corpus(corpus, store)} == {"built"}
     third = build(corpus, store, now=WHEN)
     assert (third.built, third.unchanged, third.outdated) == (0, 2, 0)
+
+
+def test_a_failed_bulk_load_stops_the_build_and_loads_nothing_after_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Spools load on a background thread; its failure must surface in the caller, and no
+    later spool may load (a later spool leaves out vocabulary the failed one carried)."""
+    import kg.build
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    texts = [CASE_A, CASE_B, CASE_A.replace("rituximab", "methotrexate"), CASE_B.replace("fever", "arthralgia")]
+    for i, text in enumerate(texts):
+        (root / f"case-{i}.txt").write_text(text)
+    loaded: list[list[str]] = []
+    real = Store.bulk_add_articles
+
+    def flaky(self, ids, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if loaded:
+            raise OSError("disk full")
+        loaded.append(sorted(ids))
+        return real(self, ids, *args, **kw)
+
+    monkeypatch.setattr(Store, "bulk_add_articles", flaky)
+    monkeypatch.setattr(kg.build, "LOAD_ARTICLES", 1)
+    with pytest.raises(OSError, match="disk full"):
+        build(root, tmp_path / "store", now=WHEN, batch_size=1)
+    with Store(tmp_path / "store", read_only=True) as st:
+        assert st.articles() == loaded[0]
+    monkeypatch.setattr(Store, "bulk_add_articles", real)
+    again = build(root, tmp_path / "store", now=WHEN)  # the re-run builds the rest
+    assert (again.built, again.unchanged) == (3, 1)
+
+
+def test_the_loader_thread_ends_with_a_failed_build(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An error in the build's own thread (here: the failure record) must not leave the
+    bulk-loader thread behind holding the store open."""
+    import threading
+
+    import kg.build
+    import kg.failures
+
+    def broken(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("failure record unwritable")
+
+    monkeypatch.setattr(kg.build, "LOAD_ARTICLES", 1)
+    monkeypatch.setattr(kg.failures, "update", broken)
+    with pytest.raises(RuntimeError, match="unwritable"):
+        build(corpus, tmp_path / "store", now=WHEN, batch_size=1)
+    assert not [t for t in threading.enumerate() if t.name == "kg-bulk-loader"]
+    with Store(tmp_path / "store") as st:  # not locked by a leftover thread
+        assert st.articles() in ([], ["case-a"])

@@ -89,10 +89,10 @@ def test_fresh_articles_load_in_spools_with_each_vocabulary_quad_once(
     loads = []
     original = Store.bulk_add_articles
 
-    def spy(self, ids, quads=(), *, nquads=b""):  # noqa: ANN001, ANN202
+    def spy(self, ids, quads=(), *, nquads=b"", **kw):  # noqa: ANN001, ANN003, ANN202
         quads = list(quads)
         loads.append((sorted(ids), [*quads, *ox.parse(nquads, format=ox.RdfFormat.N_QUADS)]))
-        return original(self, ids, quads, nquads=nquads)
+        return original(self, ids, quads, nquads=nquads, **kw)
 
     monkeypatch.setattr(Store, "bulk_add_articles", spy)
     monkeypatch.setattr(kg.build, "LOAD_ARTICLES", 4)
