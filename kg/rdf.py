@@ -723,6 +723,7 @@ class _ArticleGraph:
         ancestors = tuple(self.vocab.ancestors(curie))
         keep = set(ancestors)
         get_parents = getattr(self.vocab, "parents", None)
+        memo = _vocab_memo(self.vocab)
         for node_curie in (curie, *ancestors):
             node = _checked(self.vocab.iri(node_curie))
             parents = [p for p in (get_parents(node_curie) if get_parents else ()) if p in keep]
@@ -733,16 +734,31 @@ class _ArticleGraph:
             if node_curie == curie or node in ancestors_done:
                 continue
             ancestors_done.add(node)
-            label = self.vocab.label(node_curie)
-            if label:
-                v.lit(node, RDFS + "label", label)
-            v.lit(node, SKOS + "notation", node_curie)
-            keys = {lookup_key(node_curie)} | ({lookup_key(label)} if label else set())
-            for syn in self.vocab.synonyms(node_curie):
-                v.lit(node, SKOS + "altLabel", syn)
-                keys.add(lookup_key(syn))
-            for k in sorted(keys - {""}):
-                v.lit(node, CKG + "lookupKey", k)
+            # An ancestor's own triples depend on it alone, and the upper HPO levels are shared
+            # by most terms: made once per process, like the concept's (`_concept`).
+            key = ("hpo ancestor", node_curie)
+            details = memo.get(key) if memo is not None else None
+            if details is None:
+                details = self._hpo_ancestor(node, node_curie)
+                if memo is not None:
+                    if len(memo) >= _VOCAB_MEMO_SIZE:
+                        memo.clear()
+                    memo[key] = details
+            v.extend(details)
+
+    def _hpo_ancestor(self, node: str, node_curie: str) -> dict[tuple, None]:
+        d = _Builder(VOCAB_GRAPH)
+        label = self.vocab.label(node_curie)
+        if label:
+            d.lit(node, RDFS + "label", label)
+        d.lit(node, SKOS + "notation", node_curie)
+        keys = {lookup_key(node_curie)} | ({lookup_key(label)} if label else set())
+        for syn in self.vocab.synonyms(node_curie):
+            d.lit(node, SKOS + "altLabel", syn)
+            keys.add(lookup_key(syn))
+        for k in sorted(keys - {""}):
+            d.lit(node, CKG + "lookupKey", k)
+        return d.keys
 
 
 # Vocabulary-graph quads per concept, per ontology snapshot (kg.vocab or a test's stub);
