@@ -51,7 +51,7 @@ from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "25"
+LEXICON_VERSION = "26"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
