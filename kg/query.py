@@ -279,16 +279,23 @@ def _run_bound(store, qdef: QueryDef, subs: dict, text: str, params: Mapping[str
     oxi = store if isinstance(store, ox.Store) else getattr(store, "oxigraph", None)
     if not isinstance(oxi, ox.Store):
         return _execute(store, qdef, subs, text)  # another engine: the query's own page sub-SELECT does it
-    # one article more than a page: whether another page follows, so the last page is never empty
-    page = page_of_articles(oxi, after_value(qdef, params), qdef.page + 1)
-    articles = sorted({a for a, _ in page})
-    more = len(articles) > qdef.page
-    if more:
-        last = articles[qdef.page - 1]
-        page = [(a, g) for a, g in page if a <= last]
-    result = _execute(oxi, qdef, subs, text, graphs=sorted({ox.NamedNode(g) for _, g in page}, key=str))
-    result.next_after = articles[qdef.page - 1] if more else None
+    graphs, next_after = choose_page(oxi, after_value(qdef, params), qdef.page)
+    result = _execute(oxi, qdef, subs, text, graphs=[ox.NamedNode(g) for g in graphs])
+    result.next_after = next_after
     return result
+
+
+def choose_page(store: ox.Store, after: str, size: int) -> tuple[list[str], str | None]:
+    """The graph IRIs of the `size` articles after `after` (a paged listing's page, picked as
+    `page_of_articles` does), and the `after` value of the next page (None on the last one)."""
+    # one article more than a page: whether another page follows, so the last page is never empty
+    page = page_of_articles(store, after, size + 1)
+    articles = sorted({a for a, _ in page})
+    more = len(articles) > size
+    if more:
+        last = articles[size - 1]
+        page = [(a, g) for a, g in page if a <= last]
+    return sorted({g for _, g in page}), (articles[size - 1] if more else None)
 
 
 def after_value(qdef: QueryDef, params: Mapping[str, str] | None) -> str:

@@ -45,7 +45,7 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.query import Catalogue, QueryDef, Result, bind, format_result, query_text
+from kg.query import Catalogue, QueryDef, Result, after_value, bind, choose_page, format_result, query_text
 from kg.rdf import CKG as CKG_NS
 from kg.rdf import PREFIXES, lookup_key
 
@@ -232,6 +232,8 @@ class Job:
     default_graphs: tuple[str, ...] | None = None  # protocol default-graph-uri; None: union of all graphs
     named_graphs: tuple[str, ...] | None = None  # protocol named-graph-uri; None: all
     kind: str = "sparql"  # or "entity" / "search": `sparql` holds the IRI / the search text
+    page: int | None = None  # a paged catalogue listing: articles per page (run on that page's graphs only)
+    after: str = ""  # ... and the article IRI the page starts after
 
 
 @dataclass
@@ -241,6 +243,7 @@ class Reply:
     body: bytes
     truncated: bool = False
     rows: int = 0
+    next_after: str | None = None  # a paged listing's next page starts after this article
 
 
 def encode_term(var: str, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, str, str, str | None, str | None]:
@@ -345,17 +348,26 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None) -
         return _text_reply(exc.status, exc.message)
 
     kwargs: dict[str, Any] = {"prefixes": prefixes}
-    if job.default_graphs is None:
+    next_after = None
+    if job.page:
+        # the page picked as `kg query` picks it: the query then reads one page's graphs, not
+        # every statement of the store (its own page sub-SELECT finds the same articles)
+        graphs, next_after = choose_page(store, job.after, job.page)
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in graphs] or [ox.DefaultGraph()]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in graphs]
+    elif job.default_graphs is None:
         kwargs["use_default_graph_as_union"] = True
     else:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    if job.named_graphs is not None:
+    if job.named_graphs is not None and not job.page:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     if job.substitutions:
         kwargs["substitutions"] = {ox.Variable(v): _decode_term(k, val, dt, lang) for v, k, val, dt, lang in job.substitutions}
     try:
         res = store.query(job.sparql, **kwargs)
-        return _serialise(res, job)
+        reply = _serialise(res, job)
+        reply.next_after = next_after
+        return reply
     except SyntaxError as exc:
         return _text_reply(400, f"SPARQL syntax error: {_one_line(exc)}")
     except (OSError, RuntimeError, ValueError) as exc:
@@ -699,6 +711,8 @@ class _Api:
         headers = {"X-KG-Rows": str(reply.rows), "Vary": "Accept"}
         if reply.truncated:
             headers["X-KG-Truncated"] = f"max-rows={job.max_rows}"
+        if reply.next_after:
+            headers["X-KG-Next-After"] = reply.next_after
         headers.update(extra_headers or {})
         return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=headers)
 
@@ -830,8 +844,14 @@ class _Api:
             self.max_rows,
             substitutions=tuple(encode_term(v.value, t) for v, t in subs.items()),
             drop=tuple(v.value for v in subs),
+            page=qdef.page,
+            after=after_value(qdef, values),
         )
-        return await self._run(job)
+        response = await self._run(job)
+        nxt = response.headers.get("x-kg-next-after")
+        if nxt:  # RFC 8288: clients follow rel="next" to page through a listing
+            response.headers["Link"] = f'<{request.url.include_query_params(after=f"<{nxt}>")}>; rel="next"'
+        return response
 
     async def _lookup(self, job: Job) -> Any:
         """Run an entity/search job in a worker; its JSON answer, or a text error response."""

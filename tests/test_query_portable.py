@@ -235,3 +235,29 @@ def test_cli_pages(built, tmp_path):
     csv_rows = second.stdout.splitlines()[1:]
     want = run(store, "discontinuations", {"after": after}, catalogue=Catalogue(tmp_path))
     assert len(csv_rows) == len(want.rows) and second.stderr.split("'")[1] == f"<{want.next_after}>"
+
+
+def test_serve_catalogue_pages_follow_link_next(built, tmp_path):
+    """`kg serve`'s /queries/NAME picks the page as `kg query` does and links the next page
+    (RFC 8288 `Link: <...>; rel="next"`): following the links gives every row once, in order."""
+    import requests
+    from test_server import running_server
+
+    from kg.server import create_app
+
+    store, _ = built
+    cat = _small_pages(tmp_path)
+    with running_server(create_app(store, workers=1, catalogue=cat)) as base:
+        url, rows, pages = f"{base}/queries/negated-findings?format=json", [], 0
+        while url:
+            resp = requests.get(url, timeout=30)
+            assert resp.status_code == 200, resp.text
+            page = resp.json()
+            variables = page["head"]["vars"]
+            rows += [tuple(b.get(v, {}).get("value") for v in variables) for b in page["results"]["bindings"]]
+            url = resp.links.get("next", {}).get("url")
+            pages += 1
+            assert pages <= 10, "the links do not end"
+    assert pages == 5  # 30 articles, pages of 7
+    every = _all_rows(store, "negated-findings")
+    assert [tuple(None if t is None else t[1] for t in r) for r in every] == rows
