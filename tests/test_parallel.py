@@ -4,7 +4,6 @@ Ctrl-C leaves a consistent store and a re-run finishes the job."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -124,11 +123,13 @@ def test_pool_keeps_few_batches_in_flight():
 
 
 _CHILD = """
-import sys
+import os, signal, sys
 from datetime import datetime, timezone
 from kg.build import build
 def hook(article, done, total):
     print(done, flush=True)
+    if done == 3:  # the broken file and two articles are done: Ctrl-C, as a terminal sends it
+        os.killpg(os.getpgid(0), signal.SIGINT)
 s = build(sys.argv[1], sys.argv[2], now=datetime(2026, 1, 1, tzinfo=timezone.utc), jobs=int(sys.argv[3]),
           batch_size=1, on_progress=hook)
 print("INTERRUPTED" if s.interrupted else "COMPLETE", s.built, flush=True)
@@ -149,19 +150,15 @@ def test_ctrl_c_leaves_a_consistent_store_and_a_rerun_resumes(corpus: Path, refe
             if not line:
                 break
             lines.append(line.strip())
-            if line.strip().isdigit() and int(line) >= 3:  # the broken file and two articles are done
-                # the whole process group, as a terminal's Ctrl-C does
-                os.killpg(proc.pid, signal.SIGINT)
-                break
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
     lines += out.split()
     assert proc.returncode == 0, err[-2000:]
-    if "COMPLETE" in lines:
-        pytest.skip("the build finished before the interrupt arrived")
-    assert "INTERRUPTED" in lines
+    # the interrupt comes from inside the build at a fixed point (a pipe to this test was too
+    # slow: fast workers finished all six articles before it arrived, and the test skipped)
+    assert any(line.startswith("INTERRUPTED") for line in lines), lines
     partial = _graphs(store)
     ref = _graphs(reference)
     assert 0 < len(partial) < len(ref)
