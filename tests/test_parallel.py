@@ -126,6 +126,9 @@ _CHILD = """
 import os, signal, sys
 from datetime import datetime, timezone
 from kg.build import build
+# a shell starting this test in the background (nohup, `&` in a CI script) hands it SIGINT
+# ignored, and Python then never raises KeyboardInterrupt; a terminal's kg has the default
+signal.signal(signal.SIGINT, signal.default_int_handler)
 def hook(article, done, total):
     print(done, flush=True)
     if done == 3:  # the broken file and two articles are done: Ctrl-C, as a terminal sends it
