@@ -548,3 +548,15 @@ def test_parenthesis_naming_a_gene_after_a_finding_is_no_abbreviation(nlp) -> No
     # letters out of order (a Latin name's abbreviation) still define the short form
     dm = [c for t, lab, c in got if t == "DM"]
     assert len(dm) == 2 and dm[0] == next(c for t, _, c in got if t == "Myotonic dystrophy")
+
+
+def test_inverted_disease_names_give_no_body_part_as_disease(nlp) -> None:
+    from kg.nlp.lexicons import _disease_base_name
+
+    # "<site>, <disorder> of": the site alone is no disease
+    assert _disease_base_name("Corpus callosum, agenesis of") is None
+    assert _disease_base_name("Portal vein, cavernous transformation of") is None
+    assert _disease_base_name("Myotonic dystrophy 1") == "Myotonic dystrophy"  # subtypes still have a base
+    got = spans(nlp, "MRI showed a thin corpus callosum, and the portal vein and both cranial nerves were normal.")
+    assert not [s for s in got if s[1] == "Disease"], got
+    assert ("myotonic dystrophy", "Disease") in {(t.lower(), lab) for t, lab, _ in spans(nlp, "She has myotonic dystrophy.")}

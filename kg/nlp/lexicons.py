@@ -51,7 +51,7 @@ from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "26"
+LEXICON_VERSION = "27"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -185,11 +185,15 @@ def _disease_base_name(name: str) -> str | None:
     base = _SUBTYPE.sub("", name).strip()
     if base == name or len(base) < 4:
         return None
+    cut = name[len(base) :].strip(" ,").lower()
+    if cut.endswith(" of"):
+        # an inverted name ("Corpus callosum, agenesis of", "Portal vein, cavernous
+        # transformation of"): what is left is the body part, not a disorder
+        return None
     if " " in base:
         return base
     # one word is a name only if what was cut is a subtype number/type ("Ichthyosis, type 2"),
     # not a qualifier ("Arteries, anomalies of" -> "Arteries" is no disease)
-    cut = name[len(base) :].strip(" ,").lower()
     return base if len(base) >= 8 and re.fullmatch(r"(?:type )?[0-9ivx]+[a-z]?", cut) else None
 
 
