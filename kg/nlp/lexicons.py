@@ -47,7 +47,6 @@ from spacy.tokens import Doc, Span
 from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, extensions
-from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
@@ -1409,7 +1408,6 @@ class LexiconComponent:
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
         result = []
-        case: bool | None = None  # kg.nlp.genre.is_case_narrative(doc), asked when first needed
         found = find_matches(keys, self.trie)
         found += coordinations(keys, found, self.trie) + ellipses(keys, found, self.trie)
         codes = code_names(doc, self.norm.codes) if DRUG in self.types and self.norm.codes else []
@@ -1425,11 +1423,8 @@ class LexiconComponent:
         for s, e, typ, curie, xr in adjusted:
             if typ not in self.types:
                 continue
-            if curie in self.case_only:
-                if case is None:
-                    case = is_case_narrative(doc)
-                if not case:
-                    continue
+            if curie in self.case_only and not is_case_narrative(doc):  # decided once per Doc
+                continue
             if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
                 typ = DISEASE
             elif typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(doc[s:e].text):
@@ -1449,7 +1444,7 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
-        if MANIFESTATION in self.types and self.case_generic and (case if case is not None else is_case_narrative(doc)):
+        if MANIFESTATION in self.types and self.case_generic and is_case_narrative(doc):
             result += self.generic_findings(doc, keys, result)
         return result
 

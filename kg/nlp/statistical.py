@@ -27,7 +27,6 @@ from spacy.tokens import Doc, Span
 
 from kg.nlp import extensions
 from kg.nlp.genre import is_case_narrative
-from kg.nlp.doctext import doc_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_MODEL = DATA_DIR / "ner_maccrobat"
