@@ -152,3 +152,115 @@ def test_oxygen_flow_is_a_dose_and_other_litres_per_minute_are_not(nlp):
 def test_radiation_dose_in_capitals_and_thin_spaces(nlp):
     assert [d[0] for d in doses(nlp, "The pelvis received 5040\u200acGY in 28 fractions.")] == ["5040\u200acGY in 28 fractions"]
     assert [d[0] for d in doses(nlp, "Methotrexate 15\u200amg\u200aweekly was continued.")] == ["15\u200amg\u200aweekly"]
+
+
+# --- the gate: every whole-text regex's matches, found only where a starter occurs ---------------
+
+def _spans(found):
+    return [[(m.span(), m.group()) for m in ms] for ms in found]
+
+
+def _expected(text):
+    return [[(m.span(), m.group()) for m in rx.finditer(text)] for rx in kg.nlp.dosage._GATE.patterns]
+
+
+def test_gate_folding_assumptions_hold_for_every_code_point():
+    """`_folded` relies on: the only non-ASCII characters `re.I` matches to an ASCII letter are
+    `_RE_I_ASCII`; `lower` keeps every other character one character, keeps its \\w-ness, and
+    makes no other non-ASCII character ASCII; `\\d` matches exactly the characters `isdecimal`
+    calls decimal (the non-ASCII ones send a text down the whole-text path)."""
+    import re
+    import sys
+
+    from kg.nlp.dosage import _RE_I_ASCII
+
+    letter = re.compile("[a-z]", re.I)
+    word, digit = re.compile(r"\w"), re.compile(r"\d")
+    odd_letters, odd_lower = set(), []
+    for cp in range(128, sys.maxunicode + 1):
+        ch = chr(cp)
+        if letter.fullmatch(ch):
+            odd_letters.add(ch)
+        if bool(digit.fullmatch(ch)) != ch.isdecimal():
+            odd_lower.append((ch, "digit"))
+        low = ch.lower()
+        if ch in _RE_I_ASCII:
+            continue
+        if len(low) != 1 or low.isascii() or bool(word.fullmatch(low)) != bool(word.fullmatch(ch)):
+            odd_lower.append((ch, low))
+    assert odd_letters == set(_RE_I_ASCII)
+    assert odd_lower == []
+
+
+_GATE_TEXTS = [
+    "Prednisone 60 mg daily, then 40 mg/day; methotrexate 15 mg once a week and IVIG 2 g/kg monthly.",
+    "BID, T.I.D., q.i.d, QID and b.i.d. dosing; Q12H, q 8 h, q6h, every 4 hours, every other day, QOD, q.o.d.",
+    "She took it twice a day, thrice daily, four times per day, 3 times a week, two times weekly, fortnightly.",
+    "High-dose steroids, low doses of aspirin, pulse methylprednisolone, pulsed therapy, a maximal dose.",
+    "Orally, p.o., PO, per os, by mouth, tablets, IV, i.v., intravenously, infusions, infused, IVIG, SC, s.c.",
+    "Subcutis, IM, i.m., intramuscularly, topical cream, ointments, gel, intralesional, intrathecal, inhaled, "
+    "nebulised, intra-articular and intraarticular injections.",
+    "oxygen at 2 L/min, 4 L/min of O2, 60 Gy in 30 fractions, 45 cGy, Hb 12.8 g/dL, 5 mmol/L, weighing 3200 g.",
+    "A\u00a0day, once\ndaily, per\tweek, each  month, nightly, at night, /d, / day, /wk, qday, qd., od.",
+    "Morbid obesity; the oral-facial form; a tidal wave; bidirectional; stidy; poral; 2x10^9/L; 1.5-2 mg.",
+    "5\u202fmg/kg/day, 0.1 μg/kg/min, 500 µg, 10–20 mg, 100 IU/kg, 25 mcg (normal range 10-30), 3.5%.",
+    "1 g intravenously once daily; 500 mg via oral administration twice a day; 4.5 g q12h.",
+    "Given at\nnight, once\ta week, a\rmonth, per\x0bday and by\u2003mouth.",  # other whitespace
+    "daily",  # a match at the very start and end of the text
+    "Q",
+    "",
+    "Dose 5 mg \u0130V daily",  # U+0130 dotted I: the whole-text path
+    "Dose \u0665 mg daily, 5 mg daily",  # an Arabic-Indic digit: the whole-text path
+    "Kelvin sign: \u212aG, long s: \u017fc, dotless \u0131v, \u212a 5 mg daily",
+]
+
+
+@pytest.mark.parametrize("text", _GATE_TEXTS)
+def test_gate_finds_what_finditer_finds_on_written_text(text):
+    assert _spans(kg.nlp.dosage._GATE.matches(text)) == _expected(text)
+
+
+def test_gate_finds_what_finditer_finds_on_generated_text():
+    import random
+
+    words = ("twice two three thrice four five six times a at day daily days BID b.i.d. bid t.i.d tid q.i.d "
+             "qid q Q q.d. qd qday od o.d. once per week weekly wk month monthly every other second eod qod "
+             "q.o.d biweekly fortnightly each nightly night / mg g kg mL ml L L/min oxygen O2 Gy cGy in "
+             "fractions high low moderate medium standard full maximal maximum reduced increased pulse pulsed "
+             "pulses dose doses dosed therapy of oral orally p.o. po p. o. os by mouth tablet tablets IV IVIG "
+             "i.v. iv infusion infusions infused SC s.c. sc subcutaneous subcutis IM i.m. im intramuscular "
+             "topical cream creams gel ointment intralesional intrathecal inhaled inhalation nebulized "
+             "nebulised intra-articular intraarticular morbid oralis µg μg mcg IU units % ( ) , ; . - x h "
+             "hours weight weighing body surface area m2 m² dL normal range").split()
+    numbers = ["5", "12", "0.5", "2,5", "10-20", "1 to 2", "100", "3200", "8"]
+    gaps = [" ", " ", " ", "", "\n", "\t", "\u00a0", ", ", "-", "/", ".", "  "]
+    rng = random.Random(20260406)
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 25)):
+            w = rng.choice(numbers) if rng.random() < 0.25 else rng.choice(words)
+            w = rng.choice([w, w, w.upper(), w.title()])
+            parts += [w, rng.choice(gaps)]
+        text = "".join(parts)
+        assert _spans(kg.nlp.dosage._GATE.matches(text)) == _expected(text), text
+
+
+def test_gate_finds_what_finditer_finds_on_articles():
+    from kg import synth
+    from kg.gold import dev_sets, train_sets
+
+    texts = [a.text for a in synth.articles(40, 3)]
+    try:
+        for sets in (dev_sets(), train_sets()):
+            texts += [d.text for name, docs in sets.items() if "maccrobat" in name for d in docs]
+    except (FileNotFoundError, OSError):
+        pass  # no gold corpora on this machine: the synthetic articles still run
+    for text in texts:
+        assert _spans(kg.nlp.dosage._GATE.matches(text)) == _expected(text)
+
+
+def test_gate_refuses_a_starter_it_cannot_scan_for():
+    import re
+
+    with pytest.raises(ValueError, match="first character"):
+        kg.nlp.dosage._Gate([(re.compile("x", re.I), (r"\bX",))])

@@ -87,6 +87,123 @@ _ROUTE_WORD = re.compile(r"^(?:orally|intravenously|subcutaneously|intramuscular
 _NAME_ROUTE = [(re.compile(r"^(?:IVIG|IVIg|IV\s?Ig|i\.v\.\s?Ig)$", re.I), "intravenous"),
                (re.compile(r"^(?:SCIG|SCIg)$", re.I), "subcutaneous")]
 
+
+def _folded(text: str) -> str | None:
+    """`text` lower-cased, position for position, where an ASCII letter or digit in it stands
+    exactly for what a case-insensitive `re` pattern's ASCII letter or digit matches; None
+    when the text holds a character that breaks this: one `re.I` matches to an ASCII letter
+    though it is none (U+0130 dotted I, which `lower` also lengthens, U+0131 dotless i, U+017F
+    long s, U+212A Kelvin sign) or a non-ASCII digit (`\\d` matches it). tests/test_dosage.py
+    checks both lists against every code point."""
+    if not text.isascii():
+        for ch in set(_NON_ASCII.findall(text)):
+            if ch in _RE_I_ASCII or ch.isdecimal():
+                return None
+    return text.lower()
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_RE_I_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+_DIGITS = "0123456789"
+
+
+class _Gate:
+    """Each regex's matches over a text: the very matches, in the same order, that its
+    `finditer` over the whole text gives, found by trying it (`match`) only where one of its
+    starters occurs.
+
+    Why: the dosage regexes were two dozen whole-text scans, ~70% of the component on case
+    reports (docs/scale.md, session 4). A starter is how every match of the regex begins,
+    written as a pattern on the lower-cased text (`_folded`): `\\b` (optional) then a literal
+    first character or `\\d`, then a lookahead (`r"\\bq\\.?d"`, `r"\\ba\\s"`, `r"/"`). One scan
+    finds every starter of every regex: its branches all begin with a literal, so `re` jumps
+    between those characters in C. `match` at a position is what `finditer`'s search tries
+    there (`\\b` and lookbehinds see the text before it), so missing nothing is all the
+    starters must ensure; tests/test_dosage.py compares with `finditer` on corpora and on
+    written edge cases. A match never starts inside the previous one, as in `finditer` (no
+    pattern here matches the empty string).
+    """
+
+    def __init__(self, gated: list[tuple[re.Pattern, tuple[str, ...]]]) -> None:
+        self.patterns = [rx for rx, _ in gated]
+        # per first character: lookaheads of the starters with \b, and of those without
+        rests: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+        dispatch: dict[str, list[int]] = {}
+        for i, (_, starters) in enumerate(gated):
+            for starter in starters:
+                word = starter.startswith(r"\b")
+                body = starter[2:] if word else starter
+                firsts, rest = (_DIGITS, body[2:]) if body.startswith(r"\d") else (body[0], body[1:])
+                for c in firsts:
+                    if not (c.isascii() and (c.isalnum() or c in "/-") and c == c.lower()):
+                        raise ValueError(f"starter {starter!r}: its first character must be a lower-case literal")
+                    rests.setdefault(c, ({}, {}))[0 if word else 1][rest] = None
+                    if i not in dispatch.setdefault(c, []):
+                        dispatch[c].append(i)
+        self.dispatch = dispatch
+        # Every branch begins with its literal first character, so `re` jumps between those
+        # characters in C and tries only the branch of the one it is on. "(?<!\w.)" after the
+        # character is \b before it, without an assertion ahead of the literal (which would
+        # cost both shortcuts); then the starters' lookaheads.
+        def branch(c: str, word: dict[str, None], other: dict[str, None]) -> str:
+            ways = [pre + ("" if "" in rests else f"(?={'|'.join(rests)})")
+                    for pre, rests in (("(?<!\\w.)", word), ("", other)) if rests]
+            return f"{re.escape(c)}(?:{'|'.join(ways)})"
+
+        self.scan = re.compile("|".join(branch(c, w, o) for c, (w, o) in rests.items()))
+
+    def matches(self, text: str) -> list[list[re.Match]]:
+        """Per regex, in the order given: its matches, as `list(regex.finditer(text))`."""
+        folded = _folded(text)
+        if folded is None:
+            return [list(rx.finditer(text)) for rx in self.patterns]
+        found: list[list[re.Match]] = [[] for _ in self.patterns]
+        ends = [0] * len(self.patterns)
+        patterns, dispatch = self.patterns, self.dispatch
+        for cand in self.scan.finditer(folded):
+            p = cand.start()
+            for i in dispatch[folded[p]]:
+                if p >= ends[i]:
+                    m = patterns[i].match(text, p)
+                    if m is not None:
+                        found[i].append(m)
+                        ends[i] = m.end()
+        return found
+
+
+_AMOUNT = (r"\b\d",)
+_FREQ_STARTERS = [
+    (r"\btwice", r"\btwo", r"\bb\.?i\.?d"),
+    (r"\bthree", r"\bthrice", r"\bt\.?i\.?d"),
+    (r"\bfour", r"\bq\.?i\.?d"),
+    (r"\btwice", r"\btwo"),
+    (r"\bevery", r"\beod", r"\bq\.?o\.?d"),
+    (r"\bevery", r"\bbiweekly", r"\bfortnightly"),
+    (r"\b\d", r"\bfive", r"\bsix"),
+    (r"\bevery", r"\bq\s?\d"),
+    (r"\bonce", r"\bdaily", r"\bper\s", r"\ba\s", r"/", r"\bq\.?d", r"\bo\.?d", r"\beach", r"\bnightly", r"\bat\s"),
+    (r"\bonce", r"\bweekly", r"\bper\s", r"\ba\s", r"/", r"\beach", r"\bevery"),
+    (r"\bonce", r"\bmonthly", r"\bper\s", r"\ba\s", r"/", r"\beach", r"\bevery"),
+]
+_ROUTE_STARTERS = [
+    (r"\boral", r"\bp\.", r"\bper\s", r"\bby\s", r"\btablet"),
+    (r"\bintravenous", r"\bi\.", r"\biv", r"\binfus", r"\bpulse"),
+    (r"\bsubcut", r"\bs\.", r"\bsc"),
+    (r"\bintramuscular", r"\bi\.", r"\bim"),
+    (r"\btopical", r"\bointment", r"\bcream", r"\bgel"),
+    (r"\bintralesional",),
+    (r"\bintrathecal",),
+    (r"\binhal", r"\bnebuli"),
+    (r"\bintra-?articular",),
+]
+_QUAL_STARTERS = (r"\bhigh", r"\blow", r"\bmoderate", r"\bmedium", r"\bstandard", r"\bfull", r"\bmaxim",
+                  r"\breduced", r"\bincreased", r"\bpulse")
+# Every whole-text regex of the tagger, in one gate: [dose, radiation, O2 flow, qualifier,
+# *frequencies, *routes].
+_GATE = _Gate([(_DOSE_RE, _AMOUNT), (_RADIATION_RE, _AMOUNT), (_O2_FLOW_RE, _AMOUNT), (_QUAL_RE, _QUAL_STARTERS),
+               *((rx, st) for (rx, _), st in zip(_FREQ_RE, _FREQ_STARTERS, strict=True)),
+               *((rx, st) for (rx, _), st in zip(_ROUTE_RE, _ROUTE_STARTERS, strict=True))])
+
 _SEPARATORS = {",", ";", "and", "or", "plus", "followed", "then", "but", "while", "whereas", "after", "before"}
 _NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
              "nine": "9", "ten": "10", "twelve": "12"}
@@ -177,10 +294,14 @@ class DosageTagger:
                 if pat.match(d.text) and "route" not in d._.attrs:
                     d._.attrs["route"] = route
         text = doc_text(doc)
+        found = _GATE.matches(text)
+        dose_found, radiation_found, o2_found, qual_found = found[:4]
+        freq_found = found[4 : 4 + len(_FREQ_RE)]
+        route_found = found[4 + len(_FREQ_RE) :]
         cues: list[tuple[int, int, dict[str, str]]] = []  # token start, end, attrs
         dose_spans = []
         taken: list[tuple[int, int]] = []
-        for m in _DOSE_RE.finditer(text):
+        for m in dose_found:
             unit, freq = _norm_unit(m.group("unit"), m.group("per") or "", m.group("perword") or "")
             if unit in ("%", "kg/m2") or (unit == "kg" and "/" not in unit):
                 continue  # body weight, body-mass index, percentages are not doses
@@ -203,16 +324,16 @@ class DosageTagger:
             dose_spans.append(_dose_span(span, attrs, f"{attrs['dose']} {unit}"))
             cues.append((span.start, span.end, attrs))
             taken.append((m.start(), end))
-        for m in _RADIATION_RE.finditer(text):
+        for m in radiation_found:
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
                 dose_spans.append(_dose_span(span, {}))
-        for m in _O2_FLOW_RE.finditer(text):
+        for m in o2_found:
             if _O2_AFTER.match(text, m.end()) or _O2_BEFORE.search(text, max(0, m.start() - 30), m.start()):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 if span is not None:
                     dose_spans.append(_dose_span(span, {}))
-        for m in _QUAL_RE.finditer(text):
+        for m in qual_found:
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
                 continue
@@ -222,8 +343,8 @@ class DosageTagger:
             if q in ("high", "low") and m.group("q"):  # "high-dose", "low doses": a dose without a number
                 dose_spans.append(_dose_span(span, {"dose_level": q}))
         dose_ends = {d.end for d in dose_spans if "dose" in d._.attrs}
-        for rx, value in _FREQ_RE:
-            for m in rx.finditer(text):
+        for (_, value), matches in zip(_FREQ_RE, freq_found):
+            for m in matches:
                 if any(a <= m.start() < b for a, b in taken):
                     continue
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
@@ -233,8 +354,8 @@ class DosageTagger:
                     if not m.group(0).startswith("/") and _after_drug(span, drugs, dose_ends):
                         dose_spans.append(_dose_span(span, {"frequency": _frequency(m, value)}))
         drug_tokens = {i for d in drugs for i in range(d.start, d.end)}
-        for rx, value in _ROUTE_RE:
-            for m in rx.finditer(text):
+        for (_, value), matches in zip(_ROUTE_RE, route_found):
+            for m in matches:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 if span is None or span.start in drug_tokens:
                     continue
