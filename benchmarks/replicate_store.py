@@ -11,7 +11,8 @@ real N-times-larger corpus would mostly reuse the same concepts. Loaded with Oxi
 loader. A replicated graph has the source's shape and statistics exactly N times over (same
 concepts, same fan-out per concept), so it is a fair yardstick for query plans that scale with
 the number of articles, but not for anything that depends on vocabulary growth. Say so when
-quoting figures measured on one (docs/scale.md).
+quoting figures measured on one (docs/scale.md). Ends by writing TARGET's catalogue index
+(`kg.store_index`), as `kg build` does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.rdf import BASE, VOCAB_GRAPH
+from kg.store_index import build_index
 
 _PREFIXES = (f"<{BASE}graph/", f"<{BASE}article/")
 
@@ -56,7 +58,14 @@ def replicate(source: Path, target: Path, copies: int) -> int:
         print(f"copy {k + 1}/{copies} loaded in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     dst.flush()
     dst.optimize()
-    return len(dst)
+    n = len(dst)
+    del dst  # closes RocksDB
+    # the catalogue index (kg.store_index): written by kg.store.Store's writes, which this
+    # script bypasses; without it the paged listings and the summary fall back to full reads
+    t = time.perf_counter()
+    build_index(target)
+    print(f"catalogue index written in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    return n
 
 
 def main() -> None:

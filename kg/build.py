@@ -335,7 +335,13 @@ def _has_graph(store, article_id: str) -> bool:  # noqa: ANN001
     from kg.rdf import graph_iri
 
     g = ox.NamedNode(graph_iri(article_id))
-    return next(iter(store.oxigraph.quads_for_pattern(None, None, None, g)), None) is not None
+    return next(iter(_reader(store).quads_for_pattern(None, None, None, g)), None) is not None
+
+
+def _reader(store):  # noqa: ANN001, ANN202
+    # kg.store.Store's read-only view (its `oxigraph` would make the catalogue index rebuild
+    # in full at close); a remote store has only `oxigraph`
+    return store.reader if hasattr(store, "reader") else store.oxigraph
 
 
 def _count_entries(root: Path) -> int:
@@ -352,7 +358,7 @@ def _store_totals(store, summary: BuildSummary) -> None:  # noqa: ANN001
     # Store.stats() also counts every predicate (a full scan); the summary needs less.
     from kg.rdf import CKG, KIND_CLASS, RDF
 
-    st = store.oxigraph
+    st = _reader(store)
     summary.store_triples = len(st)
     summary.store_graphs = sum(1 for _ in st.named_graphs())
     classes = ["Patient", *KIND_CLASS.values()]

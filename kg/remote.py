@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from kg.errors import CaseKGError, QueryError
-from kg.query import AFTER, ARTICLE_CLASS, Catalogue, QueryDef, Result, after_value, bind, query_text, resolve
+from kg.query import AFTER, ARTICLE_CLASS, Catalogue, QueryDef, Result, after_value, bind, page_size, query_text, resolve
 from kg.rdf import CKG, PREFIXES, RDFS, VOCAB_GRAPH, article_id_from_graph, article_iri, graph_iri
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -294,7 +294,7 @@ def run(endpoint: str, query_or_name: str, params: Mapping[str, str] | None = No
     qdef = resolve(query_or_name, catalogue)
     result = query(endpoint, query_text(qdef, params), bind(qdef, params), **kwargs)
     result.query = qdef
-    if qdef.page is not None:
+    if page_size(qdef, params) is not None:
         result.next_after = _next_after(endpoint, qdef, params, **kwargs)
     return result
 

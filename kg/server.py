@@ -45,7 +45,9 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.query import Catalogue, QueryDef, Result, after_value, bind, choose_page, format_result, query_text
+from kg.query import (Catalogue, QueryDef, Result, after_value, bind, choose_page, format_result, page_size,
+                      precomputed_rows, query_limit, query_text)
+from kg.store_index import open_reader
 from kg.rdf import CKG as CKG_NS
 from kg.rdf import PREFIXES, lookup_key
 
@@ -234,6 +236,8 @@ class Job:
     kind: str = "sparql"  # or "entity" / "search": `sparql` holds the IRI / the search text
     page: int | None = None  # a paged catalogue listing: articles per page (run on that page's graphs only)
     after: str = ""  # ... and the article IRI the page starts after
+    precomputed: str | None = None  # a `# precomputed:` catalogue query: answered from the store's index when clean
+    limit: int = 0  # ... cut to this many rows (0: all), as its LIMIT would
 
 
 @dataclass
@@ -320,14 +324,16 @@ def _worker_main(conn: Any, store_path: str) -> None:  # pragma: no cover - runs
         if job is None:
             return
         try:
-            reply = execute(handle.get(), job, parse_store=empty)
+            reply = execute(handle.get(), job, parse_store=empty, index_dir=store_path)
         except Exception as exc:  # noqa: BLE001 - one bad query must not kill the worker
             reply = Reply(500, "text/plain; charset=utf-8", f"internal error: {_one_line(exc)}\n".encode())
         conn.send(reply)
 
 
-def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None) -> Reply:
-    """Run one job on `store` and serialise its answer (also usable in-process, e.g. in tests)."""
+def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None, index_dir: str | None = None) -> Reply:
+    """Run one job on `store` and serialise its answer (also usable in-process, e.g. in tests).
+    `index_dir`: the store's directory, whose catalogue index (kg.store_index) picks pages
+    and answers precomputed queries when it is clean."""
     if job.kind in ("entity", "search"):
         try:
             data = entity_data(store, job.sparql, job.max_rows) if job.kind == "entity" else search_data(store, job.sparql, job.max_rows)
@@ -349,10 +355,24 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None) -
 
     kwargs: dict[str, Any] = {"prefixes": prefixes}
     next_after = None
+    index = open_reader(index_dir) if (job.page or job.precomputed) and index_dir else None
+    try:
+        if job.precomputed and index is not None:
+            if job.results_fmt is None:
+                return _not_acceptable("SELECT", RESULT_TYPES.values())
+            # the same rows as the query's text, from the summary kept at every write
+            cap = job.max_rows if job.max_rows and job.max_rows > 0 else 0
+            variables, rows = precomputed_rows(index, job.precomputed, job.limit)
+            truncated = bool(cap) and len(rows) > cap
+            return _results_reply(Result(variables=variables, rows=rows[:cap] if cap else rows), job.results_fmt, truncated)
+        if job.page:
+            # the page picked as `kg query` picks it: the query then reads one page's graphs, not
+            # every statement of the store (its own page sub-SELECT finds the same articles)
+            graphs, next_after = choose_page(store, job.after, job.page, index=index)
+    finally:
+        if index is not None:
+            index.close()
     if job.page:
-        # the page picked as `kg query` picks it: the query then reads one page's graphs, not
-        # every statement of the store (its own page sub-SELECT finds the same articles)
-        graphs, next_after = choose_page(store, job.after, job.page)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in graphs] or [ox.DefaultGraph()]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in graphs]
     elif job.default_graphs is None:
@@ -844,8 +864,10 @@ class _Api:
             self.max_rows,
             substitutions=tuple(encode_term(v.value, t) for v, t in subs.items()),
             drop=tuple(v.value for v in subs),
-            page=qdef.page,
+            page=page_size(qdef, values),
             after=after_value(qdef, values),
+            precomputed=qdef.precomputed,
+            limit=query_limit(qdef, values),
         )
         response = await self._run(job)
         nxt = response.headers.get("x-kg-next-after")

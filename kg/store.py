@@ -6,6 +6,12 @@ The same transaction adds the article's concepts to the vocabulary graph (`VOCAB
 synonyms, lookup keys, HPO is_a chains), which is a set shared by all articles: adding a
 concept twice changes nothing, and `prune_vocabulary` drops what no article uses any more.
 Queries see the union of all graphs as the default graph.
+
+A read-write on-disk store also keeps its catalogue index (`kg.store_index`: the article order
+for paged listings, the drug-outcome summary) right: every write through this class's methods
+marks the index dirty first and the touched graphs are re-read into it at `close`; handing out
+the raw pyoxigraph store of a writable store (`oxigraph`) means writes may bypass that, so the
+index is then rebuilt in full at `close`. Read-only code paths use `reader`.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] | None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self._index = None  # kg.store_index.IndexWriter of a read-write on-disk store
         if path is None:
             self._store = ox.Store()  # in memory: for tests and scratch work
         elif read_only:
@@ -43,6 +50,9 @@ class Store:
         else:
             Path(path).mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path))
+            from kg.store_index import IndexWriter
+
+            self._index = IndexWriter(path)
             self.recover_bulk_load()
 
     # ------------------------------------------------------------------ lifecycle
@@ -62,15 +72,44 @@ class Store:
                 store.flush()
             except OSError:
                 pass
+            else:
+                if self._index is not None:
+                    # after the flush: the index describes what is on disk
+                    self._index.finish(store)
+            self._index = None
         # pyoxigraph closes RocksDB when the object is dropped; drop our only reference.
         self._store = None
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The underlying pyoxigraph store, for callers that need its full API."""
+        """The underlying pyoxigraph store, for callers that need its full API. On a writable
+        store its writes bypass the catalogue index, so the index is rebuilt in full at
+        `close`; code that only reads uses `reader`."""
+        if self._store is None:
+            raise ValueError("store is closed")
+        if self._index is not None:
+            self._index.taint()
+        return self._store
+
+    @property
+    def reader(self) -> ox.Store:
+        """The underlying pyoxigraph store, for reading only (writing through it would leave
+        the catalogue index stale)."""
         if self._store is None:
             raise ValueError("store is closed")
         return self._store
+
+    @property
+    def _ox(self) -> ox.Store:
+        # this class's own reads and writes: writes keep the index right through _touch
+        if self._store is None:
+            raise ValueError("store is closed")
+        return self._store
+
+    def _touch(self, *article_ids: str) -> None:
+        """Before writing these articles' graphs: the index is marked dirty, re-read at close."""
+        if self._index is not None:
+            self._index.touch(graph_iri(a) for a in article_ids)
 
     # ------------------------------------------------------------------ articles
 
@@ -84,7 +123,7 @@ class Store:
     def _article_value(self, article_id: str, prop: str) -> str | None:
         g = ox.NamedNode(graph_iri(article_id))
         a = ox.NamedNode(article_iri(article_id))
-        for q in self.oxigraph.quads_for_pattern(a, ox.NamedNode(CKG + prop), None, g):
+        for q in self._ox.quads_for_pattern(a, ox.NamedNode(CKG + prop), None, g):
             return q.object.value
         return None
 
@@ -108,8 +147,9 @@ class Store:
         # vocabulary graph is only added to (RDF set semantics: re-adding is a no-op).
         # Terms are written with their N-Triples serialisation, which escapes everything.
         body = "\n".join(lines)
+        self._touch(article_id)
         vbody = f" GRAPH <{VOCAB_GRAPH}> {{\n" + "\n".join(vocab) + "\n}" if vocab else ""
-        self.oxigraph.update(f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body}\n}}{vbody} }}")
+        self._ox.update(f"DROP SILENT GRAPH <{g}> ;\nINSERT DATA {{ GRAPH <{g}> {{\n{body}\n}}{vbody} }}")
 
     def bulk_add_articles(self, article_ids: Iterable[str], quads: Iterable[ox.Quad] = (), *,
                           nquads: bytes = b"", lenient: bool = False) -> None:
@@ -129,16 +169,17 @@ class Store:
         if self.read_only:
             raise PermissionError("store opened read-only")
         ids = sorted(set(article_ids))
-        if self.path is None:  # in memory: nothing survives a crash anyway
+        if self.path is None:  # in memory: nothing survives a crash anyway (and no index)
             self._bulk(quads, nquads, lenient)
             return
         from kg.atomic import write_text_atomic
 
         marker = self.path / BULK_MARKER
+        self._touch(*ids)
         write_text_atomic(marker, json.dumps({"articles": ids}))
         try:
             self._bulk(quads, nquads, lenient)
-            self.oxigraph.flush()
+            self._ox.flush()
         except BaseException:
             # Interrupted or failed half way: undo now if we can; otherwise the marker stays
             # and the next open repairs the store.
@@ -151,9 +192,9 @@ class Store:
         _fsync_dir(self.path)
 
     def _bulk(self, quads: Iterable[ox.Quad], nquads: bytes, lenient: bool) -> None:
-        self.oxigraph.bulk_extend(quads)
+        self._ox.bulk_extend(quads)
         if nquads:
-            self.oxigraph.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=lenient)
+            self._ox.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=lenient)
 
     def optimize(self) -> None:
         """Compact the on-disk store (RocksDB): after bulk loads, queries get 1.5-4x faster
@@ -161,7 +202,7 @@ class Store:
         if self.read_only:
             raise PermissionError("store opened read-only")
         if self.path is not None:
-            self.oxigraph.optimize()
+            self._ox.optimize()
 
     def recover_bulk_load(self) -> list[str]:
         """If a bulk load was interrupted (its marker is still there), drop the graphs of
@@ -178,7 +219,7 @@ class Store:
             raise OSError(f"{marker}: unreadable bulk-load marker; remove it after checking the store") from None
         for aid in ids:
             self.remove_article(aid)
-        self.oxigraph.flush()
+        self._ox.flush()
         marker.unlink()
         _fsync_dir(self.path)
         return ids
@@ -188,14 +229,15 @@ class Store:
         until `prune_vocabulary`)."""
         if self.read_only:
             raise PermissionError("store opened read-only")
-        self.oxigraph.update(f"DROP SILENT GRAPH <{graph_iri(article_id)}>")
+        self._touch(article_id)
+        self._ox.update(f"DROP SILENT GRAPH <{graph_iri(article_id)}>")
 
     def prune_vocabulary(self) -> int:
         """Remove from the vocabulary graph every concept that no article graph uses, keeping
         the HPO ancestors of the concepts still used. Returns the number of quads removed."""
         if self.read_only:
             raise PermissionError("store opened read-only")
-        st = self.oxigraph
+        st = self._ox
         v = ox.NamedNode(VOCAB_GRAPH)
         rdf_type, sub_class_of = ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "subClassOf")
         # Used: a concept of the vocabulary graph that some article graph types too (every
@@ -222,7 +264,7 @@ class Store:
 
     def articles(self) -> list[str]:
         out = []
-        for g in self.oxigraph.named_graphs():
+        for g in self._ox.named_graphs():
             if isinstance(g, ox.NamedNode):
                 aid = article_id_from_graph(g.value)
                 if aid is not None:
@@ -230,7 +272,7 @@ class Store:
         return sorted(out)
 
     def graph_quads(self, article_id: str) -> list[ox.Quad]:
-        return list(self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri(article_id))))
+        return list(self._ox.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri(article_id))))
 
     # ------------------------------------------------------------------ queries
 
@@ -244,11 +286,11 @@ class Store:
         subs = None
         if substitutions:
             subs = {(k if isinstance(k, ox.Variable) else ox.Variable(k.lstrip("?$"))): v for k, v in substitutions.items()}
-        return self.oxigraph.query(sparql, use_default_graph_as_union=True, substitutions=subs, prefixes=dict(PREFIXES))
+        return self._ox.query(sparql, use_default_graph_as_union=True, substitutions=subs, prefixes=dict(PREFIXES))
 
     def stats(self) -> dict[str, Any]:
         """Counts: triples (quads), named graphs, articles, instances by class, triples by predicate."""
-        st = self.oxigraph
+        st = self._ox
         triples = len(st)
         graphs = sum(1 for _ in st.named_graphs())
         classes: dict[str, int] = {}

@@ -1,0 +1,366 @@
+"""The store's catalogue index: a SQLite file beside the Oxigraph data, for paged listings and
+the drug-outcome summary at 100k articles (docs/scale.md, session 4).
+
+What it holds (`INDEX_FILE` in the store directory):
+- `article`: every (article IRI, graph IRI) pair `GRAPH ?g { ?a a ckg:Article }` finds, keyed
+  by article IRI, so the page of a paged listing (`kg.query.choose_page`: the first N articles
+  after `after`) is one B-tree range read instead of reading every article IRI out of Oxigraph
+  (100k articles: ~650 ms CPU). SQLite's BINARY collation compares UTF-8 bytes, which is code
+  point order: the order of Python's str and of SPARQL's STR() comparison.
+- `outcome`: each article graph's share of `drug-outcome-summary` (patients and articles per
+  drug x manifestation x outcome, labels), and `outcome_total`, their sums per key, so the
+  summary reads ~600 rows instead of aggregating every treatment outcome of the store.
+  Summing per-graph distinct counts equals the query's store-wide COUNT(DISTINCT) because
+  patient and article IRIs live under their article's IRI, one graph each (kg.rdf).
+
+Why a sidecar file, not a named graph: the index is derived data that must never be wrong, and
+a named graph would travel into dumps, exports, `kg validate` and the union default graph of
+every query, and come back stale with `kg load` into another store. The file is written only
+by the process that holds the store's write lock (a read-write `kg.store.Store`) and trusted
+only when it says it is clean:
+
+- the first write of a session marks the file dirty (committed, synced) *before* Oxigraph is
+  written; the touched graphs are re-read from Oxigraph at `finish` (store close), which then
+  marks it clean again. A crash in between leaves it dirty; readers then fall back to the
+  SPARQL page pick and the full aggregate, and the next writer session rebuilds it.
+- a writer that may have written around `kg.store.Store`'s methods (the raw pyoxigraph store,
+  e.g. `kg load`), a missing file (older store, `benchmarks/replicate_store.py`), another
+  schema version or a damaged file: rebuilt in full at the end of the next writer session
+  (written to a temporary file, then renamed over the old one).
+Readers open it read-only per query (`open_reader`) and get None whenever it is not usable.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import warnings
+from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
+
+import pyoxigraph as ox
+
+INDEX_FILE = ".kg-index.sqlite"
+VERSION = "1"
+# Graphs re-read from Oxigraph per query when refreshing: the query runs on a dataset of only
+# these graphs, so its cost follows the batch, not the store.
+REFRESH_BATCH = 2000
+
+_CKG = "https://w3id.org/casekg/vocab#"
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE article (article TEXT NOT NULL, graph TEXT NOT NULL, PRIMARY KEY (article, graph)) WITHOUT ROWID;
+CREATE INDEX article_graph ON article (graph);
+CREATE TABLE outcome (
+  graph TEXT NOT NULL, drug TEXT NOT NULL, manifestation TEXT NOT NULL, outcome TEXT NOT NULL,
+  drug_label TEXT NOT NULL, drug_label_lang TEXT NOT NULL, drug_label_type TEXT NOT NULL,
+  manifestation_label TEXT NOT NULL, manifestation_label_lang TEXT NOT NULL, manifestation_label_type TEXT NOT NULL,
+  patients INTEGER NOT NULL, articles INTEGER NOT NULL,
+  PRIMARY KEY (graph, drug, manifestation, outcome)) WITHOUT ROWID;
+CREATE INDEX outcome_key ON outcome (drug, manifestation, outcome);
+CREATE TABLE outcome_total (
+  drug TEXT NOT NULL, manifestation TEXT NOT NULL, outcome TEXT NOT NULL,
+  drug_label TEXT NOT NULL, drug_label_lang TEXT NOT NULL, drug_label_type TEXT NOT NULL,
+  manifestation_label TEXT NOT NULL, manifestation_label_lang TEXT NOT NULL, manifestation_label_type TEXT NOT NULL,
+  patients INTEGER NOT NULL, articles INTEGER NOT NULL,
+  PRIMARY KEY (drug, manifestation, outcome)) WITHOUT ROWID;
+"""
+
+_ARTICLES_RQ = f"SELECT ?a ?g WHERE {{ GRAPH ?g {{ ?a a <{_CKG}Article> }} }}"
+
+# Each graph's share of queries/drug-outcome-summary.rq: the same pattern, grouped by graph as
+# well. tests/test_store_index.py checks the summary built from these shares against the
+# query's own rows on built stores.
+_OUTCOMES_RQ = f"""PREFIX ckg: <{_CKG}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?g ?drug ?manifestation ?outcome (SAMPLE(?dl) AS ?drugLabel) (SAMPLE(?ml) AS ?manifestationLabel)
+       (COUNT(DISTINCT ?patient) AS ?patients) (COUNT(DISTINCT ?article) AS ?articles)
+WHERE {{
+  GRAPH ?g {{
+    ?statement a ckg:TreatmentOutcome ;
+               ckg:assertionStatus ?status ;
+               ckg:drug ?drug ;
+               ckg:concept ?manifestation ;
+               ckg:inArticle ?article .
+    FILTER(?status = ckg:Present)
+    ?drug rdfs:label ?dl .
+    ?manifestation rdfs:label ?ml .
+    OPTIONAL {{ ?statement ckg:outcome ?o }}
+    OPTIONAL {{ ?statement ckg:patient ?patient }}
+  }}
+  BIND(COALESCE(?o, ckg:Unspecified) AS ?outcome)
+}}
+GROUP BY ?g ?drug ?manifestation ?outcome"""
+
+# The precomputed answers a catalogue query may name in its `# precomputed:` header.
+DRUG_OUTCOMES = "drug-outcome-summary"
+PRECOMPUTED = (DRUG_OUTCOMES,)
+DRUG_OUTCOME_VARIABLES = ["drugLabel", "manifestationLabel", "outcome", "patients", "articles", "drug", "manifestation"]
+
+
+def index_path(store_dir: str | os.PathLike[str]) -> Path:
+    return Path(store_dir) / INDEX_FILE
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class IndexReader:
+    """A clean index, read inside one SQLite read transaction (a writer cannot change it
+    between the clean check and the reads)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def close(self) -> None:
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error:
+            pass
+        self._conn.close()
+
+    def __enter__(self) -> "IndexReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def page(self, after: str, n: int) -> list[tuple[str, str]]:
+        """(article IRI, graph IRI) of the first `n` articles whose IRI sorts after `after`,
+        sorted: what `kg.query.page_of_articles` returns, by one range read."""
+        rows = self._conn.execute(
+            "SELECT article, graph FROM article WHERE article IN "
+            "(SELECT DISTINCT article FROM article WHERE article > ? ORDER BY article LIMIT ?)",
+            (after, n),
+        ).fetchall()
+        return sorted(rows)
+
+    def drug_outcomes(self, limit: int = 0) -> list[tuple[ox.Literal, ox.Literal, ox.NamedNode, ox.Literal, ox.Literal, ox.NamedNode, ox.NamedNode]]:
+        """The rows of queries/drug-outcome-summary.rq (DRUG_OUTCOME_VARIABLES), in its order,
+        at most `limit` of them (0: all)."""
+        raw = self._conn.execute(
+            "SELECT patients, articles, drug_label, manifestation_label, outcome, drug, manifestation, "
+            "drug_label_lang, drug_label_type, manifestation_label_lang, manifestation_label_type FROM outcome_total"
+        ).fetchall()
+        # ORDER BY DESC(?patients) DESC(?articles) LCASE(?drugLabel) ?manifestationLabel ?outcome ?drug ?manifestation:
+        # the labels are plain literals, compared by their strings (code points) as Python compares str.
+        # Sorted on the plain values, and only the rows kept become RDF terms (5k rows: ~6x less CPU).
+        raw.sort(key=lambda r: (-r[0], -r[1], r[2].lower(), r[3], r[4], r[5], r[6]))
+        return [(_literal(dl, dlang, dtype), _literal(ml, mlang, mtype), ox.NamedNode(outcome),
+                 ox.Literal(str(patients), datatype=_XSD_INTEGER), ox.Literal(str(articles), datatype=_XSD_INTEGER),
+                 ox.NamedNode(drug), ox.NamedNode(man))
+                for patients, articles, dl, ml, outcome, drug, man, dlang, dtype, mlang, mtype in (raw[:limit] if limit else raw)]
+
+
+def _literal(value: str, lang: str, datatype: str) -> ox.Literal:
+    if lang:
+        return ox.Literal(value, language=lang)
+    return ox.Literal(value, datatype=ox.NamedNode(datatype))
+
+
+def open_reader(store_dir: str | os.PathLike[str] | None) -> IndexReader | None:
+    """The store's index if it is there, of this version and clean; otherwise None (the
+    caller then computes the answer from the store itself, as before the index existed)."""
+    if store_dir is None:
+        return None
+    path = index_path(store_dir)
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0.5, isolation_level=None,
+                               check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("BEGIN")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("version") == VERSION and meta.get("dirty") == "0":
+            return IndexReader(conn)
+    except sqlite3.Error:
+        pass
+    conn.close()
+    return None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class IndexWriter:
+    """Keeps the index of one on-disk store right through a writer session (kg.store.Store):
+    `touch` before every Oxigraph write, `taint` when writes may bypass `touch`, `finish` after
+    the last write, once Oxigraph is flushed."""
+
+    def __init__(self, store_dir: str | os.PathLike[str]) -> None:
+        self.path = index_path(store_dir)
+        self.touched: set[str] = set()
+        self.rebuild = False  # rebuild in full at finish
+        self._conn: sqlite3.Connection | None = None
+        self._dirty = False  # this session has marked the file dirty
+        # kg.build's loader thread writes (bulk loads) while the build's thread replaces graphs
+        self._lock = threading.Lock()
+        if not self.path.is_file():
+            self.rebuild = True
+            return
+        try:
+            self._conn = _connect(self.path)
+            meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("version") != VERSION or meta.get("dirty") != "0":
+                self.rebuild = True
+                self._dirty = meta.get("dirty") == "1"
+        except sqlite3.Error:
+            self._close_conn()
+            self.rebuild = True
+
+    def touch(self, graphs: Iterable[str]) -> None:
+        """Graphs about to be written or dropped: the file is marked dirty first."""
+        with self._lock:
+            self._mark_dirty()
+            self.touched.update(graphs)
+
+    def taint(self) -> None:
+        """Oxigraph may be written without `touch`: rebuild in full at `finish`."""
+        with self._lock:
+            self._mark_dirty()
+            self.rebuild = True
+
+    def _mark_dirty(self) -> None:
+        if self._dirty or self._conn is None:
+            return  # no usable file: readers already ignore it, and finish writes a new one
+        try:
+            with self._conn:
+                self._conn.execute("PRAGMA synchronous = FULL")
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('dirty', '1')")
+            self._dirty = True
+        except sqlite3.Error:
+            # could not mark it: move it out of the way, so no reader trusts it
+            self._close_conn()
+            _unlink(self.path)
+            self.rebuild = True
+
+    def finish(self, store: ox.Store) -> None:
+        """Bring the file up to date with `store` (flushed, this session's writes done) and
+        mark it clean. On failure the file stays dirty (readers ignore it) and a warning says so."""
+        with self._lock:
+            self._finish(store)
+
+    def _finish(self, store: ox.Store) -> None:
+        if not self.rebuild and not self.touched:
+            self._close_conn()
+            return
+        try:
+            if self.rebuild:
+                self._close_conn()
+                rebuild(self.path, store)
+            else:
+                assert self._conn is not None
+                self._refresh(store, sorted(self.touched))
+            self.touched.clear()
+            self.rebuild = False
+        except (sqlite3.Error, OSError, RuntimeError, ValueError) as exc:
+            warnings.warn(f"{self.path}: catalogue index not updated ({exc}); queries read the store instead", stacklevel=2)
+        finally:
+            self._close_conn()
+
+    def _refresh(self, store: ox.Store, graphs: list[str]) -> None:
+        conn = self._conn
+        assert conn is not None
+        conn.execute("PRAGMA synchronous = OFF")  # the closing commit below is synced (FULL)
+        keys: set[tuple[str, str, str]] = set()
+        with conn:
+            for start in range(0, len(graphs), REFRESH_BATCH):
+                batch = graphs[start : start + REFRESH_BATCH]
+                conn.executemany("DELETE FROM article WHERE graph = ?", [(g,) for g in batch])
+                for g in batch:
+                    keys.update(conn.execute("SELECT drug, manifestation, outcome FROM outcome WHERE graph = ?", (g,)))
+                conn.executemany("DELETE FROM outcome WHERE graph = ?", [(g,) for g in batch])
+                dataset = [ox.NamedNode(g) for g in batch]
+                _insert(conn, store, dataset, keys)
+            for key in keys:
+                conn.execute("DELETE FROM outcome_total WHERE drug = ? AND manifestation = ? AND outcome = ?", key)
+                conn.execute(_TOTAL_INSERT + " WHERE drug = ? AND manifestation = ? AND outcome = ? GROUP BY drug, manifestation, outcome", key)
+        with conn:
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('dirty', '0')")
+        self._dirty = False
+
+    def _close_conn(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+# Labels: the smallest over the graphs that report the key (one label per concept in practice;
+# the query's SAMPLE would pick any of them).
+_TOTAL_INSERT = """INSERT INTO outcome_total
+SELECT drug, manifestation, outcome, MIN(drug_label), MIN(drug_label_lang), MIN(drug_label_type),
+       MIN(manifestation_label), MIN(manifestation_label_lang), MIN(manifestation_label_type), SUM(patients), SUM(articles)
+FROM outcome"""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # used from the thread that calls, under IndexWriter's lock
+    return sqlite3.connect(str(path), timeout=30, isolation_level="DEFERRED", check_same_thread=False)
+
+
+def _insert(conn: sqlite3.Connection, store: ox.Store, dataset: list[ox.NamedNode] | None,
+            keys: set[tuple[str, str, str]] | None = None) -> None:
+    """Read the article and outcome rows of `dataset`'s graphs (None: every graph) from Oxigraph."""
+    kwargs = {"default_graph": dataset or [ox.DefaultGraph()], "named_graphs": dataset} if dataset is not None else {}
+    conn.executemany("INSERT OR IGNORE INTO article VALUES (?, ?)",
+                     ((r[0].value, r[1].value) for r in store.query(_ARTICLES_RQ, **kwargs)))
+    rows = []
+    for r in store.query(_OUTCOMES_RQ, **kwargs):
+        g, drug, man, outcome, dl, ml, patients, articles = (r[i] for i in range(8))
+        rows.append((g.value, drug.value, man.value, outcome.value, *_parts(dl), *_parts(ml), int(patients.value), int(articles.value)))
+        if keys is not None:
+            keys.add((drug.value, man.value, outcome.value))
+    conn.executemany("INSERT INTO outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _parts(term: ox.Literal) -> tuple[str, str, str]:
+    return term.value, term.language or "", term.datatype.value if not term.language else ""
+
+
+def rebuild(path: Path, store: ox.Store) -> None:
+    """Write a complete, clean index of `store` at `path` (a new file renamed over the old)."""
+    from kg.atomic import _fsync_dir
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    _unlink(tmp)
+    try:
+        with closing(_connect(tmp)) as conn:
+            conn.execute("PRAGMA journal_mode = OFF")  # a fresh file: renamed into place only when complete
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.executescript(_SCHEMA)
+            with conn:
+                conn.execute("INSERT INTO meta VALUES ('version', ?), ('dirty', '0')", (VERSION,))
+                _insert(conn, store, None)
+                conn.execute(_TOTAL_INSERT + " GROUP BY drug, manifestation, outcome")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        _unlink(tmp)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def build_index(store_dir: str | os.PathLike[str]) -> None:
+    """Write the index of an on-disk store that no other process holds (e.g. after
+    `benchmarks/replicate_store.py` wrote it with the raw pyoxigraph store)."""
+    st = ox.Store(str(store_dir))
+    try:
+        rebuild(index_path(store_dir), st)
+    finally:
+        del st
+

@@ -1,0 +1,316 @@
+"""The catalogue index (kg.store_index): paged listings pick their page from it and
+drug-outcome-summary reads its summary rows, with the same answers as the queries' own text,
+after `kg build`, `kg add`, `kg remove`, raw writes, crashes and on stores without it.
+
+The reference answers never come from the index: pages from `page_of_articles` (every
+article IRI read out of Oxigraph) and the queries' text run on the whole store (their own
+page sub-SELECT, as any other engine runs them)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kg.query import Catalogue, _execute, bind, choose_page, page_of_articles, parse_query, query_text, run
+from kg.rdf import graph_iri
+from kg.store import Store
+from kg.store_index import INDEX_FILE, open_reader
+
+QUERIES = Path(__file__).resolve().parents[1] / "queries"
+N_ARTICLES = 24
+PAGE = 5
+PAGED = ("adverse-events", "article-summary", "discontinuations", "negated-findings")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A built synthetic corpus (corpus/ and store/ under one folder), copied per test."""
+    from kg.build import build
+    from kg.synth import write_corpus
+
+    root = tmp_path_factory.mktemp("index")
+    write_corpus(root / "corpus", N_ARTICLES, seed=5)
+    build(root / "corpus", root / "store", now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    return root
+
+
+@pytest.fixture()
+def site(built, tmp_path) -> Path:
+    shutil.copytree(built, tmp_path / "site")
+    return tmp_path / "site"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Catalogue:
+    """The shipped catalogue with pages of PAGE articles instead of 100."""
+    d = tmp_path_factory.mktemp("cat")
+    for p in QUERIES.glob("*.rq"):
+        text = p.read_text(encoding="utf-8")
+        if p.stem in PAGED:
+            assert text.count("LIMIT 100\n") == 1 and "# page: 100" in text, p.stem
+            text = text.replace("# page: 100", f"# page: {PAGE}").replace("LIMIT 100\n", f"LIMIT {PAGE}\n")
+        (d / p.name).write_text(text, encoding="utf-8")
+    return Catalogue(d)
+
+
+def _text_rows(store: Path, cat: Catalogue, name: str, params: dict[str, str]) -> list[tuple]:
+    """The query's own text over the whole store: what another engine answers."""
+    qdef = cat.get(name)
+    with Store(store, read_only=True) as st:
+        return _execute(st.reader, qdef, bind(qdef, params), query_text(qdef, params)).rows
+
+
+def _clean(store: Path) -> bool:
+    idx = open_reader(store)
+    if idx is None:
+        return False
+    idx.close()
+    return True
+
+
+def _check_all(store: Path, cat: Catalogue) -> int:
+    """Every page of every paged listing and the whole summary: index answers == reference
+    answers. Returns the number of pages compared."""
+    assert _clean(store)
+    pages = 0
+    with Store(store, read_only=True) as st:
+        after = ""
+        while True:
+            with open_reader(store) as idx:
+                got = choose_page(st.reader, after, PAGE, index=idx)
+            assert got == choose_page(st.reader, after, PAGE), after  # the SPARQL pick
+            pages += 1
+            if got[1] is None:
+                break
+            after = got[1]
+    for name in PAGED:
+        after = ""
+        while True:
+            params = {"after": f"<{after}>"} if after else {}
+            result = run(store, name, params, catalogue=cat)
+            assert result.rows == _text_rows(store, cat, name, params), (name, after)
+            if result.next_after is None:
+                break
+            after = result.next_after
+    fast = run(store, "drug-outcome-summary", {"limit": "0"}, catalogue=cat)
+    assert fast.rows and fast.rows == _text_rows(store, cat, "drug-outcome-summary", {"limit": "0"})
+    assert fast.variables == ["drugLabel", "manifestationLabel", "outcome", "patients", "articles", "drug", "manifestation"]
+    return pages
+
+
+def _articles(store: Path) -> list[str]:
+    with Store(store, read_only=True) as st:
+        return sorted({a for a, _ in page_of_articles(st.reader, "", 10**6)})
+
+
+def test_build_writes_a_clean_index_that_answers_like_the_queries(site, small):
+    store = site / "store"
+    assert (store / INDEX_FILE).is_file()
+    assert _check_all(store, small) == (N_ARTICLES + PAGE - 1) // PAGE
+    # limit cuts the precomputed rows as it cuts the query's
+    two = run(store, "drug-outcome-summary", {"limit": "2"}, catalogue=small)
+    assert two.rows == _text_rows(store, small, "drug-outcome-summary", {"limit": "2"}) and len(two.rows) == 2
+
+
+def test_the_index_is_what_answers(site, small):
+    """Not a hollow equality: a row put into the index by hand shows up in the page (so the
+    page comes from the index), and a summary count changed by hand shows up in the summary."""
+    store = site / "store"
+    first = _articles(store)[0]
+    fake = first[:-1] + "\u0000"  # sorts just before the first article
+    with sqlite3.connect(store / INDEX_FILE) as conn:
+        conn.execute("INSERT INTO article VALUES (?, ?)", (fake, "https://example.org/g"))
+        conn.execute("UPDATE outcome_total SET patients = patients + 1000")
+    with Store(store, read_only=True) as st, open_reader(store) as idx:
+        graphs, _ = choose_page(st.reader, "", PAGE, index=idx)
+    assert "https://example.org/g" in graphs
+    assert int(run(store, "drug-outcome-summary", {}, catalogue=small).rows[0][3].value) > 1000
+
+
+def test_add_and_remove_one_article_keep_the_index_right(site, small):
+    """`kg add` of an article that sorts into the middle, then `kg remove` of another: the
+    pages and the summary stay those of the queries' own text."""
+    from kg.cli import main
+    from kg.synth import write_corpus
+
+    corpus, store = site / "corpus", site / "store"
+    before = _articles(store)
+    extra = site / "extra"
+    write_corpus(extra, 1, seed=77)
+    text = next(extra.glob("*/article.txt"))
+    new_id = before[7].rsplit("/", 1)[1] + "-b"  # between the 8th and 9th article
+    res = CliRunner().invoke(main, ["add", str(text), "--id", new_id, "--corpus", str(corpus), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    after_add = _articles(store)
+    assert len(after_add) == len(before) + 1 and after_add[8].endswith("/" + new_id)
+    assert _check_all(store, small)
+    with open_reader(store) as idx:
+        assert graph_iri(new_id) in [g for _, g in idx.page(before[7], 1)]
+
+    gone = before[2].rsplit("/", 1)[1]
+    res = CliRunner().invoke(main, ["remove", gone, "--corpus", str(corpus), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    assert len(_articles(store)) == len(before)
+    assert _check_all(store, small)
+    with open_reader(store) as idx:
+        assert all(not a.endswith("/" + gone) for a, _ in idx.page("", 10**6))
+
+
+def test_incremental_build_keeps_the_index_right(site, small):
+    """`kg build` after the corpus changed: one article edited (its graph replaced), one
+    deleted (its graph dropped by the build's prune)."""
+    from kg.build import build
+
+    corpus, store = site / "corpus", site / "store"
+    ids = sorted(p.name for p in corpus.iterdir())
+    edited = corpus / ids[4] / "article.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nThe patient was given methotrexate, with improvement of the rash.\n", encoding="utf-8")
+    shutil.rmtree(corpus / ids[9])
+    summary = build(corpus, store, now=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    assert summary.built == 1 and summary.removed == 1
+    assert len(_articles(store)) == N_ARTICLES - 1
+    assert _check_all(store, small)
+
+
+def test_a_writer_that_has_not_finished_leaves_the_index_unused(site, small):
+    """Between a write and the end of the writer's session (or after a crash there) the
+    index is dirty: queries read the store instead, and still answer right."""
+    store = site / "store"
+    victim = _articles(store)[0].rsplit("/", 1)[1]
+    st = Store(store)
+    try:
+        st.remove_article(victim)
+        st.reader.flush()
+        assert not _clean(store)
+        # a reader in another process would see the write; here the writer's own store answers
+        page = run(st, "article-summary", {}, catalogue=small)
+        assert all(not r[0].value.endswith("/" + victim) for r in page.rows)
+        assert page.rows == _execute(st.reader, small.get("article-summary"), bind(small.get("article-summary"), {}),
+                                     query_text(small.get("article-summary"), {})).rows
+    finally:
+        st.close()
+    assert _clean(store)
+    assert _check_all(store, small)
+
+
+def test_raw_writes_rebuild_the_index_at_close(site, small):
+    """Writes through the raw pyoxigraph store (`kg load` does this) bypass the per-graph
+    bookkeeping: the index is dirty from then on and rebuilt in full when the writer closes."""
+    store = site / "store"
+    victim = _articles(store)[3]
+    with Store(store) as st:
+        raw = st.oxigraph
+        assert not _clean(store)
+        raw.update(f"DROP GRAPH <{graph_iri(victim.rsplit('/', 1)[1])}>")
+    assert victim not in _articles(store)
+    assert _check_all(store, small)
+
+
+def test_a_store_without_a_usable_index_falls_back_then_gets_one(site, small):
+    store = site / "store"
+    want = {name: run(store, name, {}, catalogue=small).rows for name in (*PAGED, "drug-outcome-summary")}
+    for damage in ("missing", "garbage", "old version"):
+        if damage == "missing":
+            (store / INDEX_FILE).unlink()
+        elif damage == "garbage":
+            (store / INDEX_FILE).write_bytes(b"not a database" * 100)
+        else:
+            with sqlite3.connect(store / INDEX_FILE) as conn:
+                conn.execute("UPDATE meta SET value = '0-old' WHERE key = 'version'")
+        assert open_reader(store) is None
+        for name, rows in want.items():
+            assert run(store, name, {}, catalogue=small).rows == rows, (damage, name)
+        Store(store).close()  # any writer session, even one that writes nothing, rebuilds it
+        assert _clean(store)
+        assert _check_all(store, small)
+
+
+def test_replicated_store_gets_an_index(site, small, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from replicate_store import replicate
+
+    target = tmp_path / "rep"
+    replicate(site / "store", target, 2)
+    assert len(_articles(target)) == 2 * N_ARTICLES
+    assert _check_all(target, small)
+
+
+def test_precomputed_header_is_checked():
+    from kg.errors import QueryError
+
+    with pytest.raises(QueryError, match="unknown precomputed answer"):
+        parse_query("# title: t\n# precomputed: nothing-like-this\nSELECT * WHERE { ?s ?p ?o }")
+    assert parse_query("# precomputed: drug-outcome-summary\nSELECT * WHERE { ?s ?p ?o }").precomputed == "drug-outcome-summary"
+
+
+def test_in_memory_and_remote_stores_use_the_query_text(small):
+    """No directory, no index: the summary query runs as written (here on an empty store)."""
+    st = Store(None)
+    assert run(st, "drug-outcome-summary", {}, catalogue=small).rows == []
+    assert run(ox.Store(), "article-summary", {}, catalogue=small).rows == []
+
+
+def test_serve_answers_from_the_index(site, small):
+    """`kg serve`'s /queries/NAME: the summary and the pages come from the index (a hand-made
+    change shows), and agree with the query's text while the index is untouched."""
+    import requests
+    from test_server import running_server
+
+    from kg.server import create_app
+
+    store = site / "store"
+    want = _text_rows(store, small, "drug-outcome-summary", {"limit": "3"})
+
+    def values(rows):  # noqa: ANN001, ANN202
+        return [[None if t is None else t.value for t in r] for r in rows]
+
+    with running_server(create_app(store, workers=1, catalogue=small)) as base:
+        def summary() -> list[list[str]]:
+            body = requests.get(f"{base}/queries/drug-outcome-summary?limit=3&format=json", timeout=30).json()
+            return [[b[v]["value"] for v in body["head"]["vars"]] for b in body["results"]["bindings"]]
+
+        assert summary() == values(want)
+        first = requests.get(f"{base}/queries/article-summary?format=json", timeout=30)
+        assert first.headers["x-kg-next-after"] == _articles(store)[PAGE - 1]
+        with sqlite3.connect(store / INDEX_FILE) as conn:
+            conn.execute("UPDATE outcome_total SET patients = patients + 1000")
+            conn.execute("DELETE FROM article WHERE article = ?", (_articles(store)[0],))
+        assert [int(r[3]) for r in summary()] == [int(r[3].value) + 1000 for r in want]
+        again = requests.get(f"{base}/queries/article-summary?format=json", timeout=30)
+        assert again.headers["x-kg-next-after"] == _articles(store)[PAGE]  # the index skips the first article now
+
+
+def test_adverse_events_pages_without_a_drug_and_not_with_one(site, small):
+    """No drug: pages of articles, each as the text's own page sub-SELECT gives it, together
+    every adverse event once. A drug: the whole answer at once, `after` ignored."""
+    store = site / "store"
+    rows, after, pages = [], "", 0
+    while True:
+        params = {"after": f"<{after}>"} if after else {}
+        result = run(store, "adverse-events", params, catalogue=small)
+        assert result.rows == _text_rows(store, small, "adverse-events", params)
+        rows += result.rows
+        pages += 1
+        if result.next_after is None:
+            break
+        after = result.next_after
+    assert pages == (N_ARTICLES + PAGE - 1) // PAGE
+    # the text with one page bigger than the corpus: every adverse event
+    text = (QUERIES / "adverse-events.rq").read_text(encoding="utf-8")
+    whole = parse_query(text.replace("# page: 100 unless drug\n", "").replace("LIMIT 100\n", "LIMIT 100000\n"), "whole")
+    with Store(store, read_only=True) as st:
+        every = _execute(st.reader, whole, bind(whole, {"limit": "0"}), query_text(whole, {"limit": "0"})).rows
+    assert every and sorted(map(str, rows)) == sorted(map(str, every)) and len(set(rows)) == len(rows)
+    drug = rows[0][0].value  # a drug label from the data
+    one = run(store, "adverse-events", {"drug": drug, "after": f"<{_articles(store)[-1]}>"}, catalogue=small)
+    assert one.next_after is None and one.rows
+    iris = {r[5] for r in one.rows}
+    assert sorted(map(str, one.rows)) == sorted(map(str, (r for r in every if r[5] in iris)))
