@@ -47,6 +47,11 @@ VERSION = "1"
 # Graphs re-read from Oxigraph per query when refreshing: the query runs on a dataset of only
 # these graphs, so its cost follows the batch, not the store.
 REFRESH_BATCH = 2000
+# Past this share of the store's graphs touched in one session, `finish` rebuilds the index in
+# full instead: re-reading one graph costs ~0.3 ms CPU, a full rebuild ~0.09 ms per graph
+# (real 10k build: 100 graphs refreshed in 29 ms, everything rebuilt in 0.9 s).
+REBUILD_SHARE = 0.3
+REBUILD_MIN = 100  # (below this many graphs, not worth counting the store's)
 
 _CKG = "https://w3id.org/casekg/vocab#"
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -252,6 +257,8 @@ class IndexWriter:
             self._close_conn()
             return
         try:
+            if not self.rebuild and len(self.touched) > REBUILD_MIN and len(self.touched) > REBUILD_SHARE * self._graphs():
+                self.rebuild = True  # many graphs changed: cheaper to read everything once
             if self.rebuild:
                 self._close_conn()
                 rebuild(self.path, store)
@@ -286,6 +293,10 @@ class IndexWriter:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('dirty', '0')")
         self._dirty = False
+
+    def _graphs(self) -> int:
+        assert self._conn is not None
+        return self._conn.execute("SELECT COUNT(DISTINCT graph) FROM article").fetchone()[0]
 
     def _close_conn(self) -> None:
         if self._conn is not None:
