@@ -2,9 +2,14 @@
 
 The network is never used: `FakeServices` is an HTTP server on 127.0.0.1 inside the test
 process that answers like efetch, esearch, the PMC ID converter and Europe PMC's
-fullTextXML, from the fixtures in tests/fixtures/sources (documented response shapes,
-invented records). Tests queue failures in front of the normal answers: 429 with the
-NCBI JSON body, 500/503, slow answers, bodies cut off mid-transfer, garbage.
+fullTextXML. Content comes from REAL recorded service responses in
+tests/fixtures/sources/recorded (see that folder's README for where each one was recorded):
+an efetch request whose id list matches a recording gets that recording byte for byte; other
+id lists get the recorded <PubmedArticle> elements they name, in efetch's envelope, or
+efetch's recorded empty answer. esearch and idconv answers, and the bodies that go with
+injected failures (429, 5xx, garbage), are not recordings: see the README for which and why.
+Tests queue failures in front of the normal answers: 429 with the NCBI JSON body, 500/503,
+slow answers, bodies cut off mid-transfer, garbage.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import re
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,13 +27,29 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from kg.sources.pubmed import Client, FetchConfig, FetchError, check_doi, check_pmcid, check_pmid
+from kg.sources import read_path
+from kg.sources.pubmed import Client, FetchConfig, FetchError, check_doi, check_pmcid, check_pmid, merge
 
 FIX = Path(__file__).parent / "fixtures" / "sources"
-PUBMED_DOCTYPE = (
-    '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
-    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
-)
+REC = FIX / "recorded"
+# efetch's answer for ids PubMed does not have: a recorded response with no records in it.
+EMPTY_EFETCH = REC / "efetch-pubmed-37909814-none.xml"
+# Recorded efetch answers, by the exact id list that was asked for.
+EFETCH_RECORDINGS = {
+    "22351513": REC / "efetch-pubmed-22351513.xml",  # structured abstract, not in PMC
+    "23121403": REC / "efetch-pubmed-23121403.xml",  # structured abstract, a collective author
+    "29915538": REC / "efetch-pubmed-29915538.xml",  # in PMC (PMC5994433), plain abstract
+    "1234567": REC / "efetch-pubmed-1234567.xml",  # title only
+    "11748933,11700088": REC / "efetch-pubmed-11748933-11700088.xml",  # a two-record answer
+    "37909814": EMPTY_EFETCH,
+}
+# Europe PMC full texts: no recording of the fullTextXML endpoint ships in any package we
+# could use, so the JATS that NCBI's efetch db=pmc returned for the article stands in.
+FULL_TEXTS = {"PMC3299399": REC / "efetch-pmc-3299399.xml"}
+# Invented records (the hand-written fixtures) that tests/test_curate.py still fetches;
+# drop them once it is switched to the recordings.
+LEGACY_RECORDS = ["pubmed-35318646.xml", "pubmed-99000001.xml", "pubmed-99000002.xml", "pubmed-99000003.xml"]
+LEGACY_FULL_TEXTS = {"PMC9900002": FIX / "jats-PMC9900002.xml"}
 
 
 @dataclass
@@ -40,19 +62,31 @@ class Reply:
     truncate: bool = False  # announce the full length, send half, hang up
 
 
-def _record(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
-    return text[text.index("<PubmedArticle>") : text.rindex("</PubmedArticle>") + len("</PubmedArticle>")]
+def _records(data: bytes) -> dict[str, bytes]:
+    """The <PubmedArticle> elements of an efetch answer, byte for byte, by PMID."""
+    out = {}
+    for m in re.finditer(rb"<PubmedArticle>.*?</PubmedArticle>", data, re.S):
+        pmid = re.search(rb"<PMID[^>]*>(\d+)</PMID>", m.group()).group(1).decode()  # type: ignore[union-attr]
+        out[pmid] = m.group()
+    return out
 
 
 class FakeServices:
     """E-utilities, the PMC ID converter and Europe PMC REST on one local port."""
 
     def __init__(self) -> None:
-        self.records = {p.stem.split("-")[1]: _record(p) for p in FIX.glob("pubmed-99*.xml")}
-        self.records["35318646"] = _record(FIX / "pubmed-35318646.xml")
-        self.full_texts = {"PMC9900002": (FIX / "jats-PMC9900002.xml").read_bytes()}
-        self.dois = {"10.1111/bjd.21252": ["35318646"], "10.5555/casekg.0002": ["99000002"], "10.5555/twice": ["1", "2"]}
+        self.recordings = {ids: p.read_bytes() for ids, p in EFETCH_RECORDINGS.items()}
+        self.records: dict[str, bytes] = {}
+        for name in LEGACY_RECORDS:
+            self.records.update(_records((FIX / name).read_bytes()))
+        for body in self.recordings.values():
+            self.records.update(_records(body))
+        self.full_texts = {k: p.read_bytes() for k, p in (FULL_TEXTS | LEGACY_FULL_TEXTS).items()}
+        self.dois = {
+            "10.1002/jsfa.5627": ["22351513"],  # the DOI in the recorded record 22351513
+            "10.1111/bjd.21252": ["35318646"],
+            "10.5555/twice": ["1", "2"],
+        }
         self.queued: dict[str, deque[Reply]] = defaultdict(deque)
         self.log: list[tuple[str, dict[str, str], float]] = []
         self._lock = threading.Lock()
@@ -138,8 +172,15 @@ class FakeServices:
         ids = [i for i in q.get("id", "").split(",") if i]
         if not ids:
             return Reply(body=(FIX / "efetch-error.xml").read_bytes())
-        records = "\n".join(self.records[i] for i in ids if i in self.records)
-        return Reply(body=f"{PUBMED_DOCTYPE}<PubmedArticleSet>\n{records}\n</PubmedArticleSet>\n".encode())
+        if ",".join(ids) in self.recordings:
+            return Reply(body=self.recordings[",".join(ids)])
+        found = [self.records[i] for i in ids if i in self.records]
+        empty = EMPTY_EFETCH.read_bytes()
+        if not found:
+            return Reply(body=empty)
+        # The recorded records in the envelope (declaration, DOCTYPE) of efetch's recorded answer.
+        cut = empty.index(b"</PubmedArticleSet>")
+        return Reply(body=empty[:cut] + b"\n".join(found) + b"\n" + empty[cut:])
 
     def _esearch(self, q: dict[str, str], path: str) -> Reply:
         term = q.get("term", "")
@@ -203,68 +244,109 @@ def test_identifier_checks():
 # ------------------------------------------------------------------ happy paths
 
 
+def _pubmed_facts(path: Path) -> dict[str, object]:
+    """What a recorded efetch answer says about its first record, read with ElementTree only."""
+    art = ET.parse(path).getroot().find("PubmedArticle")
+    assert art is not None
+    ids = {a.get("IdType"): a.text for a in art.findall("PubmedData/ArticleIdList/ArticleId")}
+    labels = [a.get("Label") for a in art.findall("MedlineCitation/Article/Abstract/AbstractText")]
+    return {"pmid": art.findtext("MedlineCitation/PMID"), "doi": ids.get("doi"), "pmc": ids.get("pmc"), "labels": labels}
+
+
 def test_pmid_with_structured_abstract_and_no_pmc(client: Client, fake: FakeServices):
-    doc = client.fetch_pmid("35318646")
-    assert doc.source_format == "pubmed-xml" and doc.pmid == "35318646" and doc.doi == "10.1111/bjd.21252"
-    assert doc.sections[:2] == ("Abstract", "BACKGROUND")
+    facts = _pubmed_facts(REC / "efetch-pubmed-22351513.xml")
+    assert facts["pmc"] is None and facts["labels"][0] == "BACKGROUND"  # what this case is about
+    doc = client.fetch_pmid("22351513")
+    assert doc.source_format == "pubmed-xml" and doc.pmid == facts["pmid"] == "22351513" and doc.doi == facts["doi"]
+    assert doc.sections == ("Abstract", *facts["labels"])  # type: ignore[misc]
     (call,) = fake.calls("efetch")
     assert {k: call[k] for k in ("db", "id", "rettype", "retmode", "tool", "email")} == {
-        "db": "pubmed", "id": "35318646", "rettype": "xml", "retmode": "xml", "tool": "casekg", "email": "curator@example.org"}
+        "db": "pubmed", "id": "22351513", "rettype": "xml", "retmode": "xml", "tool": "casekg", "email": "curator@example.org"}
     assert "api_key" not in call
     assert fake.calls("fulltext") == []  # PubMed lists no PMC id: no full-text request
-    assert doc.source_url.endswith("efetch.fcgi?db=pubmed&id=35318646&rettype=xml&retmode=xml")
+    assert doc.source_url.endswith("efetch.fcgi?db=pubmed&id=22351513&rettype=xml&retmode=xml")
     assert "tool=" not in doc.source_url and "email=" not in doc.source_url
 
 
-def test_pmid_with_open_access_full_text_uses_jats_and_pubmed_metadata(client: Client, fake: FakeServices):
-    doc = client.fetch_pmid("99000002")
-    assert doc.source_format == "jats" and doc.pmcid == "PMC9900002"
-    assert "Treatment and outcome" in doc.sections and "Table 1." in doc.text
-    assert doc.authors == ("Example AM", "Invented Myositis Study Group")  # PubMed's author list wins
-    assert doc.title == "Baricitinib for refractory juvenile dermatomyositis with calcinosis: a case report"
-    assert doc.source_url.endswith("/europepmc/webservices/rest/PMC9900002/fullTextXML")
-    assert [c["_path"] for c in fake.calls("fulltext")] == ["/europepmc/webservices/rest/PMC9900002/fullTextXML"]
+def test_pmcid_with_full_text_reads_the_jats(client: Client, fake: FakeServices):
+    jats = ET.parse(FULL_TEXTS["PMC3299399"]).getroot().find("article/front/article-meta")
+    assert jats is not None
+    pmid = jats.findtext("article-id[@pub-id-type='pmid']")
+    doc = client.fetch_pmcid("PMC3299399")
+    assert doc.source_format == "jats" and doc.pmcid == "PMC3299399" and doc.pmid == pmid
+    assert doc.title == "".join(jats.find("title-group/article-title").itertext())  # type: ignore[union-attr]
+    assert "Introduction" in doc.sections and "Table 1. " in doc.text
+    assert doc.source_url.endswith("/europepmc/webservices/rest/PMC3299399/fullTextXML")
+    assert [c["_path"] for c in fake.calls("fulltext")] == ["/europepmc/webservices/rest/PMC3299399/fullTextXML"]
+    # PubMed's record is asked for (its citation metadata would win); PubMed has none for
+    # it in the recordings, so the JATS metadata stays.
+    assert [c["id"] for c in fake.calls("efetch")] == [pmid]
+    surnames = [s.text for s in jats.findall("contrib-group/contrib[@contrib-type='author']/name/surname")]
+    assert [a.rsplit(" ", 1)[0] for a in doc.authors] == surnames
+
+
+def test_merge_takes_text_from_jats_and_citation_metadata_from_pubmed():
+    record = read_path(REC / "efetch-pubmed-29915538.xml")[0]
+    full = read_path(FULL_TEXTS["PMC3299399"])[0]
+    doc = merge(record, full)
+    assert doc.text == full.text and doc.sections == full.sections and doc.source_format == "jats"
+    assert (doc.pmid, doc.doi, doc.authors, doc.year) == (record.pmid, record.doi, record.authors, record.year)
+    assert doc.pmcid == full.pmcid and doc.title == full.title and doc.journal == full.journal
 
 
 def test_pmc_article_without_full_text_falls_back_to_the_abstract(client: Client, fake: FakeServices):
-    doc = client.fetch_pmid("99000001")  # PubMed lists PMC9900001, Europe PMC answers 404
-    assert doc.source_format == "pubmed-xml" and doc.pmcid == "PMC9900001"
-    assert len(fake.calls("fulltext")) == 1
+    assert _pubmed_facts(REC / "efetch-pubmed-29915538.xml")["pmc"] == "PMC5994433"
+    doc = client.fetch_pmid("29915538")  # PubMed lists PMC5994433, Europe PMC answers 404
+    assert doc.source_format == "pubmed-xml" and doc.pmcid == "PMC5994433"
+    assert [c["_path"] for c in fake.calls("fulltext")] == ["/europepmc/webservices/rest/PMC5994433/fullTextXML"]
 
 
 def test_abstract_only_skips_the_full_text(client: Client, fake: FakeServices):
-    doc = client.fetch_pmid("99000002", full_text=False)
+    doc = client.fetch_pmid("29915538", full_text=False)
     assert doc.source_format == "pubmed-xml" and fake.calls("fulltext") == []
 
 
+def test_title_only_record_without_full_text_is_an_error(client: Client, fake: FakeServices):
+    # A real title-only record (no AbstractText, no PMC id): the message must read as a sentence.
+    with pytest.raises(FetchError, match=r"^PMID 1234567: PubMed has no abstract for this article and it is not in PMC; nothing to extract$"):
+        client.fetch_pmid("1234567")
+
+
 def test_doi_goes_through_esearch(client: Client, fake: FakeServices):
-    doc = client.fetch_doi("https://doi.org/10.1111/bjd.21252")
-    assert doc.pmid == "35318646"
+    doi = _pubmed_facts(REC / "efetch-pubmed-22351513.xml")["doi"]
+    doc = client.fetch_doi(f"https://doi.org/{doi}")
+    assert doc.pmid == "22351513"
     (call,) = fake.calls("esearch")
-    assert call["term"] == "10.1111/bjd.21252[doi]" and call["retmode"] == "json" and call["db"] == "pubmed"
+    assert call["term"] == f"{doi}[doi]" and call["retmode"] == "json" and call["db"] == "pubmed"
     with pytest.raises(FetchError, match=r"^DOI 10.5555/nothing.here: no PubMed record has this DOI$"):
         client.fetch_doi("10.5555/nothing.here")
     with pytest.raises(FetchError, match="several PubMed records"):
         client.fetch_doi("10.5555/twice")
 
 
-def test_pmcid_full_text_and_pmcid_via_id_converter(client: Client, fake: FakeServices):
-    doc = client.fetch_pmcid("PMC9900002")
-    assert doc.source_format == "jats" and doc.pmid == "99000002"
-    other = client.fetch_pmcid("PMC9900003")  # not in Europe PMC: idconv -> PMID -> abstract
-    assert other.source_format == "pubmed-xml" and other.pmid == "99000003" and other.pmcid == "PMC9900003"
-    assert fake.calls("idconv")[0]["ids"] == "PMC9900003" and fake.calls("idconv")[0]["tool"] == "casekg"
+def test_pmcid_without_full_text_goes_through_the_id_converter(client: Client, fake: FakeServices):
+    other = client.fetch_pmcid("PMC5994433")  # not in Europe PMC: idconv -> PMID -> abstract
+    assert other.source_format == "pubmed-xml" and other.pmid == "29915538" and other.pmcid == "PMC5994433"
+    assert fake.calls("idconv")[0]["ids"] == "PMC5994433" and fake.calls("idconv")[0]["tool"] == "casekg"
     with pytest.raises(FetchError, match=r"^PMCID PMC9999999: not found by the PMC ID converter \(invalid article id\)$"):
         client.fetch_pmcid("PMC9999999")
 
 
 def test_batch_efetch_groups_ids_and_reports_missing_ones(fake: FakeServices, tmp_path: Path):
     with Client(fake.config(tmp_path / "c", batch_size=2)) as c:
-        results = dict(c.fetch_pmids(["35318646", "99000001", "99000003", "98765432"], full_text=False))
-    assert [c["id"] for c in fake.calls("efetch")] == ["35318646,99000001", "99000003,98765432"]
-    assert results["99000003"].pmid == "99000003"
+        results = dict(c.fetch_pmids(["11748933", "11700088", "22351513", "98765432"], full_text=False))
+    # The first request is answered with the recorded two-record efetch answer as it came.
+    assert [c["id"] for c in fake.calls("efetch")] == ["11748933,11700088", "22351513,98765432"]
+    assert [results[i].pmid for i in ("11748933", "11700088", "22351513")] == ["11748933", "11700088", "22351513"]  # type: ignore[union-attr]
+    assert results["11700088"].title == "".join(  # type: ignore[union-attr]
+        ET.parse(REC / "efetch-pubmed-11748933-11700088.xml").getroot()[1].find("MedlineCitation/Article/ArticleTitle").itertext())  # type: ignore[union-attr]
     missing = results["98765432"]
     assert isinstance(missing, FetchError) and str(missing) == "PMID 98765432: not found in PubMed (unknown or withdrawn PMID)"
+
+
+def test_unknown_pmid_gets_efetchs_empty_answer(client: Client, fake: FakeServices):
+    with pytest.raises(FetchError, match=r"^PMID 37909814: not found in PubMed \(unknown or withdrawn PMID\)$"):
+        client.fetch_pmid("37909814")  # the recorded answer itself, byte for byte
 
 
 # ------------------------------------------------------------------ failures and retries
@@ -276,15 +358,15 @@ def test_429_and_5xx_are_retried_then_succeed(client: Client, fake: FakeServices
         Reply(429, (FIX / "ncbi-429.json").read_bytes(), "application/json", {"Retry-After": "0"}),
         Reply(503, b"<html>Service Unavailable</html>", "text/html"),
     )
-    doc = client.fetch_pmid("35318646")
-    assert doc.pmid == "35318646" and len(fake.calls("efetch")) == 3 and client.requests_made == 3
+    doc = client.fetch_pmid("22351513")
+    assert doc.pmid == "22351513" and len(fake.calls("efetch")) == 3 and client.requests_made == 3
 
 
 def test_persistent_500_gives_one_line_error(client: Client, fake: FakeServices):
     fake.queue("efetch", *[Reply(500, b"Internal Server Error", "text/plain")] * 3)
     with pytest.raises(FetchError) as exc:
-        client.fetch_pmid("35318646")
-    assert str(exc.value) == f"PMID 35318646: HTTP 500 from 127.0.0.1:{fake.httpd.server_address[1]}; gave up after 3 attempts"
+        client.fetch_pmid("22351513")
+    assert str(exc.value) == f"PMID 22351513: HTTP 500 from 127.0.0.1:{fake.httpd.server_address[1]}; gave up after 3 attempts"
 
 
 def test_backoff_doubles_and_honours_retry_after(fake: FakeServices, tmp_path: Path):
@@ -292,7 +374,7 @@ def test_backoff_doubles_and_honours_retry_after(fake: FakeServices, tmp_path: P
     cfg = fake.config(None, retries=3, backoff=0.01, max_backoff=5.0)
     fake.queue("efetch", Reply(500), Reply(502), Reply(429, b"{}", "application/json", {"Retry-After": "2"}))
     with Client(cfg, sleep=slept.append) as c:
-        c.fetch_pmid("35318646")
+        c.fetch_pmid("22351513")
     waits = [s for s in slept if s > 0.001]  # the rate limiter may add tiny sleeps
     assert len(waits) == 3
     assert 0.01 <= waits[0] <= 0.0125 and 0.02 <= waits[1] <= 0.025 and waits[2] == 2.0
@@ -300,49 +382,49 @@ def test_backoff_doubles_and_honours_retry_after(fake: FakeServices, tmp_path: P
 
 def test_http_404_and_other_client_errors_are_not_retried(client: Client, fake: FakeServices):
     fake.queue("efetch", Reply(404, b"Not Found", "text/plain"))
-    with pytest.raises(FetchError, match=r"^PMID 35318646: not found \(HTTP 404 from 127.0.0.1:\d+\)$"):
-        client.fetch_pmid("35318646")
+    with pytest.raises(FetchError, match=r"^PMID 22351513: not found \(HTTP 404 from 127.0.0.1:\d+\)$"):
+        client.fetch_pmid("22351513")
     fake.queue("esearch", Reply(400, b'{"error":"Invalid query"}', "application/json"))
     with pytest.raises(FetchError, match=r'HTTP 400 from .*: \{"error":"Invalid query"\}'):
-        client.fetch_doi("10.1111/bjd.21252")
+        client.fetch_doi("10.1002/jsfa.5627")
     assert len(fake.calls("efetch")) == 1 and len(fake.calls("esearch")) == 1
 
 
 def test_slow_answer_times_out_and_is_retried(client: Client, fake: FakeServices):
     fake.queue("efetch", Reply(delay=0.5, body=b"late"))  # read_timeout is 0.25 s
-    doc = client.fetch_pmid("35318646")
-    assert doc.pmid == "35318646" and len(fake.calls("efetch")) == 2
+    doc = client.fetch_pmid("22351513")
+    assert doc.pmid == "22351513" and len(fake.calls("efetch")) == 2
 
 
 def test_always_slow_gives_timeout_error(client: Client, fake: FakeServices):
     fake.queue("efetch", *[Reply(delay=0.4, body=b"late")] * 3)
-    with pytest.raises(FetchError, match=r"^PMID 35318646: no answer from 127.0.0.1:\d+ within 0.25 s; gave up after 3 attempts$"):
-        client.fetch_pmid("35318646")
+    with pytest.raises(FetchError, match=r"^PMID 22351513: no answer from 127.0.0.1:\d+ within 0.25 s; gave up after 3 attempts$"):
+        client.fetch_pmid("22351513")
 
 
 def test_body_cut_off_mid_transfer_is_retried(client: Client, fake: FakeServices):
-    good = fake._efetch({"id": "35318646"}, "").body
+    good = fake._efetch({"id": "22351513"}, "").body
     fake.queue("efetch", Reply(body=good, truncate=True))
-    assert client.fetch_pmid("35318646").pmid == "35318646"
+    assert client.fetch_pmid("22351513").pmid == "22351513"
     assert len(fake.calls("efetch")) == 2
 
 
 def test_malformed_bodies_are_errors_and_never_cached(client: Client, fake: FakeServices, tmp_path: Path):
-    good = fake._efetch({"id": "35318646"}, "").body
+    good = fake._efetch({"id": "22351513"}, "").body
     fake.queue("efetch", Reply(body=good[: len(good) // 2]))  # complete HTTP answer, truncated XML
-    with pytest.raises(FetchError, match=r"^PMID 35318646: malformed XML: .*truncated"):
-        client.fetch_pmid("35318646")
+    with pytest.raises(FetchError, match=r"^PMID 22351513: malformed XML: .*truncated"):
+        client.fetch_pmid("22351513")
     fake.queue("esearch", Reply(body=b"<html>oops</html>", content_type="text/html"))
     with pytest.raises(FetchError, match="malformed esearch answer"):
-        client.fetch_doi("10.1111/bjd.21252")
+        client.fetch_doi("10.1002/jsfa.5627")
     fake.queue("fulltext", Reply(body=b"<article><front><article-meta></article-meta></front></article>"))
-    with pytest.raises(FetchError, match=r"^PMCID PMC9900002 \(Europe PMC full text\): JATS article has neither"):
-        client.fetch_pmcid("PMC9900002")
+    with pytest.raises(FetchError, match=r"^PMCID PMC3299399 \(Europe PMC full text\): JATS article has neither"):
+        client.fetch_pmcid("PMC3299399")
     fake.queue("efetch", Reply(body=(FIX / "efetch-error.xml").read_bytes()))
     with pytest.raises(FetchError, match="E-utilities error: Empty id list - nothing todo"):
-        client.fetch_pmid("35318646")
+        client.fetch_pmid("22351513")
     # None of the bad answers was cached: the next call asks again and succeeds.
-    assert client.fetch_pmid("35318646").pmid == "35318646"
+    assert client.fetch_pmid("22351513").pmid == "22351513"
 
 
 def test_network_failure_is_one_line(tmp_path: Path):
@@ -353,9 +435,9 @@ def test_network_failure_is_one_line(tmp_path: Path):
         port = s.getsockname()[1]
     cfg = FetchConfig(eutils_url=f"http://127.0.0.1:{port}/", cache_dir=None, retries=1, backoff=0.001)
     with Client(cfg) as c, pytest.raises(FetchError) as exc:
-        c.fetch_pmid("35318646")
+        c.fetch_pmid("22351513")
     msg = str(exc.value)
-    assert msg.startswith(f"PMID 35318646: cannot connect to 127.0.0.1:{port} (") and msg.endswith("gave up after 2 attempts")
+    assert msg.startswith(f"PMID 22351513: cannot connect to 127.0.0.1:{port} (") and msg.endswith("gave up after 2 attempts")
     assert "\n" not in msg
 
 
@@ -365,16 +447,16 @@ def test_network_failure_is_one_line(tmp_path: Path):
 def test_cache_answers_repeat_requests_and_ignores_caller_params(fake: FakeServices, tmp_path: Path):
     cache = tmp_path / "cache"
     with Client(fake.config(cache)) as c:
-        c.fetch_pmid("99000002")
+        c.fetch_pmcid("PMC3299399")
     n = len(fake.log)
     with Client(fake.config(cache, api_key="SECRET", email="other@example.org")) as c:
-        doc = c.fetch_pmid("99000002")
+        doc = c.fetch_pmcid("PMC3299399")
         assert c.requests_made == 0 and c.cache_hits == 2
     assert len(fake.log) == n and doc.source_format == "jats"
     stored = b"".join(p.read_bytes() for p in cache.rglob("*.body"))
     assert b"SECRET" not in stored
     with Client(fake.config(cache, cache_max_age=0)) as c:  # stale entries are fetched again
-        c.fetch_pmid("99000002")
+        c.fetch_pmcid("PMC3299399")
         assert c.requests_made == 2
 
 
@@ -383,14 +465,14 @@ def test_api_key_is_sent_and_raises_the_rate(fake: FakeServices):
     assert cfg.ncbi_interval == pytest.approx(0.1)
     assert fake.config(None, requests_per_second=None).ncbi_interval == pytest.approx(1 / 3)
     with Client(cfg) as c:
-        c.fetch_pmid("35318646")
+        c.fetch_pmid("22351513")
     assert fake.calls("efetch")[0]["api_key"] == "k123"
 
 
 def test_rate_limit_spaces_ncbi_requests(fake: FakeServices):
     started = time.monotonic()
     with Client(fake.config(None, requests_per_second=20.0)) as c:
-        for pmid in ("35318646", "99000001", "99000003"):
+        for pmid in ("22351513", "23121403", "29915538"):
             c.fetch_pmid(pmid, full_text=False)
     # The client waited two full 50 ms intervals. (Server-side arrival gaps are not checked:
     # on a loaded machine the first request can arrive late and make a gap look short.)

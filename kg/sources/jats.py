@@ -37,7 +37,20 @@ _NESTED_BLOCKS = frozenset(
         "supplementary-material", "disp-formula", "disp-formula-group", "def-list", "statement",
     }
 )
-_SKIP_SECTIONS = frozenset({"supplementary-material", "display-objects"})
+_SKIP_SECTIONS = frozenset(
+    {"supplementary-material", "display-objects", "COI-statement", "author-contributions", "funding-information"}
+)
+# Declarations that older PMC articles (BMC, Frontiers...) put in <body> as ordinary titled
+# sections, without a sec-type: like acknowledgements, they are not about the patient, and a
+# conflict-of-interest line names companies and drugs that no patient received.
+_DECLARATION_TITLE = re.compile(
+    r"^(?:competing|conflicts?|declarations?) of (?:competing )?interests?(?: statement)?$"
+    r"|^(?:competing|conflicting|financial) interests?(?: statement)?$"
+    r"|^conflicts? of interests?(?: statement| disclosures?)?$"
+    r"|^authors?[\u2019']?s?[\u2019']? contributions?$"
+    r"|^(?:funding|financial support|financial disclosures?)$",
+    re.I,
+)
 _PREFERRED_DATES = ("ppub", "collection", "epub-ppub", "epub", "pmc-release")
 
 
@@ -131,11 +144,16 @@ def _section_body(container: ET.Element, out: list[tuple[str, list[str]]], *, sk
             if (c.get("sec-type") or "") in _SKIP_SECTIONS:
                 continue
             heading = text_of(child(c, "title")) or text_of(child(c, "label"))
+            if _DECLARATION_TITLE.match(heading.rstrip(".: ")):
+                continue
             sub: list[tuple[str, list[str]]] = []
             _section_body(c, sub, skip_title=True)
-            first_heading, first_paras = sub[0]
-            out.append((heading, first_paras))
-            out.extend(sub[1:])
+            # The section's own text comes first, unheaded; a section with no text of its own
+            # ("Methods" holding only subsections) starts with its first subsection, which
+            # keeps its heading.
+            own = sub.pop(0)[1] if sub and not sub[0][0] else []
+            out.append((heading, own))
+            out.extend(sub)
             paras = []  # text after a subsection belongs after it, not before it
             out.append(("", paras))
         else:
@@ -279,4 +297,9 @@ def _license(meta: ET.Element) -> str | None:
     if not href:
         ref = next((e for e in lic.iter() if local(e.tag) == "license_ref"), None)
         href = text_of(ref) or None
+    if not (href and "creativecommons.org" in href):
+        # Publishers often point the licence at their own terms page and give the Creative
+        # Commons licence as a link inside the licence text (<uri>/<ext-link> in license-p).
+        inner = next((h for e in lic.iter() if (h := e.get(XLINK_HREF)) and "creativecommons.org" in h), None)
+        href = inner or href
     return license_label(href, text_of(lic))

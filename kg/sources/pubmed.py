@@ -494,8 +494,8 @@ class Client:
                 doc.origin = rec.origin
                 return doc
         if not rec.sections:
-            why = "no open-access full text" if rec.pmcid else "not in PMC"
-            raise FetchError(f"PMID {rec.pmid}", f"PubMed has no abstract for this article and it has {why}; nothing to extract")
+            why = "it has no open-access full text" if rec.pmcid else "it is not in PMC"
+            raise FetchError(f"PMID {rec.pmid}", f"PubMed has no abstract for this article and {why}; nothing to extract")
         return _stamp(rec)
 
 

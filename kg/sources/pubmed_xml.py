@@ -85,6 +85,10 @@ def parse_record(rec: ET.Element, name: str) -> SourceDocument:
         plain: list[str] = []
         for part in parts:
             label = squash(part.get("Label") or "")
+            if label.upper() == "UNLABELLED":
+                # PubMed's placeholder for the untitled part of an abstract (ASM journals put
+                # it before IMPORTANCE): it is no section name, so it gets no heading.
+                label = ""
             body = text_of(part)
             if not body:
                 continue
