@@ -46,10 +46,6 @@ EFETCH_RECORDINGS = {
 # Europe PMC full texts: no recording of the fullTextXML endpoint ships in any package we
 # could use, so the JATS that NCBI's efetch db=pmc returned for the article stands in.
 FULL_TEXTS = {"PMC3299399": REC / "efetch-pmc-3299399.xml"}
-# Invented records (the hand-written fixtures) that tests/test_curate.py still fetches;
-# drop them once it is switched to the recordings.
-LEGACY_RECORDS = ["pubmed-35318646.xml", "pubmed-99000001.xml", "pubmed-99000002.xml", "pubmed-99000003.xml"]
-LEGACY_FULL_TEXTS = {"PMC9900002": FIX / "jats-PMC9900002.xml"}
 
 
 @dataclass
@@ -77,14 +73,11 @@ class FakeServices:
     def __init__(self) -> None:
         self.recordings = {ids: p.read_bytes() for ids, p in EFETCH_RECORDINGS.items()}
         self.records: dict[str, bytes] = {}
-        for name in LEGACY_RECORDS:
-            self.records.update(_records((FIX / name).read_bytes()))
         for body in self.recordings.values():
             self.records.update(_records(body))
-        self.full_texts = {k: p.read_bytes() for k, p in (FULL_TEXTS | LEGACY_FULL_TEXTS).items()}
+        self.full_texts = {k: p.read_bytes() for k, p in FULL_TEXTS.items()}
         self.dois = {
             "10.1002/jsfa.5627": ["22351513"],  # the DOI in the recorded record 22351513
-            "10.1111/bjd.21252": ["35318646"],
             "10.5555/twice": ["1", "2"],
         }
         self.queued: dict[str, deque[Reply]] = defaultdict(deque)
