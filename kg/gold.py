@@ -315,15 +315,11 @@ def derive_mesh_lexicon(docs: Iterable[GoldDoc], min_count: int = 1) -> Iterator
         yield mesh, "Chemical" if typ == DRUG else "Disease", label, ordered
 
 
-def write_mesh_tsv(out: str | Path, root: str | Path | None = None) -> int:
-    """Regenerate kg/data/mesh_bc5cdr.tsv from the BC5CDR training set; returns rows written.
-
-    Chemicals whose names are also DrugBank variants get that DrugBank ID in column 5, which is
-    how a drug mention earns a verified MESH: xref.
-    """
+def mesh_tsv_rows(docs: Iterable[GoldDoc]) -> list[str]:
+    """The rows of kg/data/mesh_bc5cdr.tsv derived from `docs` (`derive_mesh_lexicon`), chemicals
+    with their DrugBank ID where their names are variants of exactly one DrugBank drug."""
     from kg import vocab
 
-    docs = read_pubtator(Path(root if root is not None else gold_root()) / "bc5cdr/CDR_TrainingSet.PubTator.txt")
     variants = vocab.load_drug_dictionary()
     v2c, c2d = variants["drug_variant_to_canonical"], variants["drug_canonical_to_data"]
     rows = []
@@ -335,6 +331,17 @@ def write_mesh_tsv(out: str | Path, root: str | Path | None = None) -> int:
             if len(dbs) == 1:
                 db = dbs.pop()
         rows.append("\t".join((mesh, typ, label, "|".join(names), db)))
+    return rows
+
+
+def write_mesh_tsv(out: str | Path, root: str | Path | None = None) -> int:
+    """Regenerate kg/data/mesh_bc5cdr.tsv from the BC5CDR training set; returns rows written.
+
+    Chemicals whose names are also DrugBank variants get that DrugBank ID in column 5, which is
+    how a drug mention earns a verified MESH: xref.
+    """
+    docs = read_pubtator(Path(root if root is not None else gold_root()) / "bc5cdr/CDR_TrainingSet.PubTator.txt")
+    rows = mesh_tsv_rows(docs)
     header = "# mesh_id\ttype\tlabel\tnames\tdrugbank_id  (derived from BC5CDR CDR_TrainingSet by kg.gold.write_mesh_tsv)\n"
     Path(out).write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     return len(rows)

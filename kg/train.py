@@ -128,15 +128,17 @@ def train(
     packed: bool = False,
     log: Callable[[str], None] | None = None,
     sizes: dict[str, int] | None = None,
+    fmt: str = "brat",
 ) -> TrainResult:
     """Train the NER model on brat gold and save it to `output`.
 
-    `gold`: a brat folder (or one .ann file), or GoldDocs already read. `split`: "train" keeps
+    `gold`: a brat folder (or one .ann file), a file in `fmt`, or GoldDocs already read. `split`: "train" keeps
     the training part of `kg.gold.maccrobat_split`; "all" keeps every document. `dev`: documents
     to report overlap F1 on after training (with split="train" and no `dev`, the held-out fifth
     is used). `packed`: write `<output>.cfg` + `<output>.bin` (what `casekg_statistical` loads,
     e.g. output=kg/data/ner_maccrobat) instead of a spaCy model folder. `sizes`: `blank_model`
-    keywords (width, depth, embed_size, hidden_width). Returns a TrainResult;
+    keywords (width, depth, embed_size, hidden_width). `fmt`: the gold's format
+    (`kg.gold.GOLD_FORMATS`; "pubtator" for BC5CDR, whose Chemical is Drug). Returns a TrainResult;
     raises kg.errors.InputError on unusable gold.
     """
     import spacy
@@ -146,7 +148,7 @@ def train(
     from kg.errors import InputError
 
     if isinstance(gold, (str, Path)):
-        docs = goldmod.read_gold(gold, "brat")
+        docs = goldmod.read_gold(gold, fmt)
     else:
         docs = list(gold)
     if split == "train":
@@ -241,7 +243,10 @@ if __name__ == "__main__":
     src = Path(args[0]) if args else gold_root() / "maccrobat-train"
     dst = Path(args[1]) if len(args) > 1 else Path("/tmp/casekg-ner")
     ep = int(args[2]) if len(args) > 2 else 15
-    # --width=32 --depth=1 --embed_size=1000 --hidden_width=32
-    sz = {k[2:]: int(v) for k, v in (a.split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)}
-    r = train(src, dst, epochs=ep, packed="--packed" in sys.argv, log=print, sizes=sz)
+    # --width=32 --depth=1 --embed_size=1000 --hidden_width=32 --format=pubtator --labels=Drug,Disease
+    opts = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
+    fmt = opts.pop("format", "brat")
+    labs = tuple(opts.pop("labels").split(",")) if "labels" in opts else DEFAULT_LABELS
+    sz = {k: int(v) for k, v in opts.items()}
+    r = train(src, dst, epochs=ep, packed="--packed" in sys.argv, log=print, sizes=sz, fmt=fmt, labels=labs)
     print(f"{r.n_docs} docs, {r.n_examples} examples, {r.seconds:.0f} s -> {r.path}")

@@ -126,3 +126,15 @@ def test_batched_pipe_gives_the_same_spans_as_one_by_one() -> None:
     batched = [spans(d) for d in nlp.pipe(texts, batch_size=3)]
     assert batched == [spans(nlp(t)) for t in texts]
     assert batched[0] and batched[2] and not batched[1]
+
+
+def test_pubtator_gold_trains_its_own_labels(tmp_path) -> None:
+    """BC5CDR-style gold (PubTator: Chemical -> Drug, Disease) trains through `fmt`."""
+    src = Path(__file__).parent / "fixtures" / "gold" / "tiny.pubtator"
+    res = train(src, tmp_path / "cdr", split="all", epochs=2, labels=("Drug", "Disease"), fmt="pubtator")
+    assert res.n_docs == 1 and res.n_examples == 1
+    assert set(spacy.load(tmp_path / "cdr").get_pipe("ner").labels) == {"Drug", "Disease"}
+    from kg.errors import InputError
+
+    with pytest.raises(InputError, match="brat"):  # read as the default format, it is no brat gold
+        train(src, tmp_path / "brat", split="all", epochs=1)
