@@ -9,6 +9,7 @@ months"), because case narratives report the response a sentence or two after th
 
 import re
 
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -56,15 +57,18 @@ def _dose_starts(doc: Doc) -> set[int]:
     return {s.start for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"}
 
 
-def _not_an_exposure(span: Span, dose_starts: set[int] | None = None) -> bool:
+def _not_an_exposure(span: Span, dose_starts: set[int] | None = None, sent: Span | None = None) -> bool:
     """A drug-dictionary hit that is a lab analyte ("hemoglobin 12.8 g/dL", "serum calcium") or a pronoun.
 
-    `dose_starts`: start tokens of the doc's Dose spans (`_dose_starts`), when the caller has them.
+    `dose_starts`: start tokens of the doc's Dose spans (`_dose_starts`), when the caller has them;
+    `sent`: `span.sent`, when the caller has it (Span.sent walks the tokens on every call).
     """
     doc = span.doc
     if span.text.lower() in _PRONOUNS or (span._.attrs or {}).get("role") == "analyte":
         return True  # the lexicon marks chemicals read as lab values ("serum zinc level")
-    nxt = [t for t in doc[span.end:min(span.end + 3, span.sent.end)] if not t.is_space]
+    if sent is None:
+        sent = span.sent
+    nxt = [t for t in doc[span.end:min(span.end + 3, sent.end)] if not t.is_space]
     doses = (dose_starts if dose_starts is not None else _dose_starts(doc)) if nxt else set()
     if nxt and nxt[0].i in doses:
         return False  # "IVIG 2 g/kg": a dose, so an exposure
@@ -72,7 +76,7 @@ def _not_an_exposure(span: Span, dose_starts: set[int] | None = None) -> bool:
             nxt[0].lower_ not in ("was", "were", "of", "(") or (len(nxt) > 1 and (nxt[1].like_num or nxt[1].lower_ in (
                 "elevated", "increased", "decreased", "normal", "low", "high", "raised", "reduced")))))):
         return True
-    if span.start > span.sent.start and doc[span.start - 1].lower_ in _MEASURE_BEFORE:
+    if span.start > sent.start and doc[span.start - 1].lower_ in _MEASURE_BEFORE:
         return True
     return False
 
@@ -86,8 +90,40 @@ def _ref(span: Span) -> tuple[int, int, str]:
     return (span.start_char, span.end_char, span.label_)
 
 
-def _match_seq(doc: Doc, i: int, seq: tuple[str, ...], end: int) -> bool:
-    return i + len(seq) <= end and all(doc[i + k].lower_ == w for k, w in enumerate(seq))
+def _match_seq(low: list[str], i: int, seq: tuple[str, ...], end: int) -> bool:
+    """`seq` at `low[i:]`, ending by `end` (`low`: a sentence's lower-case token texts)."""
+    return i + len(seq) <= end and all(low[i + k] == w for k, w in enumerate(seq))
+
+
+def _by_first_word(seqs: list[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """The word sequences by their first word, each list in the original order: at a token only
+    the sequences starting with its word can match, and the first of those wins, as before."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for seq in seqs:
+        out.setdefault(seq[0], []).append(seq)
+    return out
+
+
+_REASON_BY_FIRST = _by_first_word(_REASON_CUES)
+_AE_AFTER_BY_FIRST = _by_first_word(_AE_AFTER)
+
+
+# LOWER hash -> string, per process: the same few thousand words recur in every report.
+_LOWER_TEXT: dict[int, str] = {}
+
+
+def _lower_texts(doc: Doc) -> list[str]:
+    """`[t.lower_ for t in doc]`, from one LOWER array instead of a Token object per token."""
+    strings, known = doc.vocab.strings, _LOWER_TEXT
+    out = []
+    for h in doc.to_array(LOWER).tolist():
+        text = known.get(h)
+        if text is None:
+            if len(known) > 1 << 18:
+                known.clear()  # bounded across a long build
+            text = known[h] = strings[h]
+        out.append(text)
+    return out
 
 
 class RelationExtractor:
@@ -105,6 +141,7 @@ class RelationExtractor:
         for span in spans:
             by_sent.setdefault(starts[sentence_at(starts, span.start)], []).append(span)  # span.sent.start
         self._dose_starts = _dose_starts(doc) if spans else set()
+        self._low = _lower_texts(doc) if spans else []
         out: list[dict] = []
         last_started: dict[str | None, tuple[int, Span]] = {}
         last_target: dict[str | None, tuple[int, Span]] = {}
@@ -131,9 +168,9 @@ class RelationExtractor:
     # ------------------------------------------------------------------------------------
     def _sentence(self, doc: Doc, sent: Span, si: int, patient: str | None, items: list[Span], out: list[dict],
                   last_started: dict, last_target: dict) -> None:
-        drugs = [s for s in items if s.label_ == DRUG and not _not_an_exposure(s, self._dose_starts)]
-        # lower-case token texts of the sentence, read once for the keyword scans below
-        low = [t.lower_ for t in sent]
+        drugs = [s for s in items if s.label_ == DRUG and not _not_an_exposure(s, self._dose_starts, sent)]
+        # lower-case token texts of the sentence, for the keyword scans below
+        low = self._low[sent.start : sent.end]
         base = sent.start
         findings = [s for s in items if s.label_ in _FINDINGS]
         outcomes = [s for s in items if s.label_ == OUTCOME]
@@ -233,8 +270,8 @@ class RelationExtractor:
                 continue
             reason_start = None
             for i in range(a, b):
-                for seq in _REASON_CUES:
-                    if _match_seq(doc, i, seq, b):
+                for seq in _REASON_BY_FIRST.get(low[i - base], ()):
+                    if _match_seq(low, i - base, seq, b - base):
                         reason_start = (i, i + len(seq))
                         break
                 if reason_start:
@@ -294,8 +331,8 @@ class RelationExtractor:
         # "Y induced by X", "Y as a side effect of X"
         for f in present:
             for i in range(f.end, min(f.end + 4, sent.end)):
-                for seq in _AE_AFTER:
-                    if _match_seq(doc, i, seq, sent.end):
+                for seq in _AE_AFTER_BY_FIRST.get(low[i - sent.start], ()):
+                    if _match_seq(low, i - sent.start, seq, len(low)):
                         after = [d for d in usable if i + len(seq) <= d.start <= i + len(seq) + 4]
                         for d in after[:1]:
                             pairs.append((d, f, doc[i:i + len(seq)].text))
