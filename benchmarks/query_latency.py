@@ -1,7 +1,7 @@
 """p50/p99 latency of every catalogue query on an existing store, optionally against rdflib.
 
 Usage:
-  python benchmarks/query_latency.py STORE [--repeat N] [--extra] [--queries DIR] [--limit N] [--rdflib N_ARTICLES]
+  python benchmarks/query_latency.py STORE [--repeat N] [--extra] [--queries DIR] [--limit N] [--no-index] [--rdflib N_ARTICLES]
 
 Every query in queries/ runs once to warm the caches, then --repeat times with the sample
 parameters of `benchmarks/build_scale.py` (SAMPLE_PARAMS); --extra adds the broad-term and
@@ -10,6 +10,8 @@ specific-drug cases (EXTRA_CASES). Wall milliseconds (p50, p99) and CPU millisec
 printed with the row count, so an A/B of two query shapes can check the rows too.
 `--queries DIR` times another catalogue (e.g. an older one from `git show`); `--limit N`
 passes limit=N to the queries that declare a `limit` parameter (default: their own default).
+`--no-index` ignores the store's catalogue index (kg.store_index), as on a store without one:
+the paged listings read every article IRI and drug-outcome-summary runs its text.
 `--rdflib N` copies the first N article graphs into a small store and times rdflib's
 in-memory engine against Oxigraph on it, same run (`build_scale.rdflib_compare`).
 Prints figures; never gates anything.
@@ -74,15 +76,26 @@ def main() -> None:
     ap.add_argument("--extra", action="store_true", help="also the broad-term and specific-drug cases")
     ap.add_argument("--queries", type=Path, default=None, help="catalogue directory (default: the shipped queries/)")
     ap.add_argument("--limit", type=int, default=None, help="limit=N for queries with a limit parameter")
+    ap.add_argument("--no-index", action="store_true", help="ignore the store's catalogue index (kg.store_index)")
     ap.add_argument("--rdflib", type=int, default=0, metavar="N_ARTICLES", help="compare with rdflib on the first N articles")
     ap.add_argument("--rdflib-timeout", type=float, default=120)
     args = ap.parse_args()
 
     from kg.store import Store
 
+    if args.no_index:
+        import kg.store_index
+
+        kg.store_index.open_reader = lambda *_: None  # kg.query and kg.server look it up at each query
     with Store(args.store, read_only=True) as st:
         # no quad count: len() of an on-disk store walks every quad (minutes at 10M)
-        print(f"{args.store}: {len(st.articles()):,} articles; {args.repeat} runs per query")
+        from kg.store_index import open_reader
+
+        index = open_reader(args.store)
+        state = "no usable catalogue index" if index is None else "catalogue index used"
+        if index is not None:
+            index.close()
+        print(f"{args.store}: {len(st.articles()):,} articles; {args.repeat} runs per query; {state}")
     print(f"| query (parameters) | rows | p50 ms | p99 ms | CPU p50 ms |\n| --- | ---: | ---: | ---: | ---: |")
     for r in measure(args.store, args.repeat, args.extra, args.queries, args.limit):
         params = ", ".join(f"{k}={v}" if k == "limit" else v for k, v in r["params"].items() if v)

@@ -176,9 +176,10 @@ def open_reader(store_dir: str | os.PathLike[str] | None) -> IndexReader | None:
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0.5, isolation_level=None,
+        # a file: URI (absolute, percent-encoded) is the only way to open SQLite read-only
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5, isolation_level=None,
                                check_same_thread=False)
-    except sqlite3.Error:
+    except (sqlite3.Error, OSError, ValueError):
         return None
     try:
         conn.execute("BEGIN")

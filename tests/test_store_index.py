@@ -331,3 +331,19 @@ def test_a_forced_rebuild_of_every_article_keeps_the_index_right(site, small, mo
     assert summary.built == N_ARTICLES
     assert bool(calls) == full
     assert _check_all(site / "store", small)
+
+
+def test_cli_with_a_relative_store_path_uses_the_index(site, small, monkeypatch):
+    """`kg query NAME --store store` from the store's parent: the index is found and used (a
+    hand-made change to it shows in the answer)."""
+    from kg.cli import main
+
+    monkeypatch.chdir(site)
+    with sqlite3.connect(Path("store") / INDEX_FILE) as conn:
+        conn.execute("UPDATE outcome_total SET patients = patients + 1000")
+    res = CliRunner().invoke(main, ["query", "drug-outcome-summary", "--store", "store", "-f", "csv", "-p", "limit=1"])
+    assert res.exit_code == 0, res.output
+    assert int(res.stdout.splitlines()[1].split(",")[3]) > 1000
+    res = CliRunner().invoke(main, ["query", "adverse-events", "--store", "store", "--queries", str(small.dir)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.rstrip().splitlines()[-1] == f"next page: --param after='<{_articles(Path('store'))[PAGE - 1]}>'"
