@@ -179,7 +179,7 @@ class CaseTerms:
             if s.label_ == MANIFESTATION and _DIAGNOSIS_BEFORE.search(text, max(0, s.start_char - 60), s.start_char):
                 to = DISEASE
             if to is not None:
-                s = _copy(s, to)
+                s = retyped(s, to)
             kept.append(s)
         blocked = _finding_tokens(kept)
         found = find_phrases([t.text for t in doc], self.table, blocked)
@@ -221,7 +221,7 @@ def _short_forms_like_long_forms(spans: list[Span]) -> list[Span]:
     out = []
     for s in spans:
         lt = long_type.get(s.kb_id_) if s.label_ in _FINDINGS and s.kb_id_ else None
-        out.append(_copy(s, lt[1]) if lt and lt[1] != s.label_ and _SHORT.match(s.text) else s)
+        out.append(retyped(s, lt[1]) if lt and lt[1] != s.label_ and _SHORT.match(s.text) else s)
     return out
 
 
@@ -253,7 +253,8 @@ def _given(s: Span) -> bool:
         t.lower_ in _GIVEN for t in doc[s.end:s.end + 2])
 
 
-def _copy(s: Span, label: str) -> Span:
+def retyped(s: Span, label: str) -> Span:
+    """A copy of `s` with another type, keeping its CURIE and extension values."""
     new = Span(s.doc, s.start, s.end, label=label, kb_id=s.kb_id)
     for attr in ("concept_label", "xrefs", "attrs", "status", "cue"):
         setattr(new._, attr, getattr(s._, attr))
@@ -376,11 +377,16 @@ def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5
             comp.table = read_table(path, CURATED, tokenizer=full.tokenizer)
             rep = ev.evaluate_docs([d for i, d in enumerate(docs) if i % folds == k],
                                    ev.predictor_from_pipeline(full), ev.PROFILES["maccrobat-train"])
-            for mine, theirs in ((total.strict, rep.strict), (total.overlap, rep.overlap)):
-                for typ, counts in theirs.items():
-                    mine[typ].add(counts)
-            total.n_docs += rep.n_docs
+            add_report(total, rep)
     return total
+
+
+def add_report(total, rep) -> None:  # noqa: ANN001 - two kg.evaluate.Report objects
+    """Add one fold's strict and overlap counts to the CV total."""
+    for mine, theirs in ((total.strict, rep.strict), (total.overlap, rep.overlap)):
+        for typ, counts in theirs.items():
+            mine[typ].add(counts)
+    total.n_docs += rep.n_docs
 
 
 if __name__ == "__main__":

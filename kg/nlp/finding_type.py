@@ -1,0 +1,376 @@
+"""`casekg_finding_type`: Manifestation or Disease for each finding span of a case report, by context.
+
+MACCROBAT types the same phrase as a sign/symptom in one sentence and as a disorder in another
+("pleural effusion", "hypertension", "pneumonia"): the type follows what the report does with
+the finding (a diagnosis reached, a history, a complaint, an examination result), not the
+phrase alone. The rules type a span by its own words (the lexicon) and a few learned phrase
+rows (`kg.nlp.case_terms`), so most remaining MACCROBAT finding errors are the other type.
+
+This component re-decides the type of every Manifestation/Disease span with a logistic
+regression over sparse features: the span's words, head and suffix, where its concept comes
+from (HPO, a disease vocabulary, case_terms), the type the rules gave it, the words around it
+("diagnosed with", "history of", "complained of"), whether it is nested or coordinated, and
+where in the report it stands. The weights are learned from the 128 MACCROBAT *training*
+documents of our split (never the dev fifth), with hyper-parameters chosen by 5-fold CV on
+them: `python -m kg.nlp.finding_type build` writes `kg/data/finding_type_maccrobat.tsv`,
+`python -m kg.nlp.finding_type cv` prints the CV figures. A span keeps its CURIE either way.
+
+Only case-report narratives are touched (`kg.nlp.genre.is_case_narrative`): abstracts'
+corpora (GSC+, NCBI, BC5CDR) type findings by other conventions, or not at all.
+"""
+
+import functools
+import math
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy
+from spacy.language import Language
+from spacy.strings import get_string_id
+from spacy.tokens import Doc, Span
+
+from kg.model import DISEASE, MANIFESTATION
+from kg.nlp import extensions, genre
+from kg.nlp.case_terms import add_report, retyped
+from kg.nlp.doctext import doc_text
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "finding_type_maccrobat.tsv"
+_FINDINGS = (MANIFESTATION, DISEASE)
+LEFT, RIGHT = 5, 2  # context window (tokens) inside the sentence; the right one gives r1 and coordination
+_PUNCT = re.compile(r"^\W+$")
+_DIGIT = re.compile(r"\d")
+# Cue words in the sentence before a span, each one feature; they carry over words the token
+# window may cut ("was diagnosed at the age of 40 with X"). Looked up per token (a regex scan
+# of the whole text for them costs more than the rest of the component).
+_CUE_WORDS = {
+    "diagnosis": ("diagnos", "confirm"),
+    "history": ("history", "h/o", "known", "previous", "prior"),
+    "complaint": ("complain", "present", "admitted", "report", "experienc", "noted", "develop"),
+    "exam": ("examination", "revealed", "showed", "shown", "demonstrat", "found", "imaging", "ct", "mri", "scan"),
+    "treat": ("treat", "therapy", "for"),
+    "negation": ("no", "not", "without", "denied", "negative", "absence"),
+}
+# words that stand alone; the others are stems ("diagnos" -> diagnosed, diagnosis)
+_WHOLE = frozenset(("known", "prior", "admitted", "noted", "shown", "found", "ct", "mri", "scan", "for", "no", "not",
+                    "therapy", "without", "denied", "negative", "absence", "history", "h/o", "examination"))
+_CUE_PAIRS = {("consistent", "with"): "diagnosis", ("compatible", "with"): "diagnosis", ("suggestive", "of"): "diagnosis",
+              ("due", "to"): "cause", ("secondary", "to"): "cause", ("caused", "by"): "cause",
+              ("because", "of"): "cause", ("associated", "with"): "cause", ("complicated", "by"): "cause"}
+
+
+def _cue(word: str) -> str | None:
+    for name, stems in _CUE_WORDS.items():
+        for stem in stems:
+            if word == stem or (stem not in _WHOLE and word.startswith(stem)):
+                return name
+    return None
+
+
+_CUE_MEMO: dict[int, str | None] = {}  # lower-case string ID -> cue name or None
+_PAIR_IDS = {(get_string_id(a), get_string_id(b)): name for (a, b), name in _CUE_PAIRS.items()}
+_PAIR_FIRST_IDS = frozenset(a for a, _ in _PAIR_IDS)
+_CONTENT_MEMO: dict[str, bool] = {}
+# string ID -> string: the StringStore decodes a new str object on every lookup
+_STRINGS: dict[int, str] = {}
+
+
+def _content(word: str) -> bool:
+    """A window word worth a feature: not punctuation, no digit (a value, a date)."""
+    v = _CONTENT_MEMO.get(word)
+    if v is None:
+        v = _CONTENT_MEMO[word] = not _PUNCT.match(word) and not _DIGIT.search(word)
+    return v
+_COORD = frozenset(("and", "or", ",", "/"))
+
+
+def _prefix(curie: str) -> str:
+    return curie.split(":", 1)[0] if curie else "none"
+
+
+class _DocView:
+    """What the features read from a Doc, taken once as arrays (token objects are slow to make)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.n = len(doc)
+        self.text = doc_text(doc)
+        arr = doc.to_array(["LOWER", "IS_SPACE", "SENT_START", "IDX"])
+        self.lower_ids = arr[:, 0].tolist()
+        self.space = arr[:, 1].tolist()
+        self.sent_starts = [0] + [i for i in numpy.flatnonzero(arr[:, 2] == 1).tolist() if i > 0]
+        self.idx = arr[:, 3].tolist()
+        self.strings = strings = doc.vocab.strings
+        self.cue_at: list[int] = []  # token indices of cue words, ascending
+        self.cue_name: list[str] = []
+        memo = _CUE_MEMO
+        prev = 0
+        for i, h in enumerate(self.lower_ids):
+            name = _PAIR_IDS.get((prev, h)) if prev in _PAIR_FIRST_IDS else None
+            if name is None:
+                name = memo.get(h, "")
+                if name == "":
+                    name = memo[h] = _cue(strings[h])
+            if name is not None:
+                self.cue_at.append(i)
+                self.cue_name.append(name)
+            prev = h
+
+    def lower(self, i: int) -> str:
+        h = self.lower_ids[i]
+        w = _STRINGS.get(h)
+        if w is None:
+            w = _STRINGS[h] = self.strings[h]
+        return w
+
+    def words(self, a: int, b: int) -> list[str]:
+        return [self.lower(i) for i in range(a, b) if not self.space[i]]
+
+
+@functools.lru_cache(maxsize=20000)
+def _word_features(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The features of a span's own words (the same phrase recurs within and across reports)."""
+    head = words[-1]
+    f = [f"t={' '.join(words)}", f"h={head}", f"h3={head[-3:]}", f"h4={head[-4:]}", f"n={min(len(words), 4)}"]
+    f += [f"w={w}" for w in words]
+    if len(words) > 1:
+        f.append(f"f={words[0]}")
+    return tuple(f)
+
+
+def span_features(s: Span, view: _DocView, cover: dict[int, list[tuple[int, int, str]]]) -> list[str]:
+    """The sparse features of one finding span (strings; a feature is present or not).
+    `cover`: token index -> (start, end, label) of the Doc's finding spans over it, for nesting."""
+    start, end, label = s.start, s.end, s.label_
+    f = ["bias", f"rule={label}", f"src={_prefix(s.kb_id_)}", *_word_features(tuple(view.lower(i) for i in range(start, end)))]
+    underscore = s._  # one Underscore object, not one per extension read
+    attrs = underscore.attrs or {}
+    if attrs.get("source"):
+        f.append(f"via={attrs['source']}")
+    if s.kb_id_.startswith("HP:") or any(x.startswith("HP:") for x in underscore.xrefs or ()):
+        f.append("hpo")
+    start_char, end_char = s.start_char, s.end_char
+    surface = view.text[start_char:end_char]
+    if surface.isupper() and len(surface) <= 8:
+        f.append("short_form")
+    if surface[:1].isupper():
+        f.append("capital")
+    k = bisect_right(view.sent_starts, start) - 1
+    sent_start = view.sent_starts[k]
+    sent_end = view.sent_starts[k + 1] if k + 1 < len(view.sent_starts) else view.n
+    left = view.words(max(sent_start, start - LEFT), start)
+    right = view.words(end, min(sent_end, end + RIGHT))
+    f.append(f"l1={left[-1] if left else '<s>'}")
+    f.append(f"r1={right[0] if right else '</s>'}")
+    f += [f"lw={w}" for w in left if _content(w)]
+    j, names = bisect_right(view.cue_at, sent_start - 1), set()
+    while j < len(view.cue_at) and view.cue_at[j] < start:
+        names.add(view.cue_name[j])
+        j += 1
+    f += [f"cue={name}" for name in sorted(names)]
+    seen = set()
+    for i in range(start, end):
+        for o in cover[i]:
+            o_start, o_end, o_label = o
+            if o in seen or (o_start == start and o_end == end):
+                continue
+            seen.add(o)
+            if o_start <= start and end <= o_end:
+                f.append(f"inside={o_label}")
+            elif start <= o_start and o_end <= end:
+                f.append(f"holds={o_label}")
+    if right and right[0] in _COORD or left and left[-1] in _COORD:
+        f.append("coordinated")
+    return f
+
+
+def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Span, list[str]]]:
+    """(span, features) for every Manifestation/Disease span of `spans` (default: the Doc's
+    span group)."""
+    if spans is None:
+        spans = list(doc.spans.get(extensions.SPAN_GROUP, []))
+    findings = [s for s in spans if s.label_ in _FINDINGS]
+    if not findings:
+        return []
+    view = _DocView(doc)
+    cover: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for s in findings:
+        o = (s.start, s.end, s.label_)
+        for i in range(o[0], o[1]):
+            cover[i].append(o)
+    return [(s, span_features(s, view, cover)) for s in findings]
+
+
+@dataclass
+class Model:
+    """Logistic regression weights: P(Disease) = sigmoid(sum of the weights of a span's features).
+    Disease where P >= `threshold`; the rules' type is kept where P is within `margin` of it."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    margin: float = 0.0
+    threshold: float = 0.5
+
+    def p_disease(self, feats: Iterable[str]) -> float:
+        z = sum(map(self.weights.get, feats, repeat(0.0)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def decide(self, label: str, feats: Iterable[str]) -> str:
+        p = self.p_disease(feats)
+        if abs(p - self.threshold) < self.margin:
+            return label
+        return DISEASE if p >= self.threshold else MANIFESTATION
+
+
+def write_model(model: Model, path: Path | str, note: str = "") -> None:
+    lines = ["# feature\tweight (logistic regression, positive = Disease; kg.nlp.finding_type)\n"]
+    if note:
+        lines.append(f"# {note}\n")
+    lines.append(f"margin\t{model.margin}\n")
+    lines.append(f"threshold\t{model.threshold}\n")
+    lines += [f"w\t{k}\t{v:.4f}\n" for k, v in sorted(model.weights.items())]
+    Path(path).write_text("".join(lines), encoding="utf-8")
+
+
+def read_model(path: Path | str = DATA) -> Model:
+    m = Model()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if cols[0] == "margin":
+            m.margin = float(cols[1])
+        elif cols[0] == "threshold":
+            m.threshold = float(cols[1])
+        elif cols[0] == "w":
+            m.weights[cols[1]] = float(cols[2])
+    return m
+
+
+def train(examples: Sequence[tuple[list[str], int]], *, l2: float = 1.0, min_count: int = 2,
+          epochs: int = 300, lr: float = 0.5) -> dict[str, float]:
+    """Weights of an L2-regularised logistic regression on (features, 1 if Disease else 0),
+    by full-batch Adagrad (deterministic). Features seen fewer than `min_count` times are left
+    out (they would only memorise one span)."""
+    counts: dict[str, int] = {}
+    for feats, _ in examples:
+        for x in set(feats):
+            counts[x] = counts.get(x, 0) + 1
+    vocab = {x: i for i, x in enumerate(sorted(x for x, c in counts.items() if c >= min_count or x == "bias"))}
+    rows = [sorted({vocab[x] for x in feats if x in vocab}) for feats, _ in examples]
+    lengths = numpy.array([len(r) for r in rows])
+    indices = numpy.array([i for r in rows for i in r], dtype=numpy.int64)
+    starts = numpy.concatenate([[0], numpy.cumsum(lengths)[:-1]])
+    y = numpy.array([lab for _, lab in examples], dtype=float)
+    w = numpy.zeros(len(vocab))
+    g2 = numpy.full(len(vocab), 1e-8)
+    n = len(examples)
+    for _ in range(epochs):
+        z = numpy.add.reduceat(w[indices], starts)
+        p = 1.0 / (1.0 + numpy.exp(-numpy.clip(z, -30, 30)))
+        grad = numpy.bincount(indices, weights=numpy.repeat(p - y, lengths), minlength=len(vocab)) / n + l2 * w / n
+        g2 += grad * grad
+        w -= lr * grad / numpy.sqrt(g2)
+    return {x: float(w[i]) for x, i in vocab.items() if abs(w[i]) >= 1e-4}
+
+
+class FindingType:
+    def __init__(self, name: str, path: str) -> None:
+        extensions.register()
+        self.name = name
+        self.model = read_model(path or DATA)
+
+    def __call__(self, doc: Doc) -> Doc:
+        group = doc.spans.get(extensions.SPAN_GROUP)
+        if not group or len(doc) < genre.MIN_WORDS or not genre.is_case_narrative(doc):
+            return doc
+        spans = list(group)  # one Span object per member: a SpanGroup makes new ones on each iteration
+        new = {id(s): to for s, feats in doc_features(doc, spans)
+               if (to := self.model.decide(s.label_, feats)) != s.label_}
+        if new:
+            doc.spans[extensions.SPAN_GROUP] = [retyped(s, new[id(s)]) if id(s) in new else s for s in spans]
+        return doc
+
+
+@Language.factory("casekg_finding_type", default_config={"path": ""})
+def make_finding_type(nlp: Language, name: str, path: str) -> FindingType:
+    """`path`: the weights file ("" = the shipped `kg/data/finding_type_maccrobat.tsv`)."""
+    return FindingType(name, path)
+
+
+# --------------------------------------------------------------------------- learning the weights
+
+
+def examples(parsed: Iterable[tuple]) -> list[tuple[list[str], int]]:
+    """Training examples from (kg.gold.GoldDoc, Doc parsed by the pipeline up to this component):
+    the case-report finding spans that overlap gold mentions of one finding type only, labelled
+    1 for Disease. Spans that overlap no gold finding, or both types, say nothing about the type."""
+    out = []
+    for d, doc in parsed:
+        if not genre.is_case_narrative(doc):
+            continue
+        gold = [(m.start, m.end, m.type) for m in d.mentions if m.type in _FINDINGS]
+        for s, feats in doc_features(doc):
+            types = {t for a, b, t in gold if a < s.end_char and s.start_char < b}
+            if len(types) == 1:
+                out.append((feats, int(DISEASE in types)))
+    return out
+
+
+def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5,
+                   margin: float = 0.0, threshold: float = 0.5, **params: float):  # noqa: ANN201
+    """`folds`-fold CV on gold docs (kg.gold.GoldDoc), folds as in kg.nlp.case_terms (document i
+    in fold i % folds): weights learned (`train(**params)`) on the other folds' spans, then
+    `full`'s component scores the held-out fold. `pre` is the pipeline up to this component.
+    Returns one kg.evaluate.Report (MACCROBAT profile) summed over the folds."""
+    from kg import evaluate as ev
+
+    parsed = [(d, pre(d.text)) for d in docs]
+    comp = full.get_pipe("casekg_finding_type")
+    total = ev.Report(name=f"{folds}-fold CV")
+    for k in range(folds):
+        comp.model = Model(train(examples(p for i, p in enumerate(parsed) if i % folds != k), **params), margin, threshold)
+        rep = ev.evaluate_docs([d for i, d in enumerate(docs) if i % folds == k],
+                               ev.predictor_from_pipeline(full), ev.PROFILES["maccrobat-train"])
+        add_report(total, rep)
+    return total
+
+
+# Chosen by `python -m kg.nlp.finding_type cv` on the 128 train documents (docs/quality.md,
+# "MACCROBAT session 4"): the mean of sign and disease overlap F1 over 5 folds.
+PARAMS = {"l2": 10.0, "threshold": 0.35, "margin": 0.0}
+
+
+def _pipeline_before() -> Language:
+    """The pipeline up to this component: the spans and types it re-decides."""
+    from kg.nlp.pipeline import PIPELINE, build_nlp
+
+    names = [n for n, _ in PIPELINE]
+    return build_nlp(PIPELINE[:names.index("casekg_finding_type")])
+
+
+if __name__ == "__main__":
+    import sys
+
+    from kg import gold
+    from kg.evaluate import format_report
+
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if not args or args[0] not in ("build", "cv"):
+        sys.exit("usage: python -m kg.nlp.finding_type build [OUT.tsv] | cv [--l2=X --threshold=X --margin=X]")
+    params = {**PARAMS, **{k.lstrip("-"): float(v) for k, v in (a.split("=", 1) for a in sys.argv[1:] if a.startswith("--"))}}
+    pre = _pipeline_before()
+    if args[0] == "cv":
+        from kg.nlp.pipeline import build_nlp
+
+        print(params)
+        print(format_report(cross_validate(gold.maccrobat_train(), pre, build_nlp(), **params)))
+        sys.exit(0)
+    out = Path(args[1]) if len(args) > 1 else DATA
+    margin, threshold = params.pop("margin"), params.pop("threshold")
+    ex = examples((d, pre(d.text)) for d in gold.maccrobat_train())
+    model = Model(train(ex, **params), margin, threshold)
+    write_model(model, out, f"Learned from {len(ex)} finding spans of the 128 MACCROBAT train documents of our split; {params}")
+    print(f"{len(model.weights)} weights from {len(ex)} spans -> {out}")
