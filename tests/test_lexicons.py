@@ -560,3 +560,24 @@ def test_inverted_disease_names_give_no_body_part_as_disease(nlp) -> None:
     got = spans(nlp, "MRI showed a thin corpus callosum, and the portal vein and both cranial nerves were normal.")
     assert not [s for s in got if s[1] == "Disease"], got
     assert ("myotonic dystrophy", "Disease") in {(t.lower(), lab) for t, lab, _ in spans(nlp, "She has myotonic dystrophy.")}
+
+
+def test_short_form_of_the_inner_finding_of_a_longer_name(nlp) -> None:
+    # the dictionary's longest match is an HPO name, the letters stand for a disease name inside it
+    for text, short, inner in (
+        ("Paroxysmal atrial tachycardia (AT) was recorded on the monitor, and AT recurred twice.", "AT", "atrial tachycardia"),
+        ("Renal tubular dysfunction (TD) followed the infusion; TD persisted for weeks.", "TD", "tubular dysfunction"),
+    ):
+        got = spans(nlp, text)
+        curie = kg.nlp.lexicons.lookup([normalize_token(w) for w in inner.split()], kg.nlp.lexicons.compiled()["trie"])["Disease"][0]
+        assert [c for t, _, c in got if t == short] == [curie, curie], got
+
+
+def test_disease_prefix_does_not_duplicate_a_dictionary_name(nlp) -> None:
+    # "familial X" / "hereditary X" named by the dictionary (Orphanet) around a finding of the
+    # other type (HPO): one span of the whole, the finding stays nested, never twice the whole
+    doc = nlp("Two cousins had familial thrombocytosis, and hereditary chronic pancreatitis affected an uncle.")
+    got = [(s.text, s.label_) for s in doc.spans["casekg"] if s.label_ in ("Disease", "Manifestation")]
+    assert len(got) == len({t for t, _ in got}), got
+    assert {("familial thrombocytosis", "Disease"), ("thrombocytosis", "Manifestation"),
+            ("hereditary chronic pancreatitis", "Disease")} <= set(got), got

@@ -50,7 +50,7 @@ from kg.nlp import abbreviations, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "27"
+LEXICON_VERSION = "28"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -643,7 +643,11 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
                 # dystrophy (DM)", from the Latin); drug names keep their looser short forms
                 continue
             if start is not None and lf[0] < start < lf[1]:
-                sub = [m for m in resolve_leaf(start, lf[1], lookup(keys[start : lf[1]], trie)) if m[2] == lf[2]]
+                # of the same type, or for a finding of either finding type ("male sexual
+                # dysfunction (SD)": an HPO name around a MeSH disease name)
+                sub = [m for m in resolve_leaf(start, lf[1], lookup(keys[start : lf[1]], trie))
+                       if m[2] == lf[2] or (lf[2] in _FINDING and m[2] in _FINDING)]
+                sub.sort(key=lambda m: m[2] != lf[2])
                 lf = sub[0] if sub else None
         if lf is None:
             # a parenthesis that is no abbreviation of the words before it ("derivative
@@ -1052,7 +1056,8 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
                     continue
                 s = s - 1
                 m = (s, *m[1:])
-            if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX:
+            # (unless the dictionary names the prefixed finding: then this one stays nested in it)
+            if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX and (s - 1, e) not in spans:
                 s = s - 1
                 m = (s, *m[1:])
             if e - s == 1 and keys[s] in _VASCULAR_HEADS:
