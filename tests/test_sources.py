@@ -94,6 +94,26 @@ def test_id_normalisers():
     assert license_label(None, "distributed under CC BY 4.0 licence") == "CC BY 4.0"
 
 
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("This is an open-access article distributed under the terms of the Creative Commons Attribution License, "
+         "which permits unrestricted use.", "CC BY"),
+        ("Published under the Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License.", "CC BY-NC-ND 4.0"),
+        ("Reused under the Creative Commons Attribution ShareAlike Licence, version 3.0, with credit.", "CC BY-SA 3.0"),
+        ("Creative Commons Attribution Non Commercial License, which permits non-commercial use.", "CC BY-NC"),
+        ("All rights reserved by the society.", "All rights reserved by the society."),
+    ],
+)
+def test_license_spelled_out_without_a_link(text: str, label: str):
+    assert license_label(None, text) == label
+
+
+def test_public_domain_mark():
+    assert license_label("http://creativecommons.org/publicdomain/mark/1.0/") == "Public Domain Mark 1.0"
+    assert license_label("https://creativecommons.org/publicdomain/zero/1.0/") == "CC0 1.0"
+
+
 # ------------------------------------------------------------------ PubMed XML
 
 
@@ -315,6 +335,7 @@ def test_jats_declarations_and_text_less_sections_on_a_written_article():
             ("Conflicts of Interest", "None declared."),
             ("Author Contributions", "JD wrote the report."),
             ("Funding.", "Grant 42."),
+            ("Disclosure", "The authors have declared no conflicts of interest."),
             ("Funding of home care", "The family paid for nursing at home."),
         ]
     )

@@ -213,6 +213,8 @@ def license_label(href: str | None, text: str | None = None) -> str | None:
         m = re.search(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)", href, re.I)
         if m:
             if m.group(1).lower() == "publicdomain":
+                if m.group(2).lower() == "mark":
+                    return f"Public Domain Mark {m.group(3)}"
                 return f"CC0 {m.group(3)}" if m.group(2).lower() == "zero" else href
             return f"CC {m.group(2).upper()} {m.group(3)}"
     if text:
@@ -220,6 +222,18 @@ def license_label(href: str | None, text: str | None = None) -> str | None:
         m = re.search(r"\bCC[ -]BY((?:-(?:NC|ND|SA))*)(?:[ -](\d\.\d))?", t)
         if m:
             return " ".join(x for x in ("CC BY" + m.group(1), m.group(2)) if x)
+        # Spelled out, as PLoS and many publishers do without a link: "distributed under the
+        # terms of the Creative Commons Attribution Non-Commercial License 4.0".
+        m = re.search(
+            r"\bCreative Commons Attribution((?:[ -]+(?:Non[ -]?Commercial|No[ -]?Deriv(?:ative)?s?|Share[ -]?Alike))*)"
+            r"(?:[ -]+Licen[cs]e)?(?:,?[ -]+(?:version[ -]+)?(\d\.\d))?",
+            t,
+            re.I,
+        )
+        if m:
+            kinds = re.findall(r"non|deriv|share", m.group(1), re.I)
+            suffix = "".join({"non": "-NC", "deriv": "-ND", "share": "-SA"}[k.lower()] for k in kinds)
+            return " ".join(x for x in ("CC BY" + suffix, m.group(2)) if x)
         return t if len(t) <= 200 else None
     return href or None
 

@@ -48,7 +48,7 @@ _DECLARATION_TITLE = re.compile(
     r"|^(?:competing|conflicting|financial) interests?(?: statement)?$"
     r"|^conflicts? of interests?(?: statement| disclosures?)?$"
     r"|^authors?[\u2019']?s?[\u2019']? contributions?$"
-    r"|^(?:funding|financial support|financial disclosures?)$",
+    r"|^(?:funding|financial support|(?:financial )?disclosures?)$",
     re.I,
 )
 _PREFERRED_DATES = ("ppub", "collection", "epub-ppub", "epub", "pmc-release")
