@@ -307,6 +307,14 @@ def _run_bound(store, qdef: QueryDef, subs: dict, text: str, params: Mapping[str
     oxi = store if isinstance(store, ox.Store) else getattr(store, "reader", None)
     if not isinstance(oxi, ox.Store):
         return _execute(store, qdef, subs, text)  # another engine: the query's own text does it
+    if size is not None:
+        from kg.term_pages import choose_term_page
+
+        term = choose_term_page(oxi, text, subs, after_value(qdef, params), size)
+        if term is not None:  # a term query: its page is among the graphs its parameter selects
+            result = _execute(oxi, qdef, subs, term.text, graphs=[ox.NamedNode(g) for g in term.graphs])
+            result.next_after = term.next_after
+            return result
     from kg.store_index import open_reader
 
     index = open_reader(getattr(store, "path", None))  # a kg.store.Store on disk has one

@@ -303,12 +303,21 @@ def _next_after(endpoint: str, qdef: QueryDef, params: Mapping[str, str] | None,
     """The `after` value of the page following this one of a paged listing (None on the last
     page): the page's last article, if any article sorts after it. The endpoint ran the
     query's own page sub-SELECT; this asks for the two articles at its end, in the same order."""
-    sparql = (
-        f"SELECT DISTINCT ?after ?article WHERE {{ GRAPH ?g {{ ?article a <{ARTICLE_CLASS}> }} "
-        f"FILTER(STR(?article) > STR(?after)) }} ORDER BY ?article OFFSET {qdef.page - 1} LIMIT 2"
-    )
-    rows = query(endpoint, sparql, {ox.Variable(AFTER): ox.Literal(after_value(qdef, params))}, **kwargs).rows
-    return rows[0][0].value if len(rows) == 2 else None
+    from kg.term_pages import is_term_page, page_select
+
+    select, subs = page_select(qdef.text), bind(qdef, params)
+    if is_term_page(select, subs):  # its page is among the graphs its parameter selects
+        assert select is not None
+        sparql = select.next_after_query()
+        subs = {v: t for v, t in subs.items() if v.value in select.page.variables}
+    else:
+        sparql = (
+            f"SELECT DISTINCT ?after ?article WHERE {{ GRAPH ?g {{ ?article a <{ARTICLE_CLASS}> }} "
+            f"FILTER(STR(?article) > STR(?after)) }} ORDER BY ?article OFFSET {qdef.page - 1} LIMIT 2"
+        )
+        subs = {ox.Variable(AFTER): ox.Literal(after_value(qdef, params))}
+    result = query(endpoint, sparql, subs, **kwargs)
+    return result.rows[0][result.variables.index("article")].value if len(result.rows) == 2 else None
 
 
 # ----------------------------------------------------------------------------- a Store look-alike

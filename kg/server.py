@@ -48,6 +48,7 @@ from kg.errors import QueryError
 from kg.query import (Catalogue, QueryDef, Result, after_value, bind, choose_page, format_result, page_size,
                       precomputed_rows, query_limit, query_text)
 from kg.store_index import open_reader
+from kg.term_pages import choose_term_page
 from kg.rdf import CKG as CKG_NS
 from kg.rdf import PREFIXES, lookup_key
 
@@ -355,6 +356,8 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None, i
 
     kwargs: dict[str, Any] = {"prefixes": prefixes}
     next_after = None
+    sparql = job.sparql
+    substitutions = {ox.Variable(v): _decode_term(k, val, dt, lang) for v, k, val, dt, lang in job.substitutions}
     index = open_reader(index_dir) if (job.page or job.precomputed) and index_dir else None
     try:
         if job.precomputed and index is not None:
@@ -368,7 +371,11 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None, i
         if job.page:
             # the page picked as `kg query` picks it: the query then reads one page's graphs, not
             # every statement of the store (its own page sub-SELECT finds the same articles)
-            graphs, next_after = choose_page(store, job.after, job.page, index=index)
+            term = choose_term_page(store, sparql, substitutions, job.after, job.page)
+            if term is not None:  # a term query: its page is among the graphs its parameter selects
+                graphs, next_after, sparql = term.graphs, term.next_after, term.text
+            else:
+                graphs, next_after = choose_page(store, job.after, job.page, index=index)
     finally:
         if index is not None:
             index.close()
@@ -381,10 +388,10 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None, i
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None and not job.page:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    if job.substitutions:
-        kwargs["substitutions"] = {ox.Variable(v): _decode_term(k, val, dt, lang) for v, k, val, dt, lang in job.substitutions}
+    if substitutions:
+        kwargs["substitutions"] = substitutions
     try:
-        res = store.query(job.sparql, **kwargs)
+        res = store.query(sparql, **kwargs)
         reply = _serialise(res, job)
         reply.next_after = next_after
         return reply

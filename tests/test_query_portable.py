@@ -99,7 +99,7 @@ def _cases(store: Path) -> list[tuple[str, dict[str, str]]]:
         ("drug-outcome-summary", {}),
         ("drugs-for-manifestation", {"manifestation": pheno}),
         ("drugs-for-manifestation", {"manifestation": "HP:0000118"}),  # a broad term: many classes
-        ("evidence", {"entity": drug, "limit": "0"}),
+        ("evidence", {"entity": drug}),
         ("negated-findings", {}),
         ("patients-with-antibody", {"antibody": antibody}),
     ]
@@ -121,12 +121,13 @@ PAGED = ("article-summary", "discontinuations", "negated-findings")
 SMALL_PAGE = 7  # 30 articles: pages of 7, 7, 7, 7, 2
 
 
-def _small_pages(tmp_path: Path) -> Catalogue:
-    """The shipped paged listings with pages of SMALL_PAGE articles instead of 100."""
-    for name in PAGED:
+def _small_pages(tmp_path: Path, names: tuple[str, ...] = PAGED, size: int = SMALL_PAGE) -> Catalogue:
+    """The shipped paged queries `names` with pages of `size` articles instead of 100."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for name in names:
         text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
         assert "# page: 100\n" in text and text.count("LIMIT 100\n") == 1, name
-        text = text.replace("# page: 100\n", f"# page: {SMALL_PAGE}\n").replace("LIMIT 100\n", f"LIMIT {SMALL_PAGE}\n")
+        text = text.replace("# page: 100\n", f"# page: {size}\n").replace("LIMIT 100\n", f"LIMIT {size}\n")
         (tmp_path / f"{name}.rq").write_text(text, encoding="utf-8")
     return Catalogue(tmp_path)
 
@@ -261,3 +262,113 @@ def test_serve_catalogue_pages_follow_link_next(built, tmp_path):
     assert pages == 5  # 30 articles, pages of 7
     every = _all_rows(store, "negated-findings")
     assert [tuple(None if t is None else t[1] for t in r) for r in every] == rows
+
+
+# --------------------------------------------------------------------------- paged term queries
+
+TERM_PAGED = {"evidence": "entity", "drugs-for-manifestation": "manifestation", "patients-with-antibody": "antibody"}
+TERM_PAGE = 2  # a few articles per term: pages of 2 give several pages and a short last one
+
+
+def _term_pages(tmp_path: Path, size: int = TERM_PAGE) -> Catalogue:
+    """The shipped paged term queries with pages of `size` articles instead of 100."""
+    return _small_pages(tmp_path, tuple(TERM_PAGED), size)
+
+
+def _term_cases(store: Path) -> list[tuple[str, dict[str, str]]]:
+    """For each term query, the value found in the most articles (several pages of TERM_PAGE),
+    plus a broad HPO term whose descendants the query must follow."""
+    with Store(store, read_only=True) as st:
+        def most(pattern: str) -> str:
+            rows = list(st.oxigraph.query(
+                f"SELECT ?l (COUNT(DISTINCT ?g) AS ?n) WHERE {{ GRAPH ?g {{ {pattern} }} }} GROUP BY ?l ORDER BY DESC(?n) ?l LIMIT 1",
+                prefixes=dict(PREFIXES)))
+            assert rows and int(rows[0][1].value) > TERM_PAGE, pattern  # two pages at least
+            return rows[0][0].value
+
+        drug = most("?s ckg:drug ?d . ?d rdfs:label ?l")
+        antibody = most("?p ckg:hasAutoantibody ?a . ?a rdfs:label ?l")
+    return [
+        ("evidence", {"entity": drug}),
+        ("evidence", {"entity": "HP:0000118"}),
+        ("drugs-for-manifestation", {"manifestation": "HP:0000118"}),
+        ("patients-with-antibody", {"antibody": antibody}),
+    ]
+
+
+def _text_rows(store: Path, cat: Catalogue, name: str, params: dict[str, str]) -> list[tuple]:
+    """The rows of the query's own text evaluated by Oxigraph over the whole store (its page
+    sub-SELECT and all), without kg.term_pages' page pick."""
+    qdef = cat.get(name)
+    with Store(store, read_only=True) as st:
+        rows = _execute(st.oxigraph, qdef, bind(qdef, params), query_text(qdef, params)).rows
+    return [tuple(_key(t) for t in row) for row in rows]
+
+
+def _page_through(store: Path, cat: Catalogue, name: str, params: dict[str, str]) -> tuple[list[list[tuple]], list[str]]:
+    pages, nexts, after = [], [], ""
+    while True:
+        p = {**params, "after": f"<{after}>"} if after else params
+        result = run(store, name, p, catalogue=cat)
+        rows = [tuple(_key(t) for t in row) for row in result.rows]
+        assert rows == _text_rows(store, cat, name, p), (name, params, after)  # the page the text defines
+        pages.append(rows)
+        if result.next_after is None:
+            return pages, nexts
+        nexts.append(result.next_after)
+        after = result.next_after
+        assert len(pages) < 100, "the pages do not end"
+
+
+def test_term_paging_gives_every_row_once_in_order(built, tmp_path):
+    """Paging through a term query: each page is the one its text defines (Oxigraph evaluating
+    the text itself over the whole store), the pages together are the whole answer in order,
+    next values are the last article of each full page and the last page is not empty."""
+    store, _ = built
+    small = _term_pages(tmp_path / "small")
+    whole = _term_pages(tmp_path / "whole", 100000)
+    for name, params in _term_cases(store):
+        pages, nexts = _page_through(store, small, name, params)
+        variables, every = _term_answer(store, whole, name, params)
+        assert [r for page in pages for r in page] == every, (name, params)
+        assert len(pages) >= 2 and all(pages), (name, params, [len(p) for p in pages])
+        column = variables.index("article")
+        articles = sorted({r[column][1] for r in every})
+        assert nexts == articles[TERM_PAGE - 1 :: TERM_PAGE][: len(nexts)], (name, params)
+
+
+def _term_answer(store: Path, whole: Catalogue, name: str, params: dict[str, str]) -> tuple[list[str], list[tuple]]:
+    """Every row of a term query in one page (a page larger than the corpus), by the fast path."""
+    result = run(store, name, params, catalogue=whole)
+    assert result.next_after is None
+    return result.variables, [tuple(_key(t) for t in row) for row in result.rows]
+
+
+def test_term_pages_through_serve_and_an_endpoint(built, tmp_path):
+    """`kg serve`'s /queries/NAME picks a term query's page as `kg query` does and links the
+    next page; `kg query --endpoint` (the endpoint runs the query's own text) gets the same
+    rows and the same next `after` value."""
+    import requests
+    from test_server import running_server
+
+    from kg.server import create_app
+
+    store, _ = built
+    cat = _term_pages(tmp_path)
+    name, params = _term_cases(store)[0]  # evidence for the drug in most articles
+    pages, _ = _page_through(store, cat, name, params)
+    with running_server(create_app(store, workers=1, catalogue=cat)) as base:
+        url = f"{base}/queries/{name}?" + "&".join(f"{k}={requests.utils.quote(v)}" for k, v in params.items()) + "&format=json"
+        served = []
+        while url:
+            resp = requests.get(url, timeout=60)
+            assert resp.status_code == 200, resp.text
+            data = resp.json()
+            served.append([tuple(b.get(v, {}).get("value") for v in data["head"]["vars"]) for b in data["results"]["bindings"]])
+            url = resp.links.get("next", {}).get("url")
+            assert len(served) <= len(pages), "the links do not end"
+        assert served == [[tuple(None if t is None else t[1] for t in r) for r in page] for page in pages]
+        got = remote.run(base + "/sparql", name, params, catalogue=cat)
+        want = run(store, name, params, catalogue=cat)
+        assert [tuple(map(_key, r)) for r in got.rows] == [tuple(map(_key, r)) for r in want.rows]
+        assert got.next_after == want.next_after and want.next_after

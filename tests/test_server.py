@@ -453,16 +453,16 @@ def test_list_queries(base):
     d = by_name["drugs-for-manifestation"]
     assert d["title"] and d["description"] and "SELECT" in d["sparql"]
     assert d["params"][0] == {"name": "manifestation", "required": True, "description": d["params"][0]["description"], "default": None}
-    assert [(p["name"], p["required"]) for p in d["params"][1:]] == [("limit", False)]
+    assert [(p["name"], p["required"]) for p in d["params"][1:]] == [("after", False)]
     assert d["url"] == base + "/queries/drugs-for-manifestation"
 
 
 def test_catalogue_query_limit(base):
-    url = base + "/queries/evidence"
-    every = requests.get(url, params={"entity": "methotrexate", "limit": "0"}, timeout=30).json()["results"]["bindings"]
-    one = requests.get(url, params={"entity": "methotrexate", "limit": "1"}, timeout=30).json()["results"]["bindings"]
+    url = base + "/queries/adverse-events"  # with a drug it runs whole, with a limit
+    every = requests.get(url, params={"drug": "amethopterin", "limit": "0"}, timeout=30).json()["results"]["bindings"]
+    one = requests.get(url, params={"drug": "amethopterin", "limit": "1"}, timeout=30).json()["results"]["bindings"]
     assert len(every) > 1 and one == every[:1]
-    assert requests.get(url, params={"entity": "methotrexate", "limit": "x"}, timeout=30).status_code == 400
+    assert requests.get(url, params={"drug": "amethopterin", "limit": "x"}, timeout=30).status_code == 400
 
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"])

@@ -1,0 +1,172 @@
+"""kg.term_pages: finding a paged term query's page sub-SELECT, and picking its page on small
+in-memory stores written here (the catalogue's queries on a built corpus are checked in
+tests/test_query_portable.py)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from kg.query import Catalogue, bind, parse_query, query_text, run, _execute
+from kg.rdf import VOCAB_GRAPH, article_iri, graph_iri
+from kg import term_pages
+from kg.term_pages import choose_term_page, is_term_page, page_select
+
+CKG = "https://w3id.org/casekg/vocab#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+# A paged term query of the catalogue's shape over a toy model: ckg:tag links a note to a
+# concept; the page is the articles whose graph holds a note tagged with the key's concept.
+TERM_QUERY = """# title: Notes tagged with a concept
+# param: tag (required) - a lookup key
+# param: after (optional) - article IRI [default: ]
+# page: 2
+PREFIX ckg: <https://w3id.org/casekg/vocab#>
+
+SELECT DISTINCT ?tag ?tag_key ?after ?article ?note
+WHERE {
+  {
+    # a comment with a brace } that must not end the group
+    SELECT DISTINCT ?tag_key ?after ?g ?article WHERE {
+      {
+        SELECT DISTINCT ?tag_key ?g WHERE {
+          GRAPH <https://w3id.org/casekg/vocabulary> { ?c ckg:lookupKey ?tag_key }
+          GRAPH ?g { ?n ckg:tag ?c FILTER(STR(?n) != "}{") }
+        }
+      }
+      GRAPH ?g { ?article a ckg:Article }
+      FILTER(STR(?article) > STR(?after))
+    }
+    ORDER BY ?article
+    LIMIT 2
+  }
+  GRAPH <https://w3id.org/casekg/vocabulary> { ?concept ckg:lookupKey ?tag_key }
+  GRAPH ?g { ?note ckg:tag ?concept ; ckg:inArticle ?article }
+}
+ORDER BY ?article ?note
+"""
+
+LISTING = """# title: t
+# param: after (optional) - a [default: ]
+# page: 3
+SELECT ?after ?article ?x WHERE {
+  { SELECT ?after ?g ?article WHERE { GRAPH ?g { ?article a <https://w3id.org/casekg/vocab#Article> }
+      FILTER(STR(?article) > STR(?after)) } ORDER BY ?article LIMIT 3 }
+  GRAPH ?g { ?article <urn:p> ?x }
+}
+"""
+
+
+def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph_iri) -> ox.Store:
+    """Articles by id, each with notes tagged with the given concepts (`urn:c:NAME`, lookup key NAME)."""
+    store = ox.Store()
+    vocab = ox.NamedNode(VOCAB_GRAPH)
+    for name in {t for ts in tags.values() for t in ts}:
+        store.add(ox.Quad(ox.NamedNode(f"urn:c:{name}"), ox.NamedNode(CKG + "lookupKey"), ox.Literal(name), vocab))
+    for article_id, names in tags.items():
+        g, a = ox.NamedNode(graph_of(article_id)), ox.NamedNode(article_of(article_id))
+        store.add(ox.Quad(a, RDF_TYPE, ox.NamedNode(CKG + "Article"), g))
+        for i, name in enumerate(names):
+            note = ox.NamedNode(f"{a.value}/note/{i}")
+            store.add(ox.Quad(note, ox.NamedNode(CKG + "tag"), ox.NamedNode(f"urn:c:{name}"), g))
+            store.add(ox.Quad(note, ox.NamedNode(CKG + "inArticle"), a, g))
+    return store
+
+
+def _rows(store: ox.Store, qdef, params: dict[str, str]) -> list[tuple[str, ...]]:  # noqa: ANN001
+    return [tuple(t.value for t in r) for r in run(store, qdef.text, params).rows]
+
+
+def _text_rows(store: ox.Store, qdef, params: dict[str, str]) -> list[tuple[str, ...]]:  # noqa: ANN001
+    """The query's text evaluated by Oxigraph as written, over the whole store."""
+    return [tuple(t.value for t in r) for r in _execute(store, qdef, bind(qdef, params), query_text(qdef, params)).rows]
+
+
+def test_page_select_finds_the_page_and_the_candidate_graphs():
+    select = page_select(TERM_QUERY)
+    assert select is not None and select.size == 2
+    assert select.page.variables == {"tag_key", "after", "g", "article"}
+    assert select.candidates is not None and select.candidates.variables == {"tag_key", "g"}
+    assert "PREFIX ckg:" in select.prologue
+    assert select.candidate_graphs_query().rstrip().endswith('FILTER(STR(?n) != "}{") }\n        }')
+    rest = select.without_page()
+    assert "LIMIT 2" not in rest and "ORDER BY ?article ?note" in rest and "?note ckg:tag ?concept" in rest
+    parse_query(rest)  # what is left is still a query with its header
+
+
+def test_listings_and_plain_queries_are_not_term_pages():
+    subs = bind(parse_query(TERM_QUERY), {"tag": "x"})  # ?tag, ?tag_key and ?after
+    listing = page_select(LISTING)
+    assert listing is not None and listing.size == 3 and listing.candidates is None
+    assert not is_term_page(listing, subs)
+    assert page_select("SELECT * WHERE { ?s ?p ?o }") is None
+    # a page sub-SELECT not ordered by ?article is not a page
+    assert page_select(TERM_QUERY.replace("ORDER BY ?article\n    LIMIT 2", "ORDER BY ?g\n    LIMIT 2")) is None
+    # the candidate SELECT counts only when a parameter besides `after` drives it
+    assert is_term_page(page_select(TERM_QUERY), subs)
+    assert not is_term_page(page_select(TERM_QUERY), {ox.Variable("after"): ox.Literal("")})
+    with pytest.raises(ValueError, match="disagree"):
+        choose_term_page(ox.Store(), TERM_QUERY, {ox.Variable("tag_key"): ox.Literal("x")}, "", 5)
+
+
+def test_pages_are_the_articles_with_the_term_in_iri_order():
+    store = _store({"a1": ["x"], "a2": ["y"], "a3": ["x", "y"], "a4": ["x"], "a5": ["z"], "a6": ["x"]})
+    qdef = parse_query(TERM_QUERY)
+    pages, after = [], ""
+    while True:
+        params = {"tag": "x", **({"after": f"<{after}>"} if after else {})}
+        result = run(store, TERM_QUERY, params)
+        assert _rows(store, qdef, params) == _text_rows(store, qdef, params)
+        pages.append(sorted({r[0].value for r in result.rows}))
+        if result.next_after is None:
+            break
+        after = result.next_after
+    a = [article_iri(f"a{i}") for i in (1, 3, 4, 6)]
+    assert pages == [a[:2], a[2:]]  # a2 and a5 have no note tagged x; no empty third page
+    assert run(store, TERM_QUERY, {"tag": "nothing"}).rows == []
+    # after an IRI that is no article: the page starts at the next article after it
+    between = run(store, TERM_QUERY, {"tag": "x", "after": f"<{a[0]}~>"})
+    assert sorted({r[0].value for r in between.rows}) == a[1:3] and between.next_after == a[2]
+
+
+def test_graphs_named_otherwise_fall_back_to_the_page_pattern(monkeypatch):
+    """A store whose graphs are not named as kg names them (or hold another article than the
+    name says) gets its page from the page sub-SELECT's own pattern: same pages, slower."""
+    calls = []
+    by_pattern = term_pages._by_pattern
+    monkeypatch.setattr(term_pages, "_by_pattern", lambda *a: calls.append(1) or by_pattern(*a))
+    tags = {"b9": ["x"], "b1": ["x"], "b5": ["x"], "b3": ["y"]}
+    qdef = parse_query(TERM_QUERY)
+    odd_graphs = _store(tags, graph_of=lambda i: f"urn:graph:{i}")
+    # names swapped: graph/b1 holds article b9 and so on, so name order is not article order
+    swapped = _store(tags, graph_of=lambda i: graph_iri({"b9": "b1", "b1": "b9"}.get(i, i)))
+    for store in (odd_graphs, swapped):
+        calls.clear()
+        first = run(store, TERM_QUERY, {"tag": "x"})
+        assert sorted({r[0].value for r in first.rows}) == [article_iri("b1"), article_iri("b5")]
+        assert first.next_after == article_iri("b5") and calls
+        assert _rows(store, qdef, {"tag": "x"}) == _text_rows(store, qdef, {"tag": "x"})
+
+
+def test_the_page_runs_on_the_page_graphs_only():
+    store = _store({f"c{i}": ["x"] for i in range(5)})
+    subs = bind(parse_query(TERM_QUERY), {"tag": "x"})
+    page = choose_term_page(store, TERM_QUERY, subs, "", 2)
+    assert page is not None
+    assert page.graphs == [graph_iri("c0"), graph_iri("c1"), VOCAB_GRAPH]
+    assert page.next_after == article_iri("c1")
+    assert page_select(page.text) is None  # the page sub-SELECT is gone from what runs
+
+
+def test_catalogue_term_queries_are_term_pages():
+    """The shipped term queries have the shape kg.term_pages reads, with a page size that
+    agrees with their sub-SELECT; the listings do not."""
+    cat = Catalogue()
+    for name, param in (("evidence", "entity"), ("drugs-for-manifestation", "manifestation"), ("patients-with-antibody", "antibody")):
+        qdef = cat.get(name)
+        select = page_select(qdef.text)
+        assert select is not None and select.candidates is not None and select.size == qdef.page, name
+        assert is_term_page(select, bind(qdef, {param: "x"})), name
+    for name in ("article-summary", "discontinuations", "negated-findings"):
+        qdef = cat.get(name)
+        assert not is_term_page(page_select(qdef.text), bind(qdef, {})), name
