@@ -716,11 +716,25 @@ _PUNCT_RULES = (
     (re.compile(r"[)\]](?<=[A-Za-z0-9]{2}.)(?=[a-z]{2})"), "after"),
 )
 _LETTERS_RE = re.compile(r"[A-Za-z]+")
-_LETTERS_DIGIT_RE = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?=\d)")
-_DIGIT_LETTERS_RE = re.compile(r"(?<=\d)[a-z]{4,}(?![A-Za-z])")
+# Letters glued to digits. Each pattern consumes its first letter before the lookbehind that
+# checks what precedes it (`(?<!\w.)` after the letter is `(?<!\w)` before it): led by a
+# character class, `re` skips non-candidates in C instead of trying the lookbehind at every
+# position (same matches as "(?<![A-Za-z])[A-Za-z]{3,}(?=\d)" and "(?<=\d)[a-z]{4,}(?![A-Za-z])",
+# tests/test_text.py compares them).
+_LETTERS_DIGIT_RE = re.compile(r"[A-Za-z](?<![A-Za-z].)[A-Za-z]{2,}(?=\d)")
+_DIGIT_LETTERS_RE = re.compile(r"[a-z](?<=\d.)[a-z]{3,}(?![A-Za-z])")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ACRO_LOWER = re.compile(r"([A-Z]{2,})([a-z]+)")
 _STANDALONE_RE = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z]{4,}(?![A-Za-z0-9])")
+
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _maybe_camel(w: str) -> bool:
+    """False when the letters `w` cannot hold a lower-case letter before a capital (all lower,
+    all upper, or one capital first): most words, spared the `_CAMEL_RE` search."""
+    return not (w.islower() or w.isupper() or (w[0].isupper() and w[1:].islower()))
 
 
 class _Spacer:
@@ -771,25 +785,29 @@ class _Spacer:
         suspicious = {
             w
             for w in set(_LETTERS_RE.findall(text))
-            if (len(w) >= 5 and freq.get(w.lower(), 0) <= 2) or _CAMEL_RE.search(w)
+            if (len(w) >= 5 and freq.get(w.lower(), 0) <= 2) or (_maybe_camel(w) and _CAMEL_RE.search(w))
         }
-        if suspicious:
-            for m in _LETTERS_RE.finditer(text):
-                w = m.group()
-                if w not in suspicious:
-                    continue
-                a, b = m.span()
-                if self.protected(a):
-                    continue
+        # Each suspicious word's occurrences as a whole letter run (what _LETTERS_RE yields),
+        # found with str.find instead of walking every word of the text: a few hundred
+        # occurrences against thousands of words. The order of visits does not matter (the
+        # inserts are a set, a word's offsets depend on the word alone).
+        for w in suspicious:
+            a = text.find(w)
+            while a != -1:
+                b = a + len(w)
                 prev = text[a - 1] if a else " "
                 nxt = text[b] if b < n else " "
-                if prev.isdigit() or nxt.isdigit():
-                    continue  # codes like "IFI44abc" are handled (or not) by the digit rules
-                rel = self._memo.get(w)
-                if rel is None:
-                    rel = self._memo[w] = self._letters(w)
-                for r in rel:
-                    self.inserts.add(a + r)
+                if prev in _ASCII_LETTERS or nxt in _ASCII_LETTERS or self.protected(a):
+                    pass  # part of a longer letter run, or protected
+                elif prev.isdigit() or nxt.isdigit():
+                    pass  # codes like "IFI44abc" are handled (or not) by the digit rules
+                else:
+                    rel = self._memo.get(w)
+                    if rel is None:
+                        rel = self._memo[w] = self._letters(w)
+                    for r in rel:
+                        self.inserts.add(a + r)
+                a = text.find(w, a + 1)
         for rx in (_LETTERS_DIGIT_RE, _DIGIT_LETTERS_RE):
             for m in rx.finditer(text):
                 a, b = m.span()

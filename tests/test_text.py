@@ -224,3 +224,23 @@ def test_known_verdicts_are_shared_but_unchanged():
     first = [_Spacer("a").known(w) for w in words]
     assert [_Spacer("b")._known(w.lower()) for w in words] == first
     assert True in first and False in first
+
+
+def test_glued_digit_patterns_match_their_plain_forms():
+    """`_LETTERS_DIGIT_RE` and `_DIGIT_LETTERS_RE` are written letter-first for speed; they must
+    find exactly what the plain lookbehind-first patterns find."""
+    import random
+    import re
+
+    from kg.text import _DIGIT_LETTERS_RE, _LETTERS_DIGIT_RE
+
+    plain = [(re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?=\d)"), _LETTERS_DIGIT_RE),
+             (re.compile(r"(?<=\d)[a-z]{4,}(?![A-Za-z])"), _DIGIT_LETTERS_RE)]
+    rng = random.Random(7)
+    pieces = ["Patient", "abc", "ab", "IFI", "44", "6", "months", "mg", "x", "IgG", "1", "-", " ", "\n", "é", "_", "ÄB"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    texts += [" ".join(texts[i:i + 200]) for i in range(0, 3000, 200)]
+    texts += ["Patient1 had 6months", "abc1", "1abcd", "a1", "\nabc2"]
+    for text in texts:
+        for old, new in plain:
+            assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)], text
