@@ -8,7 +8,8 @@ For speed work that must not change output: dump with the old code, dump with th
 (e.g. `PYTHONPATH=/tmp/old-tree` for the old one, so both runs share everyone else's files),
 then diff. Each line is one document: its corpus, id, the full `kg.extract.extract` result
 (sentences, mentions with status/cue/patient/attrs, patients, statements) and the count and
-sha256 of its sorted N-Quads from `kg.rdf.article_quads` with a fixed timestamp.
+sha256 of its sorted N-Quads from `kg.rdf.article_quads` with a fixed timestamp, and the sha256 of
+the bytes a build worker sends (`kg.rdf.article_nquads`: article graph, then vocabulary graph).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _documents(n: int, seed: int, dev: bool) -> Iterator[tuple[str, str, str]]:
 def dump(out: str, n: int, seed: int, dev: bool) -> int:
     from kg.extract import extract
     from kg.model import Article, ArticleMeta
-    from kg.rdf import article_quads
+    from kg.rdf import article_nquads, article_quads
 
     when = datetime(2026, 1, 1, tzinfo=timezone.utc)
     count = 0
@@ -48,8 +49,10 @@ def dump(out: str, n: int, seed: int, dev: bool) -> int:
             x = extract(art)
             quads = sorted(str(q) for q in article_quads(art, x, generated_at=when))
             digest = hashlib.sha256("\n".join(quads).encode()).hexdigest()
+            nq = article_nquads(art, x, generated_at=when)
             row = {"corpus": corpus, "id": doc_id, "extraction": dataclasses.asdict(x),
-                   "quads": len(quads), "quads_sha256": digest}
+                   "quads": len(quads), "quads_sha256": digest,
+                   "nquads_sha256": hashlib.sha256(nq.article + b"\0" + nq.vocabulary).hexdigest()}
             fh.write(json.dumps(row, sort_keys=True) + "\n")
             count += 1
     return count
@@ -80,6 +83,8 @@ def diff(a_path: str, b_path: str) -> int:
                 print(f"{doc_id} {part}: {len(xa)} vs {len(xb)}\n  A only: {extra_a}\n  B only: {extra_b}")
         if (ra["quads"], ra["quads_sha256"]) != (rb["quads"], rb["quads_sha256"]):
             print(f"{doc_id} quads: {ra['quads']} vs {rb['quads']} (digest differs)")
+        if ra.get("nquads_sha256") != rb.get("nquads_sha256"):
+            print(f"{doc_id}: the worker's N-Quads bytes differ")
     per_corpus: dict[str, int] = {}
     for r in a.values():
         per_corpus[r["corpus"]] = per_corpus.get(r["corpus"], 0) + 1

@@ -135,7 +135,10 @@ def lookup_key(text: str) -> str:
     Catalogue queries compute the same key in SPARQL with
     REPLACE(LCASE(STR(?x)), "[^0-9a-z]", ""), so keep the two in step.
     """
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+    return _NOT_KEY.sub("", text.lower())
+
+
+_NOT_KEY = re.compile(r"[^0-9a-z]")
 
 
 class Vocab(Protocol):
@@ -146,8 +149,8 @@ class Vocab(Protocol):
     def iri(self, curie: str) -> str: ...
 
 
-# _seg, _slug and _nq_literal are pure and see the same few thousand values over and over (patient
-# and article ids per statement, mention types, offsets and sentence texts): memoised per process.
+# _seg and _slug are pure and see the same few thousand values over and over (article and
+# patient ids, mention types, concept labels): memoised per process.
 @functools.lru_cache(maxsize=1 << 14)
 def _seg(value: str) -> str:
     return quote(value, safe="-._~")
@@ -194,12 +197,12 @@ class _Builder:
 
     def __init__(self, graph: str) -> None:
         self.graph = graph
-        self.keys: dict[tuple, None] = {}
+        self.keys: dict[tuple, str | None] = {}  # vocabulary keys may carry their line (`_with_lines`)
 
     def add(self, s: str, p: str, o: str | _Lit) -> None:
         self.keys[(s, p, o)] = None  # an existing key keeps its first position
 
-    def extend(self, keys: dict[tuple, None]) -> None:
+    def extend(self, keys: dict[tuple, str | None]) -> None:
         self.keys.update(keys)
 
     def lit(self, s: str, p: str, value: object, datatype: str | None = None) -> None:
@@ -222,7 +225,8 @@ class _Builder:
     def nquads(self) -> str:
         """The N-Quads text `pyoxigraph.serialize(self.quads(), format=N_QUADS)` writes."""
         if self.graph == VOCAB_GRAPH:
-            return "".join([_vocabulary_line(k) for k in self.keys])
+            # the memoised vocabulary triples carry their line as the value (`_with_lines`)
+            return "".join([line or _vocabulary_line(k) for k, line in self.keys.items()])
         tail = f" <{self.graph}> .\n"
         return "".join([f"<{s}> <{p}> <{o}>{tail}" if o.__class__ is str else f"<{s}> <{p}> {_nq_literal(o)}{tail}"
                         for s, p, o in self.keys])
@@ -239,6 +243,12 @@ def _vocabulary_quad(key: tuple) -> Quad:
 def _vocabulary_line(key: tuple) -> str:
     s, p, o = key
     return f"<{s}> <{p}> {f'<{o}>' if o.__class__ is str else _nq_literal(o)} <{VOCAB_GRAPH}> .\n"
+
+
+def _with_lines(keys: dict[tuple, str | None]) -> dict[tuple, str]:
+    """Vocabulary-graph keys with their N-Quads line as the value: memoised concept triples
+    recur in most articles, and a worker then joins their lines without a lookup per triple."""
+    return {k: line or _vocabulary_line(k) for k, line in keys.items()}
 
 
 def _checked(iri: str) -> str:
@@ -266,9 +276,13 @@ def _nq_escape(match: re.Match) -> str:
     return _NQ_ECHAR.get(c) or f"\\u{ord(c):04X}"
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _nq_literal(o: _Lit) -> str:
-    text = _NQ_SPECIAL.sub(_nq_escape, o[0])
+    # Not memoised: most of an article's literals (sentences, quotes, offsets) are its own, so
+    # a cache mostly missed and churned. Printable text without '"' or '\\' holds nothing
+    # `_NQ_SPECIAL` matches (its other characters are not printable): two C scans, no regex.
+    text = o[0]
+    if not (text.isprintable() and '"' not in text and "\\" not in text):
+        text = _NQ_SPECIAL.sub(_nq_escape, text)
     return f'"{text}"^^<{o[1]}>' if o[1] else f'"{text}"'
 
 
@@ -688,7 +702,7 @@ class _ArticleGraph:
         self.v.extend(triples)
         return iri
 
-    def _concept_vocabulary(self, iri: str, cls: str, curie: str | None, label: str, m: Mention) -> dict[tuple, None]:
+    def _concept_vocabulary(self, iri: str, cls: str, curie: str | None, label: str, m: Mention) -> dict[tuple, str]:
         v = _Builder(VOCAB_GRAPH)
         v.add(iri, RDF + "type", CKG + cls)
         v.lit(iri, RDFS + "label", label)
@@ -713,7 +727,7 @@ class _ArticleGraph:
             keys.add(lookup_key(m.label))
         for k in sorted(keys - {""}):  # "" would match the empty optional parameter
             v.lit(iri, CKG + "lookupKey", k)
-        return v.keys  # never changed afterwards: the memo hands the same dict to every article
+        return _with_lines(v.keys)  # never changed afterwards: the memo hands the same dict to every article
 
     def _hpo_chain(self, v: _Builder, curie: str, iri: str) -> None:
         # The is_a DAG from the term up to HP:0000118, with labels, so a query for a broad
@@ -746,7 +760,7 @@ class _ArticleGraph:
                     memo[key] = details
             v.extend(details)
 
-    def _hpo_ancestor(self, node: str, node_curie: str) -> dict[tuple, None]:
+    def _hpo_ancestor(self, node: str, node_curie: str) -> dict[tuple, str]:
         d = _Builder(VOCAB_GRAPH)
         label = self.vocab.label(node_curie)
         if label:
@@ -758,7 +772,7 @@ class _ArticleGraph:
             keys.add(lookup_key(syn))
         for k in sorted(keys - {""}):
             d.lit(node, CKG + "lookupKey", k)
-        return d.keys
+        return _with_lines(d.keys)
 
 
 # Vocabulary-graph quads per concept, per ontology snapshot (kg.vocab or a test's stub);

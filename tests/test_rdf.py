@@ -419,6 +419,19 @@ def test_nquads_literal_escaping_matches_oxigraph_on_every_code_point():
     assert b.nquads().encode() == ox.serialize(b.quads(), format=ox.RdfFormat.N_QUADS)
 
 
+def test_nquads_literal_fast_path_escapes_each_code_point_as_the_regex_does():
+    # `_nq_literal` skips the escaping regex for printable text without '"' or '\\': one code
+    # point at a time (the test above puts them in chunks, where one escaped character sends
+    # the whole chunk down the regex path), and inside plain text.
+    from kg.rdf import _NQ_SPECIAL, _nq_escape, _nq_literal
+
+    for c in range(0x110000):
+        if 0xD800 <= c <= 0xDFFF:
+            continue
+        text = f"ab{chr(c)}"
+        assert _nq_literal((text, None)) == '"' + _NQ_SPECIAL.sub(_nq_escape, text) + '"', hex(c)
+
+
 def test_builder_keeps_first_insertion_order_and_drops_duplicates():
     b = _Builder("https://example.org/g")
     b.add("https://example.org/s", RDF + "type", "https://example.org/A")
