@@ -45,10 +45,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.query import AFTER, ARTICLE_CLASS
 from kg.rdf import VOCAB_GRAPH, article_iri, graph_iri
 
-AFTER = "after"
-ARTICLE_CLASS = "https://w3id.org/casekg/vocab#Article"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # kg.rdf names an article's graph and its article node with the same escaped id after these
 # prefixes, so one is the other with the prefix swapped (no unquoting) and graph IRI order is
@@ -244,14 +243,15 @@ def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, s
     cut = len(_GRAPH_PREFIX)
     named = {(_ARTICLE_PREFIX + g[cut:], g) for g in graphs}
     pairs, next_after = _pick(named, after, size)
-    if not pairs:
-        return pairs, next_after
-    # the page's graphs must hold exactly the articles their names say: one index lookup per
-    # graph (a VALUES join with the same pattern was hash-joined with every article)
+    # the graphs looked at (the page and the one after it, which decides whether a next page
+    # exists) must hold exactly the articles their names say: one index lookup per graph (a
+    # VALUES join with the same pattern was hash-joined with every article)
+    looked_at = set(heapq.nsmallest(size + 1, {a for a, _ in named if a > after}))
+    expected = {p for p in named if p[0] in looked_at}
     article_class = ox.NamedNode(ARTICLE_CLASS)
-    held = {(q.subject.value, q.graph_name.value) for _, g in pairs
+    held = {(q.subject.value, q.graph_name.value) for _, g in expected
             for q in store.quads_for_pattern(None, _RDF_TYPE, article_class, ox.NamedNode(g))}
-    return (pairs, next_after) if held == set(pairs) else None
+    return (pairs, next_after) if held == expected else None
 
 
 def _by_pattern(store: ox.Store, select: PageSelect, subs: Mapping, after: str, size: int):  # noqa: ANN202

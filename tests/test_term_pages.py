@@ -57,7 +57,7 @@ SELECT ?after ?article ?x WHERE {
 """
 
 
-def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph_iri) -> ox.Store:
+def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph_iri, untyped: frozenset = frozenset()) -> ox.Store:
     """Articles by id, each with notes tagged with the given concepts (`urn:c:NAME`, lookup key NAME)."""
     store = ox.Store()
     vocab = ox.NamedNode(VOCAB_GRAPH)
@@ -65,7 +65,8 @@ def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph
         store.add(ox.Quad(ox.NamedNode(f"urn:c:{name}"), ox.NamedNode(CKG + "lookupKey"), ox.Literal(name), vocab))
     for article_id, names in tags.items():
         g, a = ox.NamedNode(graph_of(article_id)), ox.NamedNode(article_of(article_id))
-        store.add(ox.Quad(a, RDF_TYPE, ox.NamedNode(CKG + "Article"), g))
+        if article_id not in untyped:  # a graph without an article node: no page counts it
+            store.add(ox.Quad(a, RDF_TYPE, ox.NamedNode(CKG + "Article"), g))
         for i, name in enumerate(names):
             note = ox.NamedNode(f"{a.value}/note/{i}")
             store.add(ox.Quad(note, ox.NamedNode(CKG + "tag"), ox.NamedNode(f"urn:c:{name}"), g))
@@ -146,6 +147,10 @@ def test_graphs_named_otherwise_fall_back_to_the_page_pattern(monkeypatch):
         assert sorted({r[0].value for r in first.rows}) == [article_iri("b1"), article_iri("b5")]
         assert first.next_after == article_iri("b5") and calls
         assert _rows(store, qdef, {"tag": "x"}) == _text_rows(store, qdef, {"tag": "x"})
+    # the graph after the page holds no article: the text finds no next page, nor may the pick
+    calls.clear()
+    last = run(_store({"b1": ["x"], "b5": ["x"], "b9": ["x"]}, untyped=frozenset({"b9"})), TERM_QUERY, {"tag": "x"})
+    assert last.next_after is None and calls
 
 
 def test_the_page_runs_on_the_page_graphs_only():
