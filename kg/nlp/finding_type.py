@@ -9,11 +9,12 @@ rows (`kg.nlp.case_terms`), so most remaining MACCROBAT finding errors are the o
 This component re-decides the type of every Manifestation/Disease span with a logistic
 regression over sparse features: the span's words, head and suffix, where its concept comes
 from (HPO, a disease vocabulary, case_terms), the type the rules gave it, the words around it
-("diagnosed with", "history of", "complained of"), whether it is nested or coordinated, and
-where in the report it stands. The weights are learned from the 128 MACCROBAT *training*
+("diagnosed with", "history of", "complained of"), and whether it is nested or coordinated.
+The weights are learned from the 128 MACCROBAT *training*
 documents of our split (never the dev fifth), with hyper-parameters chosen by 5-fold CV on
 them: `python -m kg.nlp.finding_type build` writes `kg/data/finding_type_maccrobat.tsv`,
-`python -m kg.nlp.finding_type cv` prints the CV figures. A span keeps its CURIE either way.
+`python -m kg.nlp.finding_type cv` prints the CV figures (docs/quality.md, "MACCROBAT
+session 4"). A span keeps its CURIE either way.
 
 Only case-report narratives are touched (`kg.nlp.genre.is_case_narrative`): abstracts'
 corpora (GSC+, NCBI, BC5CDR) type findings by other conventions, or not at all.
@@ -98,11 +99,10 @@ class _DocView:
     def __init__(self, doc: Doc) -> None:
         self.n = len(doc)
         self.text = doc_text(doc)
-        arr = doc.to_array(["LOWER", "IS_SPACE", "SENT_START", "IDX"])
+        arr = doc.to_array(["LOWER", "IS_SPACE", "SENT_START"])
         self.lower_ids = arr[:, 0].tolist()
         self.space = arr[:, 1].tolist()
         self.sent_starts = [0] + [i for i in numpy.flatnonzero(arr[:, 2] == 1).tolist() if i > 0]
-        self.idx = arr[:, 3].tolist()
         self.strings = strings = doc.vocab.strings
         self.cue_at: list[int] = []  # token indices of cue words, ascending
         self.cue_name: list[str] = []
