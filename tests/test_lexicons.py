@@ -581,3 +581,12 @@ def test_disease_prefix_does_not_duplicate_a_dictionary_name(nlp) -> None:
     assert len(got) == len({t for t, _ in got}), got
     assert {("familial thrombocytosis", "Disease"), ("thrombocytosis", "Manifestation"),
             ("hereditary chronic pancreatitis", "Disease")} <= set(got), got
+
+
+def test_hyphenated_name_written_in_capitals(nlp) -> None:
+    got = spans(nlp, "Her tremor improved on L-DOPA, and L-DOPA-related dyskinesia followed; levodopa was reduced.")
+    drugs = [(t, c) for t, lab, c in got if lab == "Drug"]
+    assert [t for t, _ in drugs] == ["L-DOPA", "L-DOPA", "levodopa"], got
+    assert len({c for _, c in drugs}) == 1
+    # a capital word on its own is still an abbreviation that must match in capitals
+    assert not [t for t, lab, _ in spans(nlp, "The DOPA test was normal.") if lab == "Drug"]

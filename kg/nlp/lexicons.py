@@ -50,7 +50,7 @@ from kg.nlp import abbreviations, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "28"
+LEXICON_VERSION = "29"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -481,7 +481,12 @@ def find_matches(keys: list[str], trie: dict) -> list[tuple[int, int, str, str, 
                 j += 1
             if j >= n:
                 break
-            node = node.get(keys[j])
+            nxt = node.get(keys[j])
+            if nxt is None and keys[j - 1] == _SKIP and keys[j].isupper():
+                # a hyphenated name written in capitals ("L-DOPA" = "L-dopa"): the capitals
+                # after the hyphen are no abbreviation of their own
+                nxt = node.get(normalize_token(keys[j].lower()))
+            node = nxt
             if node is None:
                 break
             j += 1
