@@ -411,7 +411,13 @@ def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: 
     failures.update(store_path, {}, succeeded=[article.id])
     result.graph = "built"
     result.statements = len(extraction.statements)
-    result.patients = len(extraction.patients)
+    # the patients the graph describes, as `kg show` counts them: a report whose patient is
+    # never named still gets one ("unidentified") when it has facts to hang on it
+    result.patients = len({q.subject for q in quads if q.predicate.value == _RDF_TYPE and q.object.value == _PATIENT})
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_PATIENT = "https://w3id.org/casekg/vocab#Patient"
 
 
 def _default_extractor() -> Extractor:
@@ -627,11 +633,9 @@ def show_article(corpus: Path, store: Path | None, article_id: str) -> dict[str,
             rows.append(row)
         rows.sort(key=lambda r: (r["start"] if r["start"] is not None else 1 << 30, r["kind"], r["drug"] or "", r["concept"] or ""))
         info["statements"] = rows
-        patients = {q.subject for q in st.oxigraph.quads_for_pattern(
-            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-            ox.NamedNode("https://w3id.org/casekg/vocab#Patient"), g)}
+        patients = {q.subject for q in st.oxigraph.quads_for_pattern(None, ox.NamedNode(_RDF_TYPE), ox.NamedNode(_PATIENT), g)}
         mentions = {q.subject for q in st.oxigraph.quads_for_pattern(
-            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            None, ox.NamedNode(_RDF_TYPE),
             ox.NamedNode("https://w3id.org/casekg/vocab#Mention"), g)}
         info["summary"] = {
             "patients": len(patients),

@@ -283,6 +283,7 @@ def test_add_builds_only_the_new_articles_graph(env):
     text = (env["corpus"] / "pmid-38763967" / "article.txt").read_text(encoding="utf-8")
     data = json.loads(run(show, "pmid-38763967", "-f", "json").output)
     assert data["status"] == "built" and data["summary"]["statements"] == len(data["statements"]) == int(built.group(2)) > 0
+    assert data["summary"]["patients"] == int(built.group(1)) >= 1  # add and show count the same patients
     for st in data["statements"]:  # evidence offsets point into the stored article.txt
         if st["start"] is not None:
             assert text[st["start"] : st["end"]] == st["sentence"]
