@@ -154,6 +154,18 @@ def test_radiation_dose_in_capitals_and_thin_spaces(nlp):
     assert [d[0] for d in doses(nlp, "Methotrexate 15\u200amg\u200aweekly was continued.")] == ["15\u200amg\u200aweekly"]
 
 
+def test_a_count_of_cycles_or_courses_is_a_dose_span_not_copied_onto_the_drug(nlp):
+    got = doses(nlp, "She then received four cycles of cyclophosphamide and 12 courses of IVIG.")
+    assert [(t, a) for t, a in got] == [("four cycles", {}), ("12 courses", {})]
+    assert drug_attrs(nlp, "She then received four cycles of cyclophosphamide.")["cyclophosphamide"] == {}
+    assert [t for t, _ in doses(nlp, "Methotrexate was given for ten, 21-day cycles.")] == ["ten, 21-day cycles"]
+
+
+def test_a_count_of_cycles_after_after_is_a_time_not_a_dose(nlp):
+    assert doses(nlp, "After three cycles the nodules had shrunk; after completing 2 courses she relapsed.") == []
+    assert doses(nlp, "The cycle count was high and the course was long.") == []
+
+
 # --- the gate: every whole-text regex's matches, found only where a starter occurs ---------------
 
 def _spans(found):
@@ -231,7 +243,8 @@ def test_gate_finds_what_finditer_finds_on_generated_text():
              "i.v. iv infusion infusions infused SC s.c. sc subcutaneous subcutis IM i.m. im intramuscular "
              "topical cream creams gel ointment intralesional intrathecal inhaled inhalation nebulized "
              "nebulised intra-articular intraarticular morbid oralis µg μg mcg IU units % ( ) , ; . - x h "
-             "hours weight weighing body surface area m2 m² dL normal range").split()
+             "hours weight weighing body surface area m2 m² dL normal range cycle cycles course courses "
+             "eleven twelve 14-day after completing").split()
     numbers = ["5", "12", "0.5", "2,5", "10-20", "1 to 2", "100", "3200", "8"]
     gaps = [" ", " ", " ", "", "\n", "\t", "\u00a0", ", ", "-", "/", ".", "  "]
     rng = random.Random(20260406)

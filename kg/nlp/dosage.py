@@ -36,6 +36,14 @@ _FREQ_GAP = re.compile(r"[ \t\u00a0\u2002-\u200a\u202f]*,?[ \t\u00a0\u2002-\u200
 # Radiation doses ("60 Gy in 30 fractions") are doses too, but not of a drug named nearby: spans
 # only, never copied onto a drug.
 _RADIATION_RE = re.compile(rf"(?<![\w.]){_NUM}\s*c?G[yY]\b(?:\s+in\s+\d+\s+fractions)?")
+# A number of chemotherapy cycles or courses ("received three cycles of carboplatin", "for six
+# courses", "eleven, 14-day cycles") is how much of a regimen was given: a Dose span, never
+# copied onto a drug. After "after" it is a point in time ("after two cycles, the tumour
+# shrank"), not what was given (MACCROBAT train: 8 of 8 without "after" inside a gold Dose, 0 of
+# 5 after it).
+_COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_CYCLES_RE = re.compile(rf"\b(?:\d+|{_COUNT_WORDS})(?:,?\s+\d+-day)?\s+(?:cycles?|courses?)\b", re.I)
+_CYCLES_AFTER = re.compile(r"\bafter\s+(?:completing\s+|the\s+first\s+)?$", re.I)
 # Oxygen flow ("4 L/min of oxygen", "oxygen at 2 L/min") is the dose of the oxygen given; other
 # litres per minute are measurements (cardiac output), which _DOSE_RE leaves out.
 _O2_FLOW_RE = re.compile(rf"(?<![\w.]){_NUM}\s*L\s*/\s*min\b")
@@ -196,11 +204,13 @@ _ROUTE_STARTERS = [
     (r"\binhal", r"\bnebuli"),
     (r"\bintra-?articular",),
 ]
+_CYCLES_STARTERS = (r"\b\d", *(rf"\b{w}" for w in _COUNT_WORDS.split("|")))
 _QUAL_STARTERS = (r"\bhigh", r"\blow", r"\bmoderate", r"\bmedium", r"\bstandard", r"\bfull", r"\bmaxim",
                   r"\breduced", r"\bincreased", r"\bpulse")
 # Every whole-text regex of the tagger, in one gate: [dose, radiation, O2 flow, qualifier,
-# *frequencies, *routes].
+# cycles, *frequencies, *routes].
 _GATE = _Gate([(_DOSE_RE, _AMOUNT), (_RADIATION_RE, _AMOUNT), (_O2_FLOW_RE, _AMOUNT), (_QUAL_RE, _QUAL_STARTERS),
+               (_CYCLES_RE, _CYCLES_STARTERS),
                *((rx, st) for (rx, _), st in zip(_FREQ_RE, _FREQ_STARTERS, strict=True)),
                *((rx, st) for (rx, _), st in zip(_ROUTE_RE, _ROUTE_STARTERS, strict=True))])
 
@@ -295,9 +305,9 @@ class DosageTagger:
                     d._.attrs["route"] = route
         text = doc_text(doc)
         found = _GATE.matches(text)
-        dose_found, radiation_found, o2_found, qual_found = found[:4]
-        freq_found = found[4 : 4 + len(_FREQ_RE)]
-        route_found = found[4 + len(_FREQ_RE) :]
+        dose_found, radiation_found, o2_found, qual_found, cycles_found = found[:5]
+        freq_found = found[5 : 5 + len(_FREQ_RE)]
+        route_found = found[5 + len(_FREQ_RE) :]
         cues: list[tuple[int, int, dict[str, str]]] = []  # token start, end, attrs
         dose_spans = []
         taken: list[tuple[int, int]] = []
@@ -325,6 +335,12 @@ class DosageTagger:
             cues.append((span.start, span.end, attrs))
             taken.append((m.start(), end))
         for m in radiation_found:
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
+                dose_spans.append(_dose_span(span, {}))
+        for m in cycles_found:
+            if _CYCLES_AFTER.search(text, max(0, m.start() - 30), m.start()):
+                continue
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
                 dose_spans.append(_dose_span(span, {}))
