@@ -4,8 +4,8 @@ Usage:
   python benchmarks/term_pages_check.py STORE NAME TERM --old OLD.rq [--repeat N] [--check]
 
 NAME is a catalogue query that pages by term (evidence, drugs-for-manifestation,
-patients-with-antibody); OLD.rq its previous text (e.g. `git show 20161a0~1:queries/NAME.rq`),
-which takes `limit` instead of `after`. Prints CPU ms p50 (`time.process_time`: the machine is
+patients-with-antibody, adverse-events with a drug); OLD.rq its previous text (e.g. `git show
+20161a0~1:queries/NAME.rq`), which answered whole (with `limit`) instead of by `after`. Prints CPU ms p50 (`time.process_time`: the machine is
 shared, CPU time is the steadier figure) of the old query with its default limit and with
 limit=0, and of the new query's first page as `kg.query.run` answers it (the page picked by
 kg.term_pages, then the rest of the query on the page's graphs). `--check` pages through the
@@ -20,7 +20,7 @@ import statistics
 import time
 from pathlib import Path
 
-PARAM = {"evidence": "entity", "drugs-for-manifestation": "manifestation", "patients-with-antibody": "antibody"}
+PARAM = {"evidence": "entity", "drugs-for-manifestation": "manifestation", "patients-with-antibody": "antibody", "adverse-events": "drug"}
 
 
 def cpu_p50(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
@@ -49,7 +49,7 @@ def main() -> None:
     new = Catalogue().get(args.name)
     old_text = args.old.read_text(encoding="utf-8")
     old = parse_query(old_text, args.name)
-    # the old query's rows in the new query's order (drugs-for-manifestation now sorts by article first)
+    # the old query's rows in the new query's order (drugs-for-manifestation and adverse-events now sort by article first)
     resorted = parse_query(old_text[: old_text.rindex("ORDER BY")] + new.text[new.text.rindex("ORDER BY") :], args.name)
     term = {PARAM[args.name]: args.term}
     label = f"{args.name} ({args.term})"

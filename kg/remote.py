@@ -303,11 +303,11 @@ def _next_after(endpoint: str, qdef: QueryDef, params: Mapping[str, str] | None,
     """The `after` value of the page following this one of a paged listing (None on the last
     page): the page's last article, if any article sorts after it. The endpoint ran the
     query's own page sub-SELECT; this asks for the two articles at its end, in the same order."""
-    from kg.term_pages import is_term_page, page_select
+    from kg.term_pages import term_page_select
 
-    select, subs = page_select(qdef.text), bind(qdef, params)
-    if is_term_page(select, subs):  # its page is among the graphs its parameter selects
-        assert select is not None
+    subs = bind(qdef, params)
+    select = term_page_select(qdef.text, subs)
+    if select is not None:  # its page is among the graphs its parameter selects
         sparql = select.next_after_query()
         subs = {v: t for v, t in subs.items() if v.value in select.page.variables}
     else:

@@ -4,8 +4,10 @@ A paged listing (`# page: N`, `after`; queries/README.md "Paged listings") choos
 a sub-SELECT in its own text, `{ SELECT ... ?g ?article WHERE { ... } ORDER BY ?article LIMIT N }`.
 The listings over every article read `?article a ckg:Article` there, and `kg.query.choose_page`
 picks the page among all articles. A *term* query (`evidence`, `drugs-for-manifestation`,
-`patients-with-antibody`) pages over only the graphs its parameter selects; its page sub-SELECT
-has this shape (docs/scale-term-queries.md):
+`patients-with-antibody`, `adverse-events` with a drug) pages over only the graphs its
+parameter selects; its page sub-SELECT has this shape (docs/scale-term-queries.md). A query
+with two branches (`adverse-events`: a listing without a drug, a term page with one) has one
+page sub-SELECT per branch; the term page is the one a non-empty parameter drives:
 
     { SELECT DISTINCT ?x_key ?after ?g ?article WHERE {
         { SELECT DISTINCT ?x_key ?g WHERE { ...resolve ?x_key, then GRAPH ?g { ... } } }
@@ -169,30 +171,48 @@ class PageSelect:
         return self.text[: self.page.start] + self.text[self.page.end :]
 
 
-def page_select(text: str) -> PageSelect | None:
-    """The page sub-SELECT of a paged query's text, or None when it has none of that shape."""
+def page_selects(text: str) -> list[PageSelect]:
+    """The page sub-SELECTs of a paged query's text, in text order: one per branch that pages
+    (`adverse-events` has two: the listing's, and the drug's term page)."""
     blank = _blank_comments(text)
     top = _SELECT.search(blank)
     if top is None:
-        return None
-    page = _sub_select(blank, top.end(), len(blank))
-    if page is None or not {"article", "g"} <= page.variables:
-        return None
-    end = _PAGE_END.match(page.tail)
-    if end is None:
-        return None
-    inner = _sub_select(blank, page.pattern_start, page.pattern_start + len(page.pattern))
-    if inner is not None and "g" not in inner.variables:
-        inner = None
-    return PageSelect(blank[: top.start()].strip(), page, int(end.group(1)), inner, text)
+        return []
+    prologue, found, pos = blank[: top.start()].strip(), [], top.end()
+    while (page := _sub_select(blank, pos, len(blank))) is not None:
+        end = _PAGE_END.match(page.tail)
+        if {"article", "g"} <= page.variables and end is not None:
+            inner = _sub_select(blank, page.pattern_start, page.pattern_start + len(page.pattern))
+            if inner is not None and "g" not in inner.variables:
+                inner = None
+            found.append(PageSelect(prologue, page, int(end.group(1)), inner, text))
+            pos = page.end
+        else:  # another kind of sub-SELECT: a page may be inside it
+            pos = page.pattern_start
+    return found
+
+
+def page_select(text: str) -> PageSelect | None:
+    """The first page sub-SELECT of a paged query's text, or None when it has none of that shape."""
+    found = page_selects(text)
+    return found[0] if found else None
 
 
 def is_term_page(select: PageSelect | None, substitutions: Mapping[ox.Variable, object]) -> bool:
-    """Whether the page has a candidate-graphs SELECT that a parameter other than `after`
-    drives: then it is picked among the graphs that parameter selects, not among all articles."""
+    """Whether the page has a candidate-graphs SELECT that a non-empty parameter other than
+    `after` drives: then it is picked among the graphs that parameter selects, not among all
+    articles. An empty value (an optional parameter not given) selects no graph: its branch
+    does not answer (`adverse-events` without a drug is the listing)."""
     if select is None or select.candidates is None:
         return False
-    return any(v.value in select.candidates.variables for v in substitutions if v.value != AFTER)
+    return any(v.value in select.candidates.variables and str(getattr(t, "value", t)) != ""
+               for v, t in substitutions.items() if v.value != AFTER)
+
+
+def term_page_select(text: str, substitutions: Mapping[ox.Variable, object]) -> PageSelect | None:
+    """The page sub-SELECT that is a term page with these substitutions (`is_term_page`), or
+    None when the page is among all articles."""
+    return next((s for s in page_selects(text) if is_term_page(s, substitutions)), None)
 
 
 def choose_term_page(
@@ -203,10 +223,10 @@ def choose_term_page(
     when the query is not a term page (its page is among all articles: `kg.query.choose_page`).
 
     `size` is the query's `# page: N`; it must agree with the page sub-SELECT's LIMIT."""
-    select = page_select(text)
-    if not is_term_page(select, substitutions):
+    select = term_page_select(text, substitutions)
+    if select is None:
         return None
-    assert select is not None and select.candidates is not None
+    assert select.candidates is not None
     if select.size != size:
         raise ValueError(f"the page sub-SELECT's LIMIT {select.size} and '# page: {size}' disagree")
     chosen = _by_naming(store, select, substitutions, after, size)

@@ -180,7 +180,7 @@ def test_formats(store, cat):
 
 
 def test_limit_parameter_caps_rows_in_order(store, cat):
-    params = {"drug": "amethopterin"}  # adverse-events with a drug runs whole, with a limit
+    params = {"drug": "amethopterin"}  # adverse-events with a drug: one page, its rows capped by limit
     every = run(store, "adverse-events", {**params, "limit": "0"}, catalogue=cat)
     assert len(every) >= 2 and "limit" not in every.variables
     assert run(store, "adverse-events", params, catalogue=cat).rows == every.rows  # default 1000

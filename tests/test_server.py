@@ -458,7 +458,7 @@ def test_list_queries(base):
 
 
 def test_catalogue_query_limit(base):
-    url = base + "/queries/adverse-events"  # with a drug it runs whole, with a limit
+    url = base + "/queries/adverse-events"  # with a drug: one page, its rows capped by limit
     every = requests.get(url, params={"drug": "amethopterin", "limit": "0"}, timeout=30).json()["results"]["bindings"]
     one = requests.get(url, params={"drug": "amethopterin", "limit": "1"}, timeout=30).json()["results"]["bindings"]
     assert len(every) > 1 and one == every[:1]

@@ -175,3 +175,66 @@ def test_catalogue_term_queries_are_term_pages():
     for name in ("article-summary", "discontinuations", "negated-findings"):
         qdef = cat.get(name)
         assert not is_term_page(page_select(qdef.text), bind(qdef, {})), name
+
+
+# Two branches, as `adverse-events`: without a tag every article's notes, one listing page at
+# a time; with a tag, pages among the articles with a note tagged with it.
+TWO_BRANCHES = """# title: Notes, optionally of one concept
+# param: tag (optional) - a lookup key [default: ]
+# param: after (optional) - article IRI [default: ]
+# page: 2
+PREFIX ckg: <https://w3id.org/casekg/vocab#>
+
+SELECT DISTINCT ?tag ?tag_key ?after ?article ?note
+WHERE {
+  {
+    VALUES ?tag_key { "" }
+    { SELECT ?after ?g ?article WHERE { GRAPH ?g { ?article a ckg:Article }
+        FILTER(STR(?article) > STR(?after)) } ORDER BY ?article LIMIT 2 }
+    GRAPH ?g { ?note ckg:inArticle ?article }
+  } UNION {
+    { SELECT DISTINCT ?tag_key ?after ?g ?article WHERE {
+        { SELECT DISTINCT ?tag_key ?g WHERE {
+            GRAPH <https://w3id.org/casekg/vocabulary> { ?c ckg:lookupKey ?tag_key }
+            GRAPH ?g { ?n ckg:tag ?c } } }
+        GRAPH ?g { ?article a ckg:Article }
+        FILTER(STR(?article) > STR(?after))
+      } ORDER BY ?article LIMIT 2 }
+    GRAPH <https://w3id.org/casekg/vocabulary> { ?concept ckg:lookupKey ?tag_key }
+    GRAPH ?g { ?note ckg:tag ?concept ; ckg:inArticle ?article }
+  }
+}
+ORDER BY ?article ?note
+"""
+
+
+def test_the_branch_that_answers_gives_the_page():
+    qdef = parse_query(TWO_BRANCHES)
+    listing, term = term_pages.page_selects(TWO_BRANCHES)
+    assert listing.candidates is None and term.candidates is not None
+    assert term_pages.term_page_select(TWO_BRANCHES, bind(qdef, {"tag": "x"})) == term
+    assert term_pages.term_page_select(TWO_BRANCHES, bind(qdef, {})) is None  # empty tag: the listing
+    # what runs on the term page keeps the listing branch (its VALUES row joins no key) and
+    # only its page
+    assert "VALUES ?tag_key" in term.without_page()
+    assert [s.candidates for s in term_pages.page_selects(term.without_page())] == [None]
+    store = _store({"a1": ["y"], "a2": ["x"], "a3": ["y"], "a4": ["x", "y"], "a5": ["x"], "a6": ["y"]})
+    for tag, want in (("x", [["a2", "a4"], ["a5"]]), ("", [["a1", "a2"], ["a3", "a4"], ["a5", "a6"]])):
+        pages, after = [], ""
+        while True:
+            params = {"tag": tag, **({"after": f"<{after}>"} if after else {})}
+            result = run(store, TWO_BRANCHES, params)
+            assert _rows(store, qdef, params) == _text_rows(store, qdef, params), (tag, after)
+            pages.append(sorted({r[0].value for r in result.rows}))
+            if result.next_after is None:
+                break
+            after = result.next_after
+        assert pages == [[article_iri(a) for a in p] for p in want], tag
+
+
+def test_adverse_events_pages_by_the_drug_branch_when_a_drug_is_given():
+    qdef = Catalogue().get("adverse-events")
+    listing, drug = term_pages.page_selects(qdef.text)
+    assert listing.candidates is None and drug.candidates is not None and listing.size == drug.size == qdef.page
+    assert term_pages.term_page_select(qdef.text, bind(qdef, {"drug": "methotrexate"})) == drug
+    assert term_pages.term_page_select(qdef.text, bind(qdef, {})) is None
