@@ -63,6 +63,10 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _PAGE_END = re.compile(r"\s*ORDER\s+BY\s+\?article\s+LIMIT\s+(\d+)\s*\}$", re.IGNORECASE)
 _VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 _IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+# `# page-concepts: ?treated as ?phenotype`: the values of the candidate SELECT's ?treated in
+# a page's graphs are every ?phenotype the rest of the query can match there (the query's
+# author vouches for it), so what runs on the page may be restricted to them
+_PAGE_CONCEPTS = re.compile(r"^#\s*page-concepts\s*:\s*\?(\w+)\s+as\s+\?(\w+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,20 @@ class PageSelect:
     candidates: _Select | None  # the inner SELECT of the graphs the parameter selects
     text: str  # the whole query
 
-    def candidate_graphs_query(self) -> str:
+    def candidate_graphs_query(self, concept: str | None = None) -> str:
+        """The candidate SELECT alone; with `concept`, projecting that variable of its pattern
+        as well (one row per graph and concept)."""
         assert self.candidates is not None
-        return f"{self.prologue}\nSELECT {self.candidates.projection} WHERE {{{self.candidates.pattern}}}"
+        projection = self.candidates.projection + (f" ?{concept}" if concept else "")
+        return f"{self.prologue}\nSELECT {projection} WHERE {{{self.candidates.pattern}}}"
+
+    def page_concepts(self) -> tuple[str, str] | None:
+        """(candidate variable, variable of the rest) of a `# page-concepts:` line whose
+        candidate variable occurs in the candidate SELECT's pattern; else None."""
+        m = _PAGE_CONCEPTS.search(self.text)
+        if m is None or self.candidates is None or m.group(1) not in _VARIABLE.findall(self.candidates.pattern):
+            return None
+        return m.group(1), m.group(2)
 
     def page_pattern_query(self) -> str:
         """The page sub-SELECT without ORDER BY and LIMIT: every (article, graph) of the page's
@@ -166,9 +181,10 @@ class PageSelect:
         return (f"{self.prologue}\nSELECT {self.page.projection} WHERE {{{self.page.pattern}}}\n"
                 f"ORDER BY ?article OFFSET {self.size - 1} LIMIT 2")
 
-    def without_page(self) -> str:
-        """The query with its page sub-SELECT cut out (for a dataset of the page's graphs)."""
-        return self.text[: self.page.start] + self.text[self.page.end :]
+    def without_page(self, instead: str = "") -> str:
+        """The query with its page sub-SELECT cut out (for a dataset of the page's graphs), or
+        replaced by `instead` (a VALUES block: it stays in the page sub-SELECT's group)."""
+        return self.text[: self.page.start] + instead + self.text[self.page.end :]
 
 
 def page_selects(text: str) -> list[PageSelect]:
@@ -229,11 +245,22 @@ def choose_term_page(
     assert select.candidates is not None
     if select.size != size:
         raise ValueError(f"the page sub-SELECT's LIMIT {select.size} and '# page: {size}' disagree")
-    chosen = _by_naming(store, select, substitutions, after, size)
+    mapping = select.page_concepts()
+    concepts: dict[str, set[str]] = {}  # graph -> the candidate concepts it holds
+    chosen = _by_naming(store, select, substitutions, after, size, mapping and mapping[0], concepts)
     if chosen is None:
         chosen = _by_pattern(store, select, substitutions, after, size)
+        mapping = None  # no concepts per graph from the page pattern
     pairs, next_after = chosen
-    return TermPage([*sorted({g for _, g in pairs}), VOCAB_GRAPH], next_after, select.without_page())
+    graphs = sorted({g for _, g in pairs})
+    if mapping is None:
+        return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page())
+    # only the concepts the page's graphs hold: the rest of the query then seeks statements
+    # for those, not for every resolved concept in every page graph (broad HPO terms:
+    # thousands of classes; docs/scale-term-queries.md)
+    held = sorted({c for g in graphs for c in concepts.get(g, ())})
+    values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
+    return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page(values))
 
 
 def _projected(subs: Mapping[ox.Variable, ox.NamedNode | ox.Literal], sel: _Select) -> dict:
@@ -250,14 +277,23 @@ def _pick(pairs: set[tuple[str, str]], after: str, size: int) -> tuple[list[tupl
     return sorted(p for p in pairs if p[0] in page), (chosen[size - 1] if more else None)
 
 
-def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, size: int):  # noqa: ANN202
+def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, size: int,  # noqa: ANN202
+               concept: str | None = None, concepts: dict[str, set[str]] | None = None):
     """The page from the candidate graphs and kg's graph/article naming, checked on the page's
-    graphs; None when a graph is not named that way or holds another article."""
+    graphs; None when a graph is not named that way or holds another article. With `concept`,
+    `concepts` gets each graph's values of that candidate variable (in SPARQL syntax)."""
     assert select.candidates is not None
-    rows = store.query(select.candidate_graphs_query(), use_default_graph_as_union=True,
+    rows = store.query(select.candidate_graphs_query(concept), use_default_graph_as_union=True,
                        substitutions=_projected(subs, select.candidates) or None)
-    ig = [v.value for v in rows.variables].index("g")
-    graphs = {r[ig].value for r in rows}
+    names = [v.value for v in rows.variables]
+    ig = names.index("g")
+    if concept is not None and concepts is not None:
+        ic = names.index(concept)
+        for r in rows:
+            concepts.setdefault(r[ig].value, set()).add(str(r[ic]))
+        graphs = set(concepts)
+    else:
+        graphs = {r[ig].value for r in rows}
     if not all(g.startswith(_GRAPH_PREFIX) for g in graphs):
         return None
     cut = len(_GRAPH_PREFIX)

@@ -238,3 +238,30 @@ def test_adverse_events_pages_by_the_drug_branch_when_a_drug_is_given():
     assert listing.candidates is None and drug.candidates is not None and listing.size == drug.size == qdef.page
     assert term_pages.term_page_select(qdef.text, bind(qdef, {"drug": "methotrexate"})) == drug
     assert term_pages.term_page_select(qdef.text, bind(qdef, {})) is None
+
+
+def test_page_concepts_restrict_what_runs_to_the_concepts_the_page_holds():
+    """`# page-concepts: ?c as ?concept`: what runs on a page binds ?concept only to the
+    candidate concepts its graphs hold; the rows stay those of the text's own pages."""
+    declared = TERM_QUERY.replace("# page: 2\n", "# page: 2\n# page-concepts: ?c as ?concept\n")
+    tags = {"a1": ["x"], "a2": ["y", "z"], "a3": ["w"], "a4": ["x", "w"], "a5": ["v"]}
+    store = _store(tags)
+    for name in "vwxyz":  # one key that resolves to every concept, as a broad HPO term does
+        store.add(ox.Quad(ox.NamedNode(f"urn:c:{name}"), ox.NamedNode(CKG + "lookupKey"), ox.Literal("any"), ox.NamedNode(VOCAB_GRAPH)))
+    qdef, plain = parse_query(declared), parse_query(TERM_QUERY)
+    first = choose_term_page(store, declared, bind(qdef, {"tag": "any"}), "", 2)
+    assert first is not None and "VALUES ?concept { <urn:c:x> <urn:c:y> <urn:c:z> }" in first.text
+    after, pages = "", 0
+    while True:
+        params = {"tag": "any", **({"after": f"<{after}>"} if after else {})}
+        result = run(store, declared, params)
+        assert _rows(store, qdef, params) == _text_rows(store, qdef, params) == _rows(store, plain, params), after
+        pages += 1
+        if result.next_after is None:
+            break
+        after = result.next_after
+    assert pages == 3
+    # a declaration whose variable the candidate SELECT does not have changes nothing
+    other = TERM_QUERY.replace("# page: 2\n", "# page: 2\n# page-concepts: ?nothing as ?concept\n")
+    page = choose_term_page(store, other, bind(parse_query(other), {"tag": "any"}), "", 2)
+    assert page is not None and "VALUES" not in page.text
