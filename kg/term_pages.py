@@ -5,7 +5,7 @@ a sub-SELECT in its own text, `{ SELECT ... ?g ?article WHERE { ... } ORDER BY ?
 The listings over every article read `?article a ckg:Article` there, and `kg.query.choose_page`
 picks the page among all articles. A *term* query (`evidence`, `drugs-for-manifestation`,
 `patients-with-antibody`, `adverse-events` with a drug) pages over only the graphs its
-parameter selects; its page sub-SELECT has this shape (docs/scale-term-queries.md). A query
+parameter selects; its page sub-SELECT has this shape (docs/scale.md, "Session 4: term queries"). A query
 with two branches (`adverse-events`: a listing without a drug, a term page with one) has one
 page sub-SELECT per branch; the term page is the one a non-empty parameter drives:
 
@@ -257,7 +257,7 @@ def choose_term_page(
         return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page())
     # only the concepts the page's graphs hold: the rest of the query then seeks statements
     # for those, not for every resolved concept in every page graph (broad HPO terms:
-    # thousands of classes; docs/scale-term-queries.md)
+    # thousands of classes; docs/scale.md, "Session 4: term queries")
     held = sorted({c for g in graphs for c in concepts.get(g, ())})
     values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
     return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page(values))
