@@ -307,29 +307,43 @@ def _run_bound(store, qdef: QueryDef, subs: dict, text: str, params: Mapping[str
     oxi = store if isinstance(store, ox.Store) else getattr(store, "reader", None)
     if not isinstance(oxi, ox.Store):
         return _execute(store, qdef, subs, text)  # another engine: the query's own text does it
-    if size is not None:
-        from kg.term_pages import choose_term_page
+    index_dir = getattr(store, "path", None)  # a kg.store.Store on disk has a catalogue index
+    if qdef.precomputed is not None:
+        from kg.store_index import open_reader
 
-        term = choose_term_page(oxi, text, subs, after_value(qdef, params), size)
-        if term is not None:  # a term query: its page is among the graphs its parameter selects
-            result = _execute(oxi, qdef, subs, term.text, graphs=[ox.NamedNode(g) for g in term.graphs])
-            result.next_after = term.next_after
-            return result
-    from kg.store_index import open_reader
-
-    index = open_reader(getattr(store, "path", None))  # a kg.store.Store on disk has one
-    try:
-        if qdef.precomputed is not None:
-            if index is None:
-                return _execute(oxi, qdef, subs, text)
+        index = open_reader(index_dir)
+        if index is None:
+            return _execute(oxi, qdef, subs, text)
+        try:
             return precomputed_result(index, qdef, params)
-        graphs, next_after = choose_page(oxi, after_value(qdef, params), size, index=index)
-    finally:
-        if index is not None:
+        finally:
             index.close()
+    graphs, next_after, text = pick_page(oxi, text, subs, after_value(qdef, params), size, index_dir)
     result = _execute(oxi, qdef, subs, text, graphs=[ox.NamedNode(g) for g in graphs])
     result.next_after = next_after
     return result
+
+
+def pick_page(store: ox.Store, text: str, subs: Mapping[ox.Variable, ox.NamedNode | ox.Literal], after: str, size: int,
+              index_dir: str | os.PathLike[str] | None) -> tuple[list[str], str | None, str]:
+    """The page a paged query runs on, as `kg query` and `kg serve` pick it: the page's graph
+    IRIs, the `after` value of the next page (None on the last one), and the text to run on a
+    dataset of those graphs. A term query's page is among the graphs its parameter selects
+    (kg.term_pages, which also cuts the page sub-SELECT out of the text); a listing's among all
+    articles (`choose_page`, by the catalogue index in `index_dir` when it is clean)."""
+    from kg.store_index import open_reader
+    from kg.term_pages import choose_term_page
+
+    term = choose_term_page(store, text, subs, after, size)
+    if term is not None:
+        return term.graphs, term.next_after, term.text
+    index = open_reader(index_dir)
+    try:
+        graphs, next_after = choose_page(store, after, size, index=index)
+    finally:
+        if index is not None:
+            index.close()
+    return graphs, next_after, text
 
 
 def precomputed_result(index, qdef: QueryDef, params: Mapping[str, str] | None) -> Result:  # noqa: ANN001

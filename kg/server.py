@@ -45,10 +45,9 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.query import (Catalogue, QueryDef, Result, after_value, bind, choose_page, format_result, page_size,
+from kg.query import (Catalogue, QueryDef, Result, after_value, bind, format_result, page_size, pick_page,
                       precomputed_rows, query_limit, query_text)
 from kg.store_index import open_reader
-from kg.term_pages import choose_term_page
 from kg.rdf import CKG as CKG_NS
 from kg.rdf import PREFIXES, lookup_key
 
@@ -358,9 +357,9 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None, i
     next_after = None
     sparql = job.sparql
     substitutions = {ox.Variable(v): _decode_term(k, val, dt, lang) for v, k, val, dt, lang in job.substitutions}
-    index = open_reader(index_dir) if (job.page or job.precomputed) and index_dir else None
-    try:
-        if job.precomputed and index is not None:
+    index = open_reader(index_dir) if job.precomputed and index_dir else None
+    if index is not None:
+        try:
             if job.results_fmt is None:
                 return _not_acceptable("SELECT", RESULT_TYPES.values())
             # the same rows as the query's text, from the summary kept at every write
@@ -368,18 +367,12 @@ def execute(store: ox.Store, job: Job, *, parse_store: ox.Store | None = None, i
             variables, rows = precomputed_rows(index, job.precomputed, job.limit)
             truncated = bool(cap) and len(rows) > cap
             return _results_reply(Result(variables=variables, rows=rows[:cap] if cap else rows), job.results_fmt, truncated)
-        if job.page:
-            # the page picked as `kg query` picks it: the query then reads one page's graphs, not
-            # every statement of the store (its own page sub-SELECT finds the same articles)
-            term = choose_term_page(store, sparql, substitutions, job.after, job.page)
-            if term is not None:  # a term query: its page is among the graphs its parameter selects
-                graphs, next_after, sparql = term.graphs, term.next_after, term.text
-            else:
-                graphs, next_after = choose_page(store, job.after, job.page, index=index)
-    finally:
-        if index is not None:
+        finally:
             index.close()
     if job.page:
+        # the page picked as `kg query` picks it: the query then reads one page's graphs, not
+        # every statement of the store (its own page sub-SELECT finds the same articles)
+        graphs, next_after, sparql = pick_page(store, sparql, substitutions, job.after, job.page, index_dir)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in graphs] or [ox.DefaultGraph()]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in graphs]
     elif job.default_graphs is None:
