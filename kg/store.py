@@ -85,19 +85,15 @@ class Store:
         """The underlying pyoxigraph store, for callers that need its full API. On a writable
         store its writes bypass the catalogue index, so the index is rebuilt in full at
         `close`; code that only reads uses `reader`."""
-        if self._store is None:
-            raise ValueError("store is closed")
         if self._index is not None:
             self._index.taint()
-        return self._store
+        return self._ox
 
     @property
     def reader(self) -> ox.Store:
         """The underlying pyoxigraph store, for reading only (writing through it would leave
         the catalogue index stale)."""
-        if self._store is None:
-            raise ValueError("store is closed")
-        return self._store
+        return self._ox
 
     @property
     def _ox(self) -> ox.Store:
