@@ -384,7 +384,7 @@ def _add_one(corpus: Path, index: CorpusIndex, doc: SourceDocument, *, replace: 
 def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: Extractor | None,
                   summary: AddSummary) -> None:
     """Replace the one article's named graph; on trouble leave the corpus change and say so."""
-    from kg.rdf import article_quads
+    from kg.rdf import CKG, RDF, article_quads
 
     if summary.store_message:  # the store was unusable for an earlier article of this run
         result.graph = "not built"
@@ -413,11 +413,7 @@ def _update_graph(store_path: Path, result: AddResult, folder: Path, extractor: 
     result.statements = len(extraction.statements)
     # the patients the graph describes, as `kg show` counts them: a report whose patient is
     # never named still gets one ("unidentified") when it has facts to hang on it
-    result.patients = len({q.subject for q in quads if q.predicate.value == _RDF_TYPE and q.object.value == _PATIENT})
-
-
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_PATIENT = "https://w3id.org/casekg/vocab#Patient"
+    result.patients = len({q.subject for q in quads if q.predicate.value == RDF + "type" and q.object.value == CKG + "Patient"})
 
 
 def _default_extractor() -> Extractor:
@@ -609,7 +605,7 @@ def show_article(corpus: Path, store: Path | None, article_id: str) -> dict[str,
         return info
     import pyoxigraph as ox
 
-    from kg.rdf import graph_iri
+    from kg.rdf import CKG, RDF, graph_iri
     from kg.store import Store
 
     with Store(store, read_only=True) as st:
@@ -633,10 +629,9 @@ def show_article(corpus: Path, store: Path | None, article_id: str) -> dict[str,
             rows.append(row)
         rows.sort(key=lambda r: (r["start"] if r["start"] is not None else 1 << 30, r["kind"], r["drug"] or "", r["concept"] or ""))
         info["statements"] = rows
-        patients = {q.subject for q in st.oxigraph.quads_for_pattern(None, ox.NamedNode(_RDF_TYPE), ox.NamedNode(_PATIENT), g)}
-        mentions = {q.subject for q in st.oxigraph.quads_for_pattern(
-            None, ox.NamedNode(_RDF_TYPE),
-            ox.NamedNode("https://w3id.org/casekg/vocab#Mention"), g)}
+        rdf_type = ox.NamedNode(RDF + "type")
+        patients = {q.subject for q in st.oxigraph.quads_for_pattern(None, rdf_type, ox.NamedNode(CKG + "Patient"), g)}
+        mentions = {q.subject for q in st.oxigraph.quads_for_pattern(None, rdf_type, ox.NamedNode(CKG + "Mention"), g)}
         info["summary"] = {
             "patients": len(patients),
             "mentions_in_evidence": len(mentions),
