@@ -326,6 +326,24 @@ def evaluate_docs(docs, predict: Predictor, profile: Profile, name: str = "") ->
     )
 
 
+def cross_validate_component(docs: Sequence[GoldDoc], pre, full, fit: Callable[[list[tuple]], None],  # noqa: ANN001
+                             folds: int = 5, profile: str = "maccrobat-train") -> Report:
+    """`folds`-fold cross-validation of a component learned from gold: document i is in fold
+    i % folds; `fit` gets the other folds as (GoldDoc, Doc parsed by `pre`, the pipeline up to
+    the component) and sets the component of `full` from them; `full` then scores the held-out
+    fold. Returns one Report summed over the folds (strict and overlap counts)."""
+    parsed = [(d, pre(d.text)) for d in docs]
+    total = Report(name=f"{folds}-fold CV")
+    for k in range(folds):
+        fit([p for i, p in enumerate(parsed) if i % folds != k])
+        rep = evaluate_docs([d for i, d in enumerate(docs) if i % folds == k], predictor_from_pipeline(full), PROFILES[profile])
+        for mine, theirs in ((total.strict, rep.strict), (total.overlap, rep.overlap)):
+            for typ, counts in theirs.items():
+                mine[typ].add(counts)
+        total.n_docs += rep.n_docs
+    return total
+
+
 def _hpo_view(predict: Predictor) -> Predictor:
     """Predictions with an HPO ID become Manifestations carrying that ID first."""
 

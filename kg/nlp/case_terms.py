@@ -365,28 +365,17 @@ def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5
     Returns one kg.evaluate.Report (MACCROBAT profile) summed over the folds."""
     import tempfile
 
-    from kg import evaluate as ev
+    from kg.evaluate import cross_validate_component
 
-    parsed = [(d, pre(d.text)) for d in docs]
     comp = full.get_pipe("casekg_case_terms")
-    total = ev.Report(name=f"{folds}-fold CV")
     with tempfile.TemporaryDirectory() as tmp:
-        for k in range(folds):
-            path = Path(tmp) / f"fold{k}.tsv"
-            write_table(learn_rows([p for i, p in enumerate(parsed) if i % folds != k], pre.tokenizer, **params), path)
+        path = Path(tmp) / "fold.tsv"
+
+        def fit(training: list[tuple]) -> None:
+            write_table(learn_rows(training, pre.tokenizer, **params), path)
             comp.table = read_table(path, CURATED, tokenizer=full.tokenizer)
-            rep = ev.evaluate_docs([d for i, d in enumerate(docs) if i % folds == k],
-                                   ev.predictor_from_pipeline(full), ev.PROFILES["maccrobat-train"])
-            add_report(total, rep)
-    return total
 
-
-def add_report(total, rep) -> None:  # noqa: ANN001 - two kg.evaluate.Report objects
-    """Add one fold's strict and overlap counts to the CV total."""
-    for mine, theirs in ((total.strict, rep.strict), (total.overlap, rep.overlap)):
-        for typ, counts in theirs.items():
-            mine[typ].add(counts)
-    total.n_docs += rep.n_docs
+        return cross_validate_component(docs, pre, full, fit, folds)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from spacy.tokens import Doc, Span
 
 from kg.model import DISEASE, MANIFESTATION
 from kg.nlp import extensions, genre
-from kg.nlp.case_terms import add_report, retyped
+from kg.nlp.case_terms import retyped
 from kg.nlp.doctext import doc_text
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "finding_type_maccrobat.tsv"
@@ -325,17 +325,14 @@ def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5
     in fold i % folds): weights learned (`train(**params)`) on the other folds' spans, then
     `full`'s component scores the held-out fold. `pre` is the pipeline up to this component.
     Returns one kg.evaluate.Report (MACCROBAT profile) summed over the folds."""
-    from kg import evaluate as ev
+    from kg.evaluate import cross_validate_component
 
-    parsed = [(d, pre(d.text)) for d in docs]
     comp = full.get_pipe("casekg_finding_type")
-    total = ev.Report(name=f"{folds}-fold CV")
-    for k in range(folds):
-        comp.model = Model(train(examples(p for i, p in enumerate(parsed) if i % folds != k), **params), margin, threshold)
-        rep = ev.evaluate_docs([d for i, d in enumerate(docs) if i % folds == k],
-                               ev.predictor_from_pipeline(full), ev.PROFILES["maccrobat-train"])
-        add_report(total, rep)
-    return total
+
+    def fit(training: list[tuple]) -> None:
+        comp.model = Model(train(examples(training), **params), margin, threshold)
+
+    return cross_validate_component(docs, pre, full, fit, folds)
 
 
 # Chosen by `python -m kg.nlp.finding_type cv` on the 128 train documents (docs/quality.md,
