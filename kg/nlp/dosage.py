@@ -334,13 +334,8 @@ class DosageTagger:
             dose_spans.append(_dose_span(span, attrs, f"{attrs['dose']} {unit}"))
             cues.append((span.start, span.end, attrs))
             taken.append((m.start(), end))
-        for m in radiation_found:
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
-                dose_spans.append(_dose_span(span, {}))
-        for m in cycles_found:
-            if _CYCLES_AFTER.search(text, max(0, m.start() - 30), m.start()):
-                continue
+        cycles = [m for m in cycles_found if not _CYCLES_AFTER.search(text, max(0, m.start() - 30), m.start())]
+        for m in radiation_found + cycles:  # doses of no drug named nearby: spans only
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
                 dose_spans.append(_dose_span(span, {}))
