@@ -268,13 +268,13 @@ def _projected(subs: Mapping[ox.Variable, ox.NamedNode | ox.Literal], sel: _Sele
     return {v: t for v, t in subs.items() if v.value in sel.variables}
 
 
-def _pick(pairs: set[tuple[str, str]], after: str, size: int) -> tuple[list[tuple[str, str]], str | None]:
-    """The (article, graph) pairs of the first `size` articles after `after`, and the next
-    page's `after` (one article more than a page is looked at, so the last page is never empty)."""
+def _pick(pairs: set[tuple[str, str]], after: str, size: int) -> tuple[list[tuple[str, str]], str | None, list[str]]:
+    """The (article, graph) pairs of the first `size` articles after `after`, the next page's
+    `after`, and the articles looked at: one more than a page, so the last page is never empty."""
     chosen = heapq.nsmallest(size + 1, {a for a, _ in pairs if a > after})
     more = len(chosen) > size
     page = set(chosen[:size])
-    return sorted(p for p in pairs if p[0] in page), (chosen[size - 1] if more else None)
+    return sorted(p for p in pairs if p[0] in page), (chosen[size - 1] if more else None), chosen
 
 
 def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, size: int,  # noqa: ANN202
@@ -298,12 +298,12 @@ def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, s
         return None
     cut = len(_GRAPH_PREFIX)
     named = {(_ARTICLE_PREFIX + g[cut:], g) for g in graphs}
-    pairs, next_after = _pick(named, after, size)
+    pairs, next_after, looked_at = _pick(named, after, size)
     # the graphs looked at (the page and the one after it, which decides whether a next page
     # exists) must hold exactly the articles their names say: one index lookup per graph (a
     # VALUES join with the same pattern was hash-joined with every article)
-    looked_at = set(heapq.nsmallest(size + 1, {a for a, _ in named if a > after}))
-    expected = {p for p in named if p[0] in looked_at}
+    looked = set(looked_at)
+    expected = {p for p in named if p[0] in looked}
     article_class = ox.NamedNode(ARTICLE_CLASS)
     held = {(q.subject.value, q.graph_name.value) for _, g in expected
             for q in store.quads_for_pattern(None, _RDF_TYPE, article_class, ox.NamedNode(g))}
@@ -317,4 +317,5 @@ def _by_pattern(store: ox.Store, select: PageSelect, subs: Mapping, after: str, 
                        substitutions=_projected(subs, select.page) or None)
     names = [v.value for v in rows.variables]
     ia, ig = names.index("article"), names.index("g")
-    return _pick({(r[ia].value, r[ig].value) for r in rows}, after, size)
+    pairs, next_after, _ = _pick({(r[ia].value, r[ig].value) for r in rows}, after, size)
+    return pairs, next_after
