@@ -166,6 +166,70 @@ def test_a_count_of_cycles_after_after_is_a_time_not_a_dose(nlp):
     assert doses(nlp, "The cycle count was high and the course was long.") == []
 
 
+
+def test_amounts_said_in_words_are_dose_spans_not_copied_onto_the_drug(nlp):
+    got = doses(nlp, "A single dose of rituximab was given, then a maintenance dose of prednisone.")
+    assert got == [("single dose", {}), ("maintenance dose", {})]
+    assert drug_attrs(nlp, "He got a loading dose of tacrolimus.")["tacrolimus"] == {}
+    assert [t for t, _ in doses(nlp, "Small doses of methotrexate were tried.")] == ["Small doses"]
+    # the words alone, or a dose the gold leaves out ("standard dose"), are no span
+    assert doses(nlp, "A single lesion and a small nodule; standard dose azathioprine.") == []
+
+
+def test_counted_infusions_pills_and_pulses_are_dose_spans(nlp):
+    got = doses(nlp, "He had two infusions of rituximab and 4 tablets of methotrexate in May.")
+    assert [t for t, _ in got] == ["two infusions", "4 tablets"]
+    assert [t for t, _ in doses(nlp, "Azathioprine (2 pills per 8 hours) was given.")] == ["2 pills per 8 hours"]
+    assert doses(nlp, "After two infusions of IVIG the weakness improved.") == []
+
+
+def test_every_n_h_and_per_n_hours_are_frequencies(nlp):
+    assert doses(nlp, "Cyclophosphamide 500 mg every 6 h was given.") == [
+        ("500 mg every 6 h", {"dose": "500", "unit": "mg", "frequency": "every 6 hours"})]
+    assert drug_attrs(nlp, "Tacrolimus 1 mg per 12 hours.")["tacrolimus"]["frequency"] == "every 12 hours"
+    assert drug_attrs(nlp, "IVIG 1 g/kg every 3 hrs.")["ivig"]["frequency"] == "every 3 hours"
+
+
+def test_an_amount_per_measured_volume_is_one_dose(nlp):
+    assert [t for t, _ in doses(nlp, "Intravitreal methotrexate 400 mcg/0.1 mL was injected.")] == ["400 mcg/0.1 mL"]
+    assert drug_attrs(nlp, "Intravitreal methotrexate 400 mcg/0.1 mL.")["methotrexate"]["unit"] == "mcg/0.1 mL"
+
+
+def test_carboplatin_area_under_the_curve_is_a_dose_but_a_measured_auc_is_not(nlp):
+    assert [t for t, _ in doses(nlp, "Carboplatin (AUC 6) and rituximab were given.")] == ["AUC 6"]
+    assert [t for t, _ in doses(nlp, "Carboplatin at an area under the curve of 4.5 was used.")] == [
+        "area under the curve of 4.5"]
+    got = doses(nlp, "The tacrolimus AUC was 120 and the AUC 35 mg h/L in the second study.")
+    assert not any("AUC" in t for t, _ in got)
+
+
+def test_regimen_prose_after_the_amount_joins_its_span(nlp):
+    got = doses(nlp, "Cyclophosphamide (600 mg/m2 on days 1 and 8 repeated every 4 weeks) was given.")
+    assert got == [("600 mg/m2 on days 1 and 8 repeated every 4 weeks", {"dose": "600", "unit": "mg/m2"})]
+    assert [t for t, _ in doses(nlp, "Carboplatin AUC 5 on day 1 repeated every 28 days.")] == [
+        "AUC 5 on day 1 repeated every 28 days"]
+    assert [t for t, _ in doses(nlp, "Methotrexate 1 g weekly for the first four doses.")] == [
+        "1 g weekly for the first four doses"]
+    # days with no repeat after them stay outside the span
+    assert [t for t, _ in doses(nlp, "Rituximab 375 mg/m2 on days 1, 8 and 15 was given.")] == ["375 mg/m2"]
+
+
+def test_volumes_per_weight_or_hour_need_a_drug(nlp):
+    assert doses(nlp, "Ventilation used tidal volumes of 7 mL/kg and a rate of 20.") == []
+    assert [t for t, _ in doses(nlp, "IVIG 10 mL/kg was infused.")] == ["10 mL/kg"]
+
+
+def test_total_or_daily_dose_before_the_amount_joins_the_span(nlp):
+    assert [t for t, _ in doses(nlp, "Prednisone at a daily dose 40 mg was tapered.")] == ["daily dose 40 mg"]
+    assert [t for t, _ in doses(nlp, "The chest received a total dose 45 Gy, 25 sessions.")] == [
+        "total dose 45 Gy, 25 sessions"]
+    assert [t for t, _ in doses(nlp, "Prednisone at a dose of 40 mg was tapered.")] == ["40 mg"]
+
+
+def test_a_frequency_after_a_drug_and_a_comma_is_a_dose_span(nlp):
+    assert [t for t, _ in doses(nlp, "She took azathioprine tablets, daily, for years.")] == ["daily"]
+    assert doses(nlp, "She took azathioprine; daily headaches followed.") == []
+
 # --- the gate: every whole-text regex's matches, found only where a starter occurs ---------------
 
 def _spans(found):
@@ -244,7 +308,9 @@ def test_gate_finds_what_finditer_finds_on_generated_text():
              "topical cream creams gel ointment intralesional intrathecal inhaled inhalation nebulized "
              "nebulised intra-articular intraarticular morbid oralis µg μg mcg IU units % ( ) , ; . - x h "
              "hours weight weighing body surface area m2 m² dL normal range cycle cycles course courses "
-             "eleven twelve 14-day after completing").split()
+             "eleven twelve 14-day after completing single maintenance small large prophylactic liberal "
+             "loading dose- AUC area under the curve = infusions injection pills tablet capsules on days day "
+             "through repeated for first 1st next sessions hrs total 0.5 mL/kg").split()
     numbers = ["5", "12", "0.5", "2,5", "10-20", "1 to 2", "100", "3200", "8"]
     gaps = [" ", " ", " ", "", "\n", "\t", "\u00a0", ", ", "-", "/", ".", "  "]
     rng = random.Random(20260406)

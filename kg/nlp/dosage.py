@@ -18,8 +18,9 @@ from kg.nlp.extensions import SPAN_GROUP, register
 _NUM = r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:[.,]\d+)?)?"
 _UNIT = (r"(?:mg|g|gm|mcg|µg|μg|ug|ng|kg|IU|iu|U|units?|mL|ml|L|mmol|mEq|meq|%|MIU|MU|"
          r"milligrams?|grams?|micrograms?|international\s+units)")
+# A concentration per a measured volume ("2000 mcg/0.5 mL" of an injection) is one amount too.
 _PER = (r"(?:[kK]g|kilograms?|m2|m²|day|d|days|week|wk|weeks|month|months|h|hr|hours?|dose|body\s+weight|BW|bw|cycle|"
-        r"infusion|pulse)")
+        r"infusion|pulse|\d+(?:\.\d+)?\s*m[lL])")
 _DOSE_RE = re.compile(
     # an infusion rate per weight ("0.1 μg/kg/min") keeps its "/min"; a bare "/min" is a lab rate
     rf"(?<![\w.])(?P<num>{_NUM})\s*(?P<unit>{_UNIT})(?P<per>(?:\s*/\s*{_PER}\b)*(?:(?<=[gG])\s*/\s*(?:min|h)\b)?)"
@@ -35,20 +36,44 @@ _DOSE_RE = re.compile(
 _FREQ_GAP = re.compile(r"[ \t\u00a0\u2002-\u200a\u202f]*,?[ \t\u00a0\u2002-\u200a\u202f]*")
 # Radiation doses ("60 Gy in 30 fractions") are doses too, but not of a drug named nearby: spans
 # only, never copied onto a drug.
-_RADIATION_RE = re.compile(rf"(?<![\w.]){_NUM}\s*c?G[yY]\b(?:\s+in\s+\d+\s+fractions)?")
+_RADIATION_RE = re.compile(rf"(?<![\w.]){_NUM}\s*c?G[yY]\b(?:\s+in\s+\d+\s+fractions|,\s*\d+\s+(?:fractions|sessions))?")
 # A number of chemotherapy cycles or courses ("received three cycles of carboplatin", "for six
 # courses", "eleven, 14-day cycles") is how much of a regimen was given: a Dose span, never
 # copied onto a drug. After "after" it is a point in time ("after two cycles, the tumour
 # shrank"), not what was given (MACCROBAT train: 8 of 8 without "after" inside a gold Dose, 0 of
 # 5 after it).
+# Counted infusions, injections, pulses and pills ("three infusions of infliximab", "3 pills per 6
+# hours") are such counts too (MACCROBAT train: 4 of 4 uncovered ones inside a gold Dose; counted
+# "sessions" and "doses" were 1 of 3, left out).
 _COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-_CYCLES_RE = re.compile(rf"\b(?:\d+|{_COUNT_WORDS})(?:,?\s+\d+-day)?\s+(?:cycles?|courses?)\b", re.I)
+_CYCLES_RE = re.compile(rf"\b(?:\d+|{_COUNT_WORDS})(?:,?\s+\d+-day)?\s+"
+                        r"(?:cycles?|courses?|infusions?|injections?|pulses|pills?|tablets?|capsules?)\b", re.I)
 _CYCLES_AFTER = re.compile(r"\bafter\s+(?:completing\s+|the\s+first\s+)?$", re.I)
+# How much was given, said in words ("a single dose of desmopressin", "this maintenance dose",
+# "liberal doses of inotropes"): a Dose span of no number, never copied onto a drug (MACCROBAT
+# train: 5 of 5 single/maintenance/small/prophylactic/liberal; "standard dose" 0 of 3 and
+# "cumulative dose" 0 of 1, left out; "large" and "loading" are the same kind of word).
+_AMOUNT_WORD_RE = re.compile(r"\b(?:single|maintenance|small|large|prophylactic|liberal|loading)[- ]doses?\b", re.I)
+# Carboplatin is dosed by a target area under the curve ("AUC 5", "area under the curve of 5"):
+# a Dose span, not a pharmacokinetic result, which carries a unit ("AUC 30 mg·h/L").
+_AUC_RE = re.compile(r"\b(?:AUC|area\s+under\s+the\s+curve)(?:\s+of|\s*=)?\s*\d+(?:\.\d+)?\b(?!\.\d)"
+                     r"(?![\s\u2009\u200a\u00a0]*(?:mg|µg|μg|mcg|ng|g|h|%|mmol|nmol|µmol|μmol)\b)", re.I)
+# Regimen prose written after an amount belongs to its Dose span ("80 mg/m2 on days 1 through 3
+# repeated every 21 days"; MACCROBAT train: 3 of 3 with "repeated every"; "on days 1, 8, 15" with
+# no repeat after it is outside the gold span).
+_REGIMEN_RE = re.compile(r"\s+on\s+days?\s+\d+(?:\s*(?:,|-|–|to|through|and)\s*\d+)*,?\s+repeated\s+every\s+"
+                         r"\d+\s+(?:days|weeks)\b"
+                         # ... and how many times ("1.2 g/pulse every 2 weeks for the first 3 pulses")
+                         rf"|\s+for\s+the\s+(?:first|1st|next|initial)\s+(?:\d+|{_COUNT_WORDS})\s+"
+                         r"(?:pulses|cycles|courses|doses|infusions|injections)\b", re.I)
 # Oxygen flow ("4 L/min of oxygen", "oxygen at 2 L/min") is the dose of the oxygen given; other
 # litres per minute are measurements (cardiac output), which _DOSE_RE leaves out.
 _O2_FLOW_RE = re.compile(rf"(?<![\w.]){_NUM}\s*L\s*/\s*min\b")
 _O2_AFTER = re.compile(r"\s+(?:of\s+)?(?:oxygen|O2)\b", re.I)
 _O2_BEFORE = re.compile(r"\b(?:oxygen|O2)\s+(?:at\s+|via\s+\w+\s+at\s+)?$", re.I)
+# "total dose" or "daily dose" written right before the amount is part of its span ("at initial daily
+# dose 80 mg", "total dose 5,900 cGy"; MACCROBAT train 2 of 2); after "dose of" only the amount is.
+_DOSE_BEFORE = re.compile(r"\b(?:total|daily|cumulative)\s+dose\s+$", re.I)
 # The amount is a body weight, not a dose ("weighing 3200 g", "birth weight of 2.9 kg", "BMI 24 kg/m2").
 _WEIGHT_BEFORE = re.compile(r"(?:weigh\w*|weight)\W+(?:\w+\W+){0,2}$", re.I)
 _QUAL_RE = re.compile(r"\b(?P<q>high|low|moderate|medium|standard|full|maximal|maximum|reduced|increased|pulse)"
@@ -63,8 +88,8 @@ _FREQ = [
     (r"\bevery\s+(?:other|second)\s+(?:day)\b|\beod\b|\bq\.?o\.?d\b", "every other day"),
     (r"\bevery\s+(?:other|second)\s+week\b|\bbiweekly\b|\bfortnightly\b", "every 2 weeks"),
     (r"\b(?P<tn>\d+|five|six)\s+times\s+(?:a\s+|per\s+)?(?P<tu>day|daily|week|weekly)\b", "times"),
-    (r"\bevery\s+(?P<n>\d+|two|three|four|six|eight|twelve)\s+(?P<u>hours?|days?|weeks?|months?)\b"
-     r"|\bq\s?(?P<qn>\d+)\s?(?P<qu>[hdwm]|hours?|days?|weeks?)\b",
+    (r"\bevery\s+(?P<n>\d+|two|three|four|six|eight|twelve)\s+(?P<u>hours?|hrs?|h|days?|weeks?|months?)\b"
+     r"|\bq\s?(?P<qn>\d+)\s?(?P<qu>[hdwm]|hours?|days?|weeks?)\b|\bper\s+(?P<pn>\d+)\s*(?P<pu>hours?|h)\b",
      "every"),
     (r"\b(?:once\s+)?daily\b|\bonce\s+a\s+day\b|\bper\s+day\b|\ba\s+day\b|/\s*(?:day|d)\b|\bq\.?d\b\.?|\bo\.?d\b\.?(?=\s|$)|\bqday\b|\beach\s+day\b|\bnightly\b|\bat\s+night\b", "daily"),
     (r"\b(?:once\s+)?weekly\b|\bonce\s+a\s+week\b|\bper\s+week\b|\ba\s+week\b|/\s*(?:week|wk)\b|\beach\s+week\b|\bevery\s+week\b", "weekly"),
@@ -188,7 +213,7 @@ _FREQ_STARTERS = [
     (r"\bevery", r"\beod", r"\bq\.?o\.?d"),
     (r"\bevery", r"\bbiweekly", r"\bfortnightly"),
     (r"\b\d", r"\bfive", r"\bsix"),
-    (r"\bevery", r"\bq\s?\d"),
+    (r"\bevery", r"\bq\s?\d", r"\bper\s"),
     (r"\bonce", r"\bdaily", r"\bper\s", r"\ba\s", r"/", r"\bq\.?d", r"\bo\.?d", r"\beach", r"\bnightly", r"\bat\s"),
     (r"\bonce", r"\bweekly", r"\bper\s", r"\ba\s", r"/", r"\beach", r"\bevery"),
     (r"\bonce", r"\bmonthly", r"\bper\s", r"\ba\s", r"/", r"\beach", r"\bevery"),
@@ -207,12 +232,15 @@ _ROUTE_STARTERS = [
 _CYCLES_STARTERS = (r"\b\d", *(rf"\b{w}" for w in _COUNT_WORDS.split("|")))
 _QUAL_STARTERS = (r"\bhigh", r"\blow", r"\bmoderate", r"\bmedium", r"\bstandard", r"\bfull", r"\bmaxim",
                   r"\breduced", r"\bincreased", r"\bpulse")
+_AMOUNT_WORD_STARTERS = tuple(rf"\b{w}" for w in ("single", "maint", "small", "large", "prophyl", "liberal", "loading"))
+_AUC_STARTERS = (r"\bauc", r"\barea\s")
 # Every whole-text regex of the tagger, in one gate: [dose, radiation, O2 flow, qualifier,
-# cycles, *frequencies, *routes].
+# cycles, amount words, AUC, *frequencies, *routes].
 _GATE = _Gate([(_DOSE_RE, _AMOUNT), (_RADIATION_RE, _AMOUNT), (_O2_FLOW_RE, _AMOUNT), (_QUAL_RE, _QUAL_STARTERS),
-               (_CYCLES_RE, _CYCLES_STARTERS),
+               (_CYCLES_RE, _CYCLES_STARTERS), (_AMOUNT_WORD_RE, _AMOUNT_WORD_STARTERS), (_AUC_RE, _AUC_STARTERS),
                *((rx, st) for (rx, _), st in zip(_FREQ_RE, _FREQ_STARTERS, strict=True)),
                *((rx, st) for (rx, _), st in zip(_ROUTE_RE, _ROUTE_STARTERS, strict=True))])
+_N_OWN = 7  # gated regexes before the frequencies
 
 _SEPARATORS = {",", ";", "and", "or", "plus", "followed", "then", "but", "while", "whereas", "after", "before"}
 _NUMWORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
@@ -239,7 +267,7 @@ def _norm_unit(unit: str, per: str, perword: str) -> tuple[str, str | None]:
         elif p in ("cycle", "infusion", "dose"):
             denom.append(p)
         else:
-            denom.append({"m²": "m2", "body weight": "kg", "bw": "kg"}.get(p, p))
+            denom.append({"m²": "m2", "body weight": "kg", "bw": "kg"}.get(p) or re.sub(r"(\d)\s*ml$", r"\1 mL", p))
     full = unit + "".join(f"/{d}" for d in denom)
     return full, freq
 
@@ -250,13 +278,37 @@ def _frequency(m: re.Match, value: str) -> str:
         return f"{n} times {'weekly' if m.group('tu').lower().startswith('week') else 'daily'}"
     if value != "every":
         return value
-    if m.group("qn"):
+    if m.group("pn"):
+        n, u = m.group("pn"), "hours"
+    elif m.group("qn"):
         n, u = m.group("qn"), {"h": "hours", "d": "days", "w": "weeks", "m": "months"}[m.group("qu")[0].lower()]
     else:
         n, u = m.group("n"), m.group("u")
         n = _NUMWORDS.get(n.lower(), n)
-        u = u if u.endswith("s") else u + "s"
+        u = "hours" if u.lower().startswith("h") else u if u.endswith("s") else u + "s"
     return f"every {n} {u.lower()}"
+
+
+def _start_before(text: str, start: int) -> int:
+    """Where a Dose span whose amount starts at `start` starts (`_DOSE_BEFORE`)."""
+    before = _DOSE_BEFORE.search(text, max(0, start - 30), start)
+    return before.start() if before else start
+
+
+def _schedule_after(text: str, end: int) -> tuple[int, str | None]:
+    """Where a Dose span that ends at `end` really ends, and the frequency it takes: the frequency
+    written right after the amount ("60 mg daily", "30 mg, daily", "3 pills per 6 hours"), then
+    regimen prose (`_REGIMEN_RE`)."""
+    freq = None
+    gap = _FREQ_GAP.match(text, end).end()
+    for rx, value in _FREQ_RE:
+        fm = rx.match(text, gap)
+        if fm:
+            end = fm.end()
+            freq = _frequency(fm, value)
+            break
+    regimen = _REGIMEN_RE.match(text, end)
+    return (regimen.end() if regimen else end), freq
 
 
 def _near_drug(span: Span, drugs: list[Span], window: int = 4) -> bool:
@@ -269,11 +321,13 @@ def _near_drug(span: Span, drugs: list[Span], window: int = 4) -> bool:
 def _after_drug(span: Span, drugs: list[Span], dose_ends: set[int]) -> bool:
     """A frequency right after a drug or an amount, or after their route words, is a dose ("VPA
     twice a day", "interferon subcutaneously 3 times a week", "1 g intravenously once daily",
-    "500 mg via oral administration twice a day"); elsewhere it may be a symptom's ("daily
+    "500 mg via oral administration twice a day", "calcium tablets, daily"); elsewhere it may be a symptom's ("daily
     headaches")."""
     doc = span.doc
     i = span.start
-    while i > 0 and span.start - i < 4 and (_ROUTE_WORD.match(doc[i - 1].text) or doc[i - 1].lower_ in _ROUTE_GAP):
+    # a comma too: "calcium tablets, daily" (MACCROBAT train: 1 of 1, and no new false positive)
+    while i > 0 and span.start - i < 4 and (_ROUTE_WORD.match(doc[i - 1].text) or doc[i - 1].lower_ in _ROUTE_GAP
+                                            or doc[i - 1].text == ","):
         i -= 1
     return i in dose_ends or any(d.end == i and (d._.attrs or {}).get("role") != "analyte" for d in drugs)
 
@@ -305,9 +359,9 @@ class DosageTagger:
                     d._.attrs["route"] = route
         text = doc_text(doc)
         found = _GATE.matches(text)
-        dose_found, radiation_found, o2_found, qual_found, cycles_found = found[:5]
-        freq_found = found[5 : 5 + len(_FREQ_RE)]
-        route_found = found[5 + len(_FREQ_RE) :]
+        dose_found, radiation_found, o2_found, qual_found, cycles_found, word_found, auc_found = found[:_N_OWN]
+        freq_found = found[_N_OWN : _N_OWN + len(_FREQ_RE)]
+        route_found = found[_N_OWN + len(_FREQ_RE) :]
         cues: list[tuple[int, int, dict[str, str]]] = []  # token start, end, attrs
         dose_spans = []
         taken: list[tuple[int, int]] = []
@@ -317,16 +371,11 @@ class DosageTagger:
                 continue  # body weight, body-mass index, percentages are not doses
             if unit in ("g", "kg") and _WEIGHT_BEFORE.search(text, max(0, m.start() - 40), m.start()):
                 continue
-            end = m.end()
-            gap = _FREQ_GAP.match(text, end).end()
-            for rx, value in _FREQ_RE:
-                fm = rx.match(text, gap)
-                if fm:
-                    end = fm.end()
-                    freq = freq or _frequency(fm, value)
-                    break
-            span = doc.char_span(m.start(), end, alignment_mode="expand")
-            if span is None or (unit in ("mL", "L") and not _near_drug(span, drugs)):
+            end, written = _schedule_after(text, m.end())
+            freq = freq or written
+            span = doc.char_span(_start_before(text, m.start()), end, alignment_mode="expand")
+            # a volume per body weight or per hour too ("tidal volumes of 6 mL/kg" are no dose)
+            if span is None or (unit.partition("/")[0] in ("mL", "L") and not _near_drug(span, drugs)):
                 continue
             attrs = {"dose": re.sub(r"\s+", "", m.group("num")).replace("to", "-"), "unit": unit}
             if freq:
@@ -335,9 +384,10 @@ class DosageTagger:
             cues.append((span.start, span.end, attrs))
             taken.append((m.start(), end))
         cycles = [m for m in cycles_found if not _CYCLES_AFTER.search(text, max(0, m.start() - 30), m.start())]
-        for m in radiation_found + cycles:  # doses of no drug named nearby: spans only
-            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is not None and not any(a < m.end() and m.start() < b for a, b in taken):
+        for m in radiation_found + cycles + word_found + auc_found:  # doses of no drug named nearby: spans only
+            end = _schedule_after(text, m.end())[0]
+            span = doc.char_span(_start_before(text, m.start()), end, alignment_mode="expand")
+            if span is not None and not any(a < end and m.start() < b for a, b in taken):
                 dose_spans.append(_dose_span(span, {}))
         for m in o2_found:
             if _O2_AFTER.match(text, m.end()) or _O2_BEFORE.search(text, max(0, m.start() - 30), m.start()):
