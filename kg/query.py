@@ -334,11 +334,11 @@ def pick_page(store: ox.Store, text: str, subs: Mapping[ox.Variable, ox.NamedNod
     from kg.store_index import open_reader
     from kg.term_pages import choose_term_page
 
-    term = choose_term_page(store, text, subs, after, size)
-    if term is not None:
-        return term.graphs, term.next_after, term.text
     index = open_reader(index_dir)
     try:
+        term = choose_term_page(store, text, subs, after, size, index=index)
+        if term is not None:
+            return term.graphs, term.next_after, term.text
         graphs, next_after = choose_page(store, after, size, index=index)
     finally:
         if index is not None:

@@ -12,6 +12,12 @@ What it holds (`INDEX_FILE` in the store directory):
   summary reads ~600 rows instead of aggregating every treatment outcome of the store.
   Summing per-graph distinct counts equals the query's store-wide COUNT(DISTINCT) because
   patient and article IRIs live under their article's IRI, one graph each (kg.rdf).
+- `term`: for each `TERM_SOURCES` pattern (the `GRAPH ?g { ... }` group of a term query's
+  candidate-graphs SELECT: statements by drug or concept, `applied_to_treat`, autoantibodies,
+  adverse events), every (graph, concept) pair the store holds, with concepts numbered in
+  `concept`; so a term page (`kg.term_pages`) is picked by range reads of the graphs of the
+  term's resolved concepts instead of reading every statement about them out of Oxigraph, and
+  the page's own (graph, concept) pairs come with it (docs/scale.md, "Session 5: broad terms").
 
 Why a sidecar file, not a named graph: the index is derived data that must never be wrong, and
 a named graph would travel into dumps, exports, `kg validate` and the union default graph of
@@ -43,7 +49,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 INDEX_FILE = ".kg-index.sqlite"
-VERSION = "1"
+VERSION = "2"  # 2: the term and concept tables
 # Graphs re-read from Oxigraph per query when refreshing: the query runs on a dataset of only
 # these graphs, so its cost follows the batch, not the store.
 REFRESH_BATCH = 2000
@@ -67,6 +73,9 @@ CREATE TABLE outcome (
   patients INTEGER NOT NULL, articles INTEGER NOT NULL,
   PRIMARY KEY (graph, drug, manifestation, outcome)) WITHOUT ROWID;
 CREATE INDEX outcome_key ON outcome (drug, manifestation, outcome);
+CREATE TABLE concept (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+CREATE TABLE term (source INTEGER NOT NULL, graph TEXT NOT NULL, concept INTEGER NOT NULL,
+  PRIMARY KEY (source, graph, concept)) WITHOUT ROWID;
 CREATE TABLE outcome_total (
   drug TEXT NOT NULL, manifestation TEXT NOT NULL, outcome TEXT NOT NULL,
   drug_label TEXT NOT NULL, drug_label_lang TEXT NOT NULL, drug_label_type TEXT NOT NULL,
@@ -74,6 +83,10 @@ CREATE TABLE outcome_total (
   patients INTEGER NOT NULL, articles INTEGER NOT NULL,
   PRIMARY KEY (drug, manifestation, outcome)) WITHOUT ROWID;
 """
+
+# created once the rows are in (a rebuild writes every row: building the index afterwards is
+# one sort instead of a B-tree insert per row)
+_TERM_INDEX = "CREATE INDEX term_concept ON term (source, concept, graph)"
 
 _ARTICLES_RQ = f"SELECT ?a ?g WHERE {{ GRAPH ?g {{ ?a a <{_CKG}Article> }} }}"
 
@@ -100,6 +113,23 @@ WHERE {{
   BIND(COALESCE(?o, ckg:Unspecified) AS ?outcome)
 }}
 GROUP BY ?g ?drug ?manifestation ?outcome"""
+
+# The graph patterns whose (graph, concept) pairs `term` holds, by source number (the position):
+# each is the `GRAPH ?g { ... }` group of a catalogue term query's candidate-graphs SELECT, with
+# ?c the concept the query resolves from its parameter. kg.term_pages uses the table only for
+# a query whose group is one of these, up to variable names and prefixes. Changing this list
+# changes what the table means: bump VERSION.
+TERM_SOURCES: tuple[str, ...] = (
+    f"?s <{_CKG}drug>|<{_CKG}concept> ?c",  # evidence
+    "?s <https://w3id.org/biolink/vocab/applied_to_treat> ?c",  # drugs-for-manifestation
+    f"?s <{_CKG}hasAutoantibody> ?c",  # patients-with-antibody
+    "?c <https://w3id.org/biolink/vocab/has_adverse_event> ?s",  # adverse-events with a drug
+)
+
+
+def _term_rq(pattern: str) -> str:
+    return f"SELECT DISTINCT ?g ?c WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+
 
 # The precomputed answers a catalogue query may name in its `# precomputed:` header.
 DRUG_OUTCOMES = "drug-outcome-summary"
@@ -144,6 +174,61 @@ class IndexReader:
         ).fetchall()
         return sorted(rows)
 
+    def term_graphs(self, source: int, concepts: Iterable[str], after: str, n: int,
+                    budget: int | None = None) -> list[tuple[str, list[str]]]:
+        """The first `n` graphs, in IRI order, whose IRI sorts after `after` and that hold one
+        of `concepts` (N-Triples terms) in `TERM_SOURCES[source]`, each with the ones it holds.
+
+        Two ways to the same answer, whichever reads fewer rows: per concept, its first `n`
+        graphs after `after` (at most n rows each, so `n` x the concepts the table knows), or the
+        graphs in order with all their concepts until `n` hold one (few rows when most graphs
+        do: a broad HPO term). The second runs first with the first one's row count as its
+        budget, so a page costs at most about twice the cheaper way."""
+        ids = self._concept_ids(concepts)
+        budget = len(ids) * n if budget is None else budget  # (tests force either way)
+        out: list[tuple[str, list[str]]] = []
+        read = 0
+        rows = self._conn.execute("SELECT graph, concept FROM term WHERE source = ? AND graph > ? ORDER BY graph, concept",
+                                  (source, after))
+        for graph, cid in rows:
+            if len(out) == n and graph != out[-1][0]:
+                return [(g, sorted(c)) for g, c in out]
+            read += 1
+            if read > budget:
+                break
+            term = ids.get(cid)
+            if term is None:
+                continue
+            if out and out[-1][0] == graph:
+                out[-1][1].append(term)
+            else:
+                out.append((graph, [term]))
+        else:
+            return [(g, sorted(c)) for g, c in out]
+        rows.close()
+        held: dict[str, list[str]] = {}
+        for cid, term in ids.items():
+            for (graph,) in self._conn.execute(
+                    "SELECT graph FROM term WHERE source = ? AND concept = ? AND graph > ? ORDER BY graph LIMIT ?",
+                    (source, cid, after, n)):
+                held.setdefault(graph, []).append(term)
+        # a graph among the first n of the union is among the first n of each concept it holds
+        return [(g, sorted(held[g])) for g in sorted(held)[:n]]
+
+    def term_graph_range(self, source: int) -> tuple[str, str] | None:
+        """The smallest and the largest graph IRI of `TERM_SOURCES[source]`; None when it has none."""
+        low = self._conn.execute("SELECT MIN(graph) FROM term WHERE source = ?", (source,)).fetchone()[0]
+        high = self._conn.execute("SELECT MAX(graph) FROM term WHERE source = ?", (source,)).fetchone()[0]
+        return None if low is None else (low, high)
+
+    def _concept_ids(self, concepts: Iterable[str]) -> dict[int, str]:
+        # the concepts the table has a number for (the rest occur in no graph)
+        terms, out = list(dict.fromkeys(concepts)), {}
+        for start in range(0, len(terms), _CHUNK):
+            chunk = terms[start : start + _CHUNK]
+            out.update(self._conn.execute(f"SELECT id, term FROM concept WHERE term IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def drug_outcomes(self, limit: int = 0) -> list[tuple[ox.Literal, ox.Literal, ox.NamedNode, ox.Literal, ox.Literal, ox.NamedNode, ox.NamedNode]]:
         """The rows of queries/drug-outcome-summary.rq (DRUG_OUTCOME_VARIABLES), in its order,
         at most `limit` of them (0: all)."""
@@ -159,6 +244,9 @@ class IndexReader:
                  ox.Literal(str(patients), datatype=_XSD_INTEGER), ox.Literal(str(articles), datatype=_XSD_INTEGER),
                  ox.NamedNode(drug), ox.NamedNode(man))
                 for patients, articles, dl, ml, outcome, drug, man, dlang, dtype, mlang, mtype in (raw[:limit] if limit else raw)]
+
+
+_CHUNK = 500  # host parameters per statement (SQLite's default limit was 999 before 3.32)
 
 
 def _literal(value: str, lang: str, datatype: str) -> ox.Literal:
@@ -285,6 +373,8 @@ class IndexWriter:
                 for g in batch:
                     keys.update(conn.execute("SELECT drug, manifestation, outcome FROM outcome WHERE graph = ?", (g,)))
                 conn.executemany("DELETE FROM outcome WHERE graph = ?", [(g,) for g in batch])
+                conn.executemany("DELETE FROM term WHERE source = ? AND graph = ?",
+                                 [(i, g) for i in range(len(TERM_SOURCES)) for g in batch])
                 dataset = [ox.NamedNode(g) for g in batch]
                 _insert(conn, store, dataset, keys)
             for key in keys:
@@ -320,7 +410,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _insert(conn: sqlite3.Connection, store: ox.Store, dataset: list[ox.NamedNode] | None,
             keys: set[tuple[str, str, str]] | None = None) -> None:
-    """Read the article and outcome rows of `dataset`'s graphs (None: every graph) from Oxigraph."""
+    """Read the article, outcome and term rows of `dataset`'s graphs (None: every graph) from Oxigraph."""
     kwargs = {"default_graph": dataset or [ox.DefaultGraph()], "named_graphs": dataset} if dataset is not None else {}
     conn.executemany("INSERT OR IGNORE INTO article VALUES (?, ?)",
                      ((r[0].value, r[1].value) for r in store.query(_ARTICLES_RQ, **kwargs)))
@@ -331,6 +421,18 @@ def _insert(conn: sqlite3.Connection, store: ox.Store, dataset: list[ox.NamedNod
         if keys is not None:
             keys.add((drug.value, man.value, outcome.value))
     conn.executemany("INSERT INTO outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    ids: dict[str, int] = {}  # concept term -> its number, looked up or added on first sight
+    for source, pattern in enumerate(TERM_SOURCES):
+        conn.executemany("INSERT INTO term VALUES (?, ?, ?)",
+                         ((source, r[0].value, _concept_id(conn, ids, str(r[1]))) for r in store.query(_term_rq(pattern), **kwargs)))
+
+
+def _concept_id(conn: sqlite3.Connection, ids: dict[str, int], term: str) -> int:
+    found = ids.get(term)
+    if found is None:
+        conn.execute("INSERT OR IGNORE INTO concept (term) VALUES (?)", (term,))
+        found = ids[term] = conn.execute("SELECT id FROM concept WHERE term = ?", (term,)).fetchone()[0]
+    return found
 
 
 def _parts(term: ox.Literal) -> tuple[str, str, str]:
@@ -352,6 +454,7 @@ def rebuild(path: Path, store: ox.Store) -> None:
                 conn.execute("INSERT INTO meta VALUES ('version', ?), ('dirty', '0')", (VERSION,))
                 _insert(conn, store, None)
                 conn.execute(_TOTAL_INSERT + " GROUP BY drug, manifestation, outcome")
+                conn.execute(_TERM_INDEX)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)

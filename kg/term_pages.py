@@ -49,6 +49,7 @@ import pyoxigraph as ox
 
 from kg.query import AFTER, ARTICLE_CLASS
 from kg.rdf import VOCAB_GRAPH, article_iri, graph_iri
+from kg.store_index import IndexReader
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # kg.rdf names an article's graph and its article node with the same escaped id after these
@@ -232,13 +233,16 @@ def term_page_select(text: str, substitutions: Mapping[ox.Variable, object]) -> 
 
 
 def choose_term_page(
-    store: ox.Store, text: str, substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal], after: str, size: int
+    store: ox.Store, text: str, substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal], after: str, size: int,
+    index: IndexReader | None = None,
 ) -> TermPage | None:
     """One page of a paged term query on the embedded store: run `TermPage.text` with
     `substitutions` on a dataset of only `TermPage.graphs` (as default and named graphs). None
     when the query is not a term page (its page is among all articles: `kg.query.choose_page`).
 
-    `size` is the query's `# page: N`; it must agree with the page sub-SELECT's LIMIT."""
+    `size` is the query's `# page: N`; it must agree with the page sub-SELECT's LIMIT.
+    `index`: the store's clean catalogue index (`kg.store_index.open_reader`), whose `term`
+    table picks the page when the candidate SELECT's graph pattern is one of its sources."""
     select = term_page_select(text, substitutions)
     if select is None:
         return None
@@ -247,13 +251,17 @@ def choose_term_page(
         raise ValueError(f"the page sub-SELECT's LIMIT {select.size} and '# page: {size}' disagree")
     mapping = select.page_concepts()
     concepts: dict[str, set[str]] = {}  # graph -> the candidate concepts it holds
-    chosen = _by_naming(store, select, substitutions, after, size, mapping and mapping[0], concepts)
+    chosen = None
+    if index is not None:
+        chosen = _by_index(store, index, select, substitutions, after, size, mapping and mapping[0], concepts)
+    if chosen is None:
+        chosen = _by_naming(store, select, substitutions, after, size, mapping and mapping[0], concepts)
     if chosen is None:
         chosen = _by_pattern(store, select, substitutions, after, size)
         mapping = None  # no concepts per graph from the page pattern
     pairs, next_after = chosen
     graphs = sorted({g for _, g in pairs})
-    if mapping is None:
+    if mapping is None or not concepts:
         return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page())
     # only the concepts the page's graphs hold: the rest of the query then seeks statements
     # for those, not for every resolved concept in every page graph (broad HPO terms:
@@ -261,6 +269,128 @@ def choose_term_page(
     held = sorted({c for g in graphs for c in concepts.get(g, ())})
     values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
     return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page(values))
+
+
+# --------------------------------------------------------------------------- the index's way
+
+_GRAPH_G = re.compile(r"\bGRAPH\s+\?g\s*\{", re.IGNORECASE)
+_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+# the tokens a source's graph pattern is written with; anything else: not a source
+_TOKEN = re.compile(r"\s*(?:(<[^<>\"{}|^`\\\s]*>)|[?$](\w+)|([A-Za-z][\w.-]*)?:([\w-]*)|(\ba\b)|([|/^*+?.;,()]))")
+_RDF_TYPE_IRI = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _canonical(pattern: str, prefixes: Mapping[str, str]) -> tuple[str, list[str]] | None:
+    """A graph pattern with prefixed names written out and its variables renamed in order of
+    first occurrence (?0, ?1, ...), and the original names in that order: two patterns that
+    differ only in names and spacing have the same text. None for what this does not parse."""
+    out: list[str] = []
+    names: list[str] = []
+    pos, end = 0, len(pattern.rstrip())
+    while pos < end:
+        m = _TOKEN.match(pattern, pos)
+        if m is None or m.end() == pos:
+            return None
+        iri, var, prefix, local, a, punct = m.groups()
+        if iri:
+            out.append(iri)
+        elif var:
+            if var not in names:
+                names.append(var)
+            out.append(f"?{names.index(var)}")
+        elif a:
+            out.append(_RDF_TYPE_IRI)
+        elif punct:
+            out.append(punct)
+        else:
+            base = prefixes.get(prefix or "")
+            if base is None:
+                return None
+            out.append(f"<{base}{local}>")
+        pos = m.end()
+    while out and out[-1] == ".":
+        out.pop()
+    return " ".join(out), names
+
+
+def _index_source(select: PageSelect) -> tuple[int, str, str] | None:
+    """(number of the `kg.store_index.TERM_SOURCES` pattern, the concept variable, the pattern
+    that resolves it) when the candidate SELECT is `resolution GRAPH ?g { source }` with the
+    source's concept the only variable the two share; else None (the index cannot tell)."""
+    from kg.store_index import TERM_SOURCES
+
+    assert select.candidates is not None
+    pattern = select.candidates.pattern
+    found = [m for m in _GRAPH_G.finditer(pattern)]
+    if len(found) != 1:
+        return None
+    start = found[0].start()
+    try:
+        end = _group_end(pattern, found[0].end() - 1)
+    except ValueError:
+        return None
+    body, rest = pattern[found[0].end() : end - 1], pattern[:start] + pattern[end:]
+    prefixes = {p or "": iri for p, iri in _PREFIX_DECL.findall(select.prologue)}
+    mine = _canonical(body, prefixes)
+    if mine is None:
+        return None
+    for number, source in enumerate(TERM_SOURCES):
+        theirs = _canonical(source, {})
+        if theirs is None or theirs[0] != mine[0]:
+            continue
+        concept = mine[1][theirs[1].index("c")]
+        rest_vars = set(_VARIABLE.findall(rest))
+        # the concept joins the two; the source's other variables are its own
+        if "g" in rest_vars or concept not in rest_vars or (set(mine[1]) - {concept}) & (rest_vars | select.candidates.variables):
+            return None
+        return number, concept, rest
+    return None
+
+
+def _graph_bound(after: str) -> str | None:
+    """The graph IRI bound equivalent to `article > after` for kg-named graphs: a graph
+    `_GRAPH_PREFIX + id` names an article after `after` exactly when the graph sorts after the
+    bound. None when no kg-named article sorts after `after`."""
+    if after.startswith(_ARTICLE_PREFIX):
+        return _GRAPH_PREFIX + after[len(_ARTICLE_PREFIX) :]
+    # otherwise `after` sorts before every id under the prefix, or after all of them
+    return "" if after < _ARTICLE_PREFIX else None
+
+
+def _by_index(store: ox.Store, index: IndexReader, select: PageSelect, subs: Mapping, after: str, size: int,  # noqa: ANN202
+              concept: str | None = None, concepts: dict[str, set[str]] | None = None):
+    """The page from the catalogue index's `term` table: the candidate SELECT's resolution runs
+    in Oxigraph (the vocabulary graph), the graphs that hold a resolved concept come from
+    SQLite, then kg's naming and the page check as in `_by_naming`. None when the candidate
+    SELECT is not an indexed source or a graph of that source is not kg-named. With
+    `concept` (the source's concept variable), `concepts` gets each page graph's concepts."""
+    assert select.candidates is not None
+    found = _index_source(select)
+    if found is None:
+        return None
+    number, variable, rest = found
+    bounds = index.term_graph_range(number)
+    if bounds is not None and not all(b.startswith(_GRAPH_PREFIX) for b in bounds):
+        return None  # (every graph between two kg-named ones is kg-named: they share the prefix)
+    projection = " ".join(f"?{v}" for v in sorted(select.candidates.variables - {"g"} | {variable}))
+    resolution = f"{select.prologue}\nSELECT DISTINCT {projection} WHERE {{{rest}}}"
+    resolved = set()
+    for row in store.query(resolution, use_default_graph_as_union=True,
+                           substitutions={v: t for v, t in subs.items() if f"?{v.value}" in projection.split()} or None):
+        term = row[variable]
+        if term is None or isinstance(term, ox.BlankNode):
+            return None  # (a blank node cannot be named in the index or in VALUES)
+        resolved.add(str(term))
+    bound = _graph_bound(after)
+    held = index.term_graphs(number, resolved, bound, size + 1) if bound is not None and resolved else []
+    cut = len(_GRAPH_PREFIX)
+    named = {(_ARTICLE_PREFIX + g[cut:], g) for g, _ in held}
+    pairs, next_after, looked_at = _pick(named, after, size)
+    if not _named_right(store, named, looked_at):
+        return None
+    if concept == variable and concepts is not None:
+        concepts.update((g, set(c)) for g, c in held)
+    return pairs, next_after
 
 
 def _projected(subs: Mapping[ox.Variable, ox.NamedNode | ox.Literal], sel: _Select) -> dict:
@@ -302,12 +432,17 @@ def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, s
     # the graphs looked at (the page and the one after it, which decides whether a next page
     # exists) must hold exactly the articles their names say: one index lookup per graph (a
     # VALUES join with the same pattern was hash-joined with every article)
+    return (pairs, next_after) if _named_right(store, named, looked_at) else None
+
+
+def _named_right(store: ox.Store, named: set[tuple[str, str]], looked_at: list[str]) -> bool:
+    """Whether the graphs of the articles looked at hold exactly the articles their names say."""
     looked = set(looked_at)
     expected = {p for p in named if p[0] in looked}
     article_class = ox.NamedNode(ARTICLE_CLASS)
     held = {(q.subject.value, q.graph_name.value) for _, g in expected
             for q in store.quads_for_pattern(None, _RDF_TYPE, article_class, ox.NamedNode(g))}
-    return (pairs, next_after) if held == expected else None
+    return held == expected
 
 
 def _by_pattern(store: ox.Store, select: PageSelect, subs: Mapping, after: str, size: int):  # noqa: ANN202

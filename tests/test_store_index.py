@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.query import Catalogue, _execute, bind, choose_page, page_of_articles, parse_query, query_text, run
-from kg.rdf import graph_iri
+from kg.rdf import PREFIXES, graph_iri
 from kg.store import Store
 from kg.store_index import INDEX_FILE, open_reader
 
@@ -26,6 +26,7 @@ QUERIES = Path(__file__).resolve().parents[1] / "queries"
 N_ARTICLES = 24
 PAGE = 5
 PAGED = ("adverse-events", "article-summary", "discontinuations", "negated-findings")
+TERMS = ("evidence", "drugs-for-manifestation", "patients-with-antibody")  # term pages (kg.term_pages)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def small(tmp_path_factory) -> Catalogue:
     d = tmp_path_factory.mktemp("cat")
     for p in QUERIES.glob("*.rq"):
         text = p.read_text(encoding="utf-8")
-        if p.stem in PAGED:
+        if p.stem in PAGED + TERMS:
             assert text.count("LIMIT 100\n") >= 1 and "# page: 100" in text, p.stem  # adverse-events: one per branch
             text = text.replace("# page: 100", f"# page: {PAGE}").replace("LIMIT 100\n", f"LIMIT {PAGE}\n")
         (d / p.name).write_text(text, encoding="utf-8")
@@ -101,7 +102,49 @@ def _check_all(store: Path, cat: Catalogue) -> int:
     fast = run(store, "drug-outcome-summary", {"limit": "0"}, catalogue=cat)
     assert fast.rows and fast.rows == _text_rows(store, cat, "drug-outcome-summary", {"limit": "0"})
     assert fast.variables == ["drugLabel", "manifestationLabel", "outcome", "patients", "articles", "drug", "manifestation"]
+    _check_terms(store, cat)
     return pages
+
+
+def _check_terms(store: Path, cat: Catalogue) -> None:
+    """The index's term table holds exactly the (graph, concept) pairs of each source pattern
+    in the store, and term pages (picked from it) are the pages the queries' text defines."""
+    from kg.store_index import TERM_SOURCES
+
+    conn = sqlite3.connect(f"{(store / INDEX_FILE).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        got = set(conn.execute("SELECT t.source, t.graph, c.term FROM term t JOIN concept c ON c.id = t.concept"))
+    finally:
+        conn.close()
+    with Store(store, read_only=True) as st:
+        want = {(i, r[0].value, str(r[1])) for i, pattern in enumerate(TERM_SOURCES)
+                for r in st.reader.query(f"SELECT DISTINCT ?g ?c WHERE {{ GRAPH ?g {{ {pattern} }} }}")}
+    assert got == want and {s for s, _, _ in want} == {0, 1, 2, 3}
+    for name, params in _term_cases(store):
+        after = ""
+        while True:
+            p = {**params, "after": f"<{after}>"} if after else params
+            result = run(store, name, p, catalogue=cat)
+            assert result.rows == _text_rows(store, cat, name, p), (name, p)
+            if result.next_after is None:
+                break
+            after = result.next_after
+
+
+def _term_cases(store: Path) -> list[tuple[str, dict[str, str]]]:
+    """A drug in many articles, a broad HPO term, an autoantibody."""
+    with Store(store, read_only=True) as st:
+        def most(pattern: str) -> str:
+            rows = list(st.reader.query(
+                f"SELECT ?l (COUNT(DISTINCT ?g) AS ?n) WHERE {{ GRAPH ?g {{ {pattern} }} }} GROUP BY ?l ORDER BY DESC(?n) ?l LIMIT 1",
+                prefixes=dict(PREFIXES)))
+            return rows[0][0].value if rows else "nothing"
+
+        drug = most("?s ckg:drug ?d . ?d rdfs:label ?l")
+        antibody = most("?p ckg:hasAutoantibody ?a . ?a rdfs:label ?l")
+    return [("evidence", {"entity": drug}), ("evidence", {"entity": "HP:0000118"}),
+            ("drugs-for-manifestation", {"manifestation": "HP:0000118"}), ("patients-with-antibody", {"antibody": antibody}),
+            ("adverse-events", {"drug": drug})]
 
 
 def _articles(store: Path) -> list[str]:
@@ -131,6 +174,23 @@ def test_the_index_is_what_answers(site, small):
         graphs, _ = choose_page(st.reader, "", PAGE, index=idx)
     assert "https://example.org/g" in graphs
     assert int(run(store, "drug-outcome-summary", {}, catalogue=small).rows[0][3].value) > 1000
+
+
+def test_term_pages_come_from_the_index(site, small):
+    """Not hollow either: a graph's term rows deleted by hand drop its article from the term
+    page; once the file is marked dirty the page is read from the store again."""
+    store = site / "store"
+    name, params = _term_cases(store)[0]
+    before = run(store, name, params, catalogue=small)
+    first = before.rows[0][before.variables.index("article")].value
+    with sqlite3.connect(store / INDEX_FILE) as conn:
+        gone = conn.execute("DELETE FROM term WHERE source = 0 AND graph = ?", (graph_iri(first.rsplit("/", 1)[1]),)).rowcount
+    assert gone > 0
+    after = run(store, name, params, catalogue=small)
+    assert after.rows and first not in {r[after.variables.index("article")].value for r in after.rows}
+    with sqlite3.connect(store / INDEX_FILE) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'dirty'")
+    assert run(store, name, params, catalogue=small).rows == before.rows == _text_rows(store, small, name, params)
 
 
 def test_add_and_remove_one_article_keep_the_index_right(site, small):

@@ -10,7 +10,7 @@ import pytest
 from kg.query import Catalogue, bind, parse_query, query_text, run, _execute
 from kg.rdf import VOCAB_GRAPH, article_iri, graph_iri
 from kg import term_pages
-from kg.term_pages import choose_term_page, is_term_page, page_select
+from kg.term_pages import choose_term_page, is_term_page, page_select, term_page_select
 
 CKG = "https://w3id.org/casekg/vocab#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -57,7 +57,8 @@ SELECT ?after ?article ?x WHERE {
 """
 
 
-def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph_iri, untyped: frozenset = frozenset()) -> ox.Store:
+def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph_iri, untyped: frozenset = frozenset(),
+           tag: str = CKG + "tag") -> ox.Store:
     """Articles by id, each with notes tagged with the given concepts (`urn:c:NAME`, lookup key NAME)."""
     store = ox.Store()
     vocab = ox.NamedNode(VOCAB_GRAPH)
@@ -69,7 +70,7 @@ def _store(tags: dict[str, list[str]], *, article_of=article_iri, graph_of=graph
             store.add(ox.Quad(a, RDF_TYPE, ox.NamedNode(CKG + "Article"), g))
         for i, name in enumerate(names):
             note = ox.NamedNode(f"{a.value}/note/{i}")
-            store.add(ox.Quad(note, ox.NamedNode(CKG + "tag"), ox.NamedNode(f"urn:c:{name}"), g))
+            store.add(ox.Quad(note, ox.NamedNode(tag), ox.NamedNode(f"urn:c:{name}"), g))
             store.add(ox.Quad(note, ox.NamedNode(CKG + "inArticle"), a, g))
     return store
 
@@ -265,3 +266,110 @@ def test_page_concepts_restrict_what_runs_to_the_concepts_the_page_holds():
     other = TERM_QUERY.replace("# page: 2\n", "# page: 2\n# page-concepts: ?nothing as ?concept\n")
     page = choose_term_page(store, other, bind(parse_query(other), {"tag": "any"}), "", 2)
     assert page is not None and "VALUES" not in page.text
+
+
+# --------------------------------------------------------------------------- pages from the catalogue index
+
+# TERM_QUERY over statements tagged with ckg:concept: its candidate pattern is the index's
+# first source (kg.store_index.TERM_SOURCES), written with other variable names and a prefix
+INDEXED = (TERM_QUERY.replace('GRAPH ?g { ?n ckg:tag ?c FILTER(STR(?n) != "}{") }', "GRAPH ?g { ?n ckg:drug|ckg:concept ?c . }")
+           .replace("?note ckg:tag ?concept", "?note ckg:concept ?concept"))
+
+
+def _indexed_store(tags: dict[str, list[str]], tmp_path, **kwargs):  # noqa: ANN001, ANN202
+    """The toy store tagged with ckg:concept, a catalogue index of it in tmp_path, and a reader."""
+    from kg.store_index import INDEX_FILE, open_reader, rebuild
+
+    store = _store(tags, tag=CKG + "concept", **kwargs)
+    for name in {t for ts in tags.values() for t in ts}:  # "any": a key every concept has, as a broad HPO term
+        store.add(ox.Quad(ox.NamedNode(f"urn:c:{name}"), ox.NamedNode(CKG + "lookupKey"), ox.Literal("any"), ox.NamedNode(VOCAB_GRAPH)))
+    rebuild(tmp_path / INDEX_FILE, store)
+    return store, open_reader(tmp_path)
+
+
+def _page_rows(store: ox.Store, text: str, params: dict[str, str], index) -> tuple[list[tuple[str, ...]], str | None]:  # noqa: ANN001
+    """One page as kg.query runs it on an on-disk store: picked with `index`, then the rest."""
+    qdef = parse_query(text)
+    subs = bind(qdef, params)
+    page = choose_term_page(store, text, subs, params.get("after", "").strip("<>"), qdef.page, index=index)
+    assert page is not None
+    rows = _execute(store, qdef, subs, page.text, graphs=[ox.NamedNode(g) for g in page.graphs]).rows
+    return [tuple(t.value for t in r) for r in rows], page.next_after
+
+
+def test_the_candidate_pattern_is_matched_to_an_index_source_up_to_names():
+    from kg.term_pages import _index_source
+
+    cat = Catalogue()
+    found = {name: _index_source(page_select(cat.get(name).text)) for name in ("evidence", "drugs-for-manifestation", "patients-with-antibody")}
+    assert {k: v[:2] for k, v in found.items()} == {
+        "evidence": (0, "concept"), "drugs-for-manifestation": (1, "treated"), "patients-with-antibody": (2, "found")}
+    drug_branch = term_page_select(cat.get("adverse-events").text, {ox.Variable("drug_key"): ox.Literal("x")})
+    assert _index_source(drug_branch)[:2] == (3, "culprit")
+    assert _index_source(page_select(INDEXED))[:2] == (0, "c")
+    assert "lookupKey" in _index_source(page_select(INDEXED))[2] and "GRAPH ?g" not in _index_source(page_select(INDEXED))[2]
+    # not a source: another predicate, another shape, a prefix the query does not declare,
+    # the statement variable also used outside the group, a concept the resolution lacks
+    for changed in (TERM_QUERY,
+                    INDEXED.replace("?n ckg:drug|ckg:concept ?c .", "?n ckg:concept ?c ; ckg:kind ?k"),
+                    INDEXED.replace("?n ckg:drug|ckg:concept ?c .", "?n ckg:drug|other:concept ?c"),
+                    INDEXED.replace("{ ?c ckg:lookupKey ?tag_key }", "{ ?c ckg:lookupKey ?tag_key . ?n ckg:about ?c }"),
+                    INDEXED.replace("{ ?c ckg:lookupKey ?tag_key }", "{ ?other ckg:lookupKey ?tag_key }")):
+        assert _index_source(page_select(changed)) is None, changed
+
+
+def test_pages_from_the_index_are_the_text_pages(tmp_path, monkeypatch):
+    """With a clean index the page comes from its term table (the SPARQL pick is never run),
+    and every page equals the text's own page, with and without `# page-concepts:`."""
+    tags = {"a1": ["x"], "a2": ["y", "z"], "a3": ["w"], "a4": ["x", "w"], "a5": ["v"], "a6": ["x", "y"], "a7": ["z"]}
+    store, index = _indexed_store(tags, tmp_path)
+    declared = INDEXED.replace("# page: 2\n", "# page: 2\n# page-concepts: ?c as ?concept\n")
+    monkeypatch.setattr(term_pages, "_by_naming", lambda *a, **k: pytest.fail("picked by SPARQL"))
+    try:
+        for text in (INDEXED, declared):
+            for key, want_pages in (("x", 2), ("any", 4), ("nothing", 1)):
+                after, pages = "", 0
+                while True:
+                    params = {"tag": key, **({"after": f"<{after}>"} if after else {})}
+                    rows, after = _page_rows(store, text, params, index)
+                    assert rows == _text_rows(store, parse_query(text), params), (key, after)
+                    pages += 1
+                    if after is None:
+                        break
+                assert pages == want_pages, key
+        first = choose_term_page(store, declared, bind(parse_query(declared), {"tag": "any"}), "", 2, index=index)
+        assert first is not None and "VALUES ?concept { <urn:c:x> <urn:c:y> <urn:c:z> }" in first.text
+    finally:
+        index.close()
+
+
+def test_the_index_is_not_used_for_graphs_named_otherwise(tmp_path):
+    store, index = _indexed_store({"a1": ["x"], "a2": ["x"], "a3": ["x"]}, tmp_path, graph_of=lambda a: f"urn:graph:{a}")
+    try:
+        params = {"tag": "x"}
+        rows, _ = _page_rows(store, INDEXED, params, index)
+        assert rows == _text_rows(store, parse_query(INDEXED), params) and rows
+    finally:
+        index.close()
+
+
+def test_term_graphs_both_ways_give_the_same_graphs(tmp_path):
+    """kg.store_index.IndexReader.term_graphs scans graphs in order or reads per concept; both
+    give the first n graphs holding one of the concepts, with the concepts each holds."""
+    import random
+
+    rng = random.Random(7)
+    names = "abcdefgh"
+    tags = {f"a{i:02d}": rng.sample(names, rng.randint(1, 3)) for i in range(40)}
+    store, index = _indexed_store(tags, tmp_path)
+    try:
+        for wanted in ("a", "ab", "cdefgh", names, "z"):
+            concepts = [f"<urn:c:{c}>" for c in wanted]
+            for after in ("", graph_iri("a07"), graph_iri("a07") + "~", graph_iri("a39")):
+                for n in (1, 3, 50):
+                    truth = sorted((graph_iri(a), sorted(f"<urn:c:{c}>" for c in ts if c in wanted))
+                                   for a, ts in tags.items() if graph_iri(a) > after and set(ts) & set(wanted))[:n]
+                    for budget in (None, 0, 10**9):
+                        assert index.term_graphs(0, concepts, after, n, budget=budget) == truth, (wanted, after, n, budget)
+    finally:
+        index.close()
