@@ -10,7 +10,9 @@ is a known concept is decided by the caller (the lexicon), not here.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.tokens import Doc
 
@@ -124,3 +126,57 @@ def token_index(doc: Doc) -> dict[str, list[int]]:
     for t in doc:
         index.setdefault(t.text, []).append(t.i)
     return index
+
+
+def read_table(path: Path) -> list[tuple[str, str, str]]:
+    """(short form, dictionary name, what it stands for) rows of a curated abbreviation table
+    (tab-separated, "#" comments); the third column, where the dictionaries only have a broader
+    name, defaults to the name."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) >= 2 and cols[0].strip() and cols[1].strip():
+            rows.append((cols[0].strip(), cols[1].strip(), (cols[2] if len(cols) > 2 else "").strip() or cols[1].strip()))
+    return rows
+
+
+def undefined_uses(doc: Doc, known: Container[str]) -> list[tuple[int, str]]:
+    """(token index, short form) for each token that is a `known` short form, written exactly
+    (case-sensitive) or as its plural ("AVMs"), in a document that defines no short form of that
+    spelling: where a document says "(PE)" after a long form, its own definition rules
+    (the lexicon's `expand_abbreviations`), not the curated table."""
+    hits = []
+    for t in doc:
+        text = t.text
+        if text in known:
+            hits.append((t.i, text))
+        elif len(text) > 2 and text[-1] == "s" and text[:-1] in known:
+            hits.append((t.i, text[:-1]))
+    if not hits:
+        return hits
+    defined = {d.short for d in find_definitions(doc)}
+    return [(i, sf) for i, sf in hits if sf not in defined and not _names_a_test(doc, i)]
+
+
+# Words after a disease abbreviation that make it the name of a test or of an agent tested for
+# ("HIV serology", "HIV was negative", "TB test"), not a disease the patient has.
+_TEST_NEXT = frozenset(
+    "test tests testing serology serologies screen screening negative positive status pcr antibody antibodies "
+    "antigen load sequence sequences".split()
+)
+
+
+def _names_a_test(doc: Doc, i: int) -> bool:
+    """True if the short form at token i names a test or is part of another name: a test word
+    follows (over one "was"/"is"), or it is the second half of a hyphenated word
+    ("QuantiFERON-TB", "anti-TB")."""
+    j = i + 1
+    if j < len(doc) and doc[j].lower_ in ("was", "were", "is", "are"):
+        j += 1
+    if j < len(doc) and doc[j].lower_ in _TEST_NEXT:
+        return True
+    return i >= 1 and doc[i - 1].text in ("-", "‐") and not doc[i - 1].whitespace_ and i >= 2 and not doc[i - 2].whitespace_

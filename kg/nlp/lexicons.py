@@ -50,7 +50,7 @@ from kg.nlp import abbreviations, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "29"
+LEXICON_VERSION = "30"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -1378,18 +1378,46 @@ def case_only_curies(rows: list[list[str]] | None = None) -> frozenset[str]:
 _CASE_ONLY_DRUGS = ("erythropoietin", "EPO", "thrombin", "growth hormone", "somatostatin", "BNP", "brain natriuretic peptide")
 
 
+def _tokenizer():  # noqa: ANN202 - a spaCy Tokenizer
+    import spacy
+
+    return spacy.blank("en").tokenizer
+
+
+def _name_keys(tok, name: str) -> list[str]:  # noqa: ANN001 - a spaCy Tokenizer
+    """A dictionary name's trie keys, as `_compile` stores them."""
+    return [k for k in (normalize_token(t.text) for t in tok(name)) if k != _SKIP]
+
+
 def _curies_of(names: tuple[str, ...], typ: str, trie: dict) -> frozenset[str]:
     """The concepts the dictionary gives these names (for names that are easier to read in code
     than their identifiers)."""
-    import spacy
-
-    tok = spacy.blank("en").tokenizer
+    tok = _tokenizer()
     out = set()
     for name in names:
-        leaf = lookup([k for k in (normalize_token(t.text) for t in tok(name)) if k != _SKIP], trie)
+        leaf = lookup(_name_keys(tok, name), trie)
         if leaf and typ in leaf:
             out.add(leaf[typ][0])
     return frozenset(out)
+
+
+ABBREVIATIONS_TSV = vocab.DATA_DIR / "disease_abbreviations.tsv"
+
+
+def abbreviation_concepts(trie: dict, rows: list[tuple[str, str, str]] | None = None) -> dict[str, tuple[str, str, tuple[str, ...], str]]:
+    """Short form -> (type, curie, xrefs, expansion): the finding the dictionary gives its name,
+    and what the letters stand for (rows of kg/data/disease_abbreviations.tsv unless given);
+    rows whose name is no whole dictionary finding are left out."""
+    rows = abbreviations.read_table(ABBREVIATIONS_TSV) if rows is None else rows
+    tok = _tokenizer()
+    out = {}
+    for sf, name, expansion in rows:
+        keys = _name_keys(tok, name)
+        found = [m for m in resolve_leaf(0, len(keys), lookup(keys, trie)) if m[2] in _FINDING]
+        if found:
+            _, _, typ, curie, xr = found[0]
+            out[sf] = (typ, curie, xr, expansion)
+    return out
 
 
 class LexiconComponent:
@@ -1414,6 +1442,9 @@ class LexiconComponent:
         self.norm = _Norm()
         self.case_generic = True
         self.case_only = case_only_curies() | _curies_of(_CASE_ONLY_DRUGS, DRUG, self.trie)
+        # only in case-report narratives (kg.nlp.genre), which use them undefined; abstracts
+        # define their short forms
+        self.abbreviations = abbreviation_concepts(self.trie)
 
     def spans(self, doc: Doc) -> list[Span]:
         keys = self.norm.keys(doc)
@@ -1435,10 +1466,7 @@ class LexiconComponent:
                 continue
             if curie in self.case_only and not is_case_narrative(doc):  # decided once per Doc
                 continue
-            if typ == MANIFESTATION and self.diagnoses and diseaselike(doc[s:e].text):
-                typ = DISEASE
-            elif typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(doc[s:e].text):
-                typ = MANIFESTATION
+            typ = self.diagnosis_type(typ, curie, doc[s:e].text)
             analyte = typ == DRUG and self.analytes != "keep" and lab_context(doc, s, e)
             if analyte and self.analytes == "drop":
                 continue
@@ -1454,9 +1482,36 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
+        if self.abbreviations and is_case_narrative(doc):
+            result += self.undefined_abbreviations(doc, result)
         if MANIFESTATION in self.types and self.case_generic and is_case_narrative(doc):
             result += self.generic_findings(doc, keys, result)
         return result
+
+    def diagnosis_type(self, typ: str, curie: str, text: str) -> str:
+        """The finding type by the `diagnoses` policy (see make_lexicon), for a span reading `text`."""
+        if typ == MANIFESTATION and self.diagnoses and diseaselike(text):
+            return DISEASE
+        if typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(text):
+            return MANIFESTATION
+        return typ
+
+    def undefined_abbreviations(self, doc: Doc, found: list[Span]) -> list[Span]:
+        """Finding spans for curated disease abbreviations (kg/data/disease_abbreviations.tsv) that
+        the document uses without defining them ("a history of DVT"), where no span is already
+        there. Typed by what they stand for ("HIV infection" is a diagnosis), not by their letters."""
+        covered = {t for sp in found for t in range(sp.start, sp.end)}
+        out = []
+        for i, sf in abbreviations.undefined_uses(doc, self.abbreviations):
+            typ, curie, xr, name = self.abbreviations[sf]
+            typ = self.diagnosis_type(typ, curie, name)
+            if i in covered or typ not in self.types:
+                continue
+            span = Span(doc, i, i + 1, label=typ, kb_id=curie)
+            span._.concept_label = vocab.label(curie) or name
+            span._.xrefs = xr
+            out.append(span)
+        return out
 
     def generic_findings(self, doc: Doc, keys: list[str], found: list[Span]) -> list[Span]:
         """Unlinked Manifestation spans for generic finding words ("lesions", "symptoms") that
