@@ -135,3 +135,42 @@ def test_shipped_weights_and_pipeline() -> None:
     without = build_nlp([p for p in PIPELINE if p[0] != "casekg_finding_type"])(text)
     with_it = build_nlp()(text)
     assert _types(with_it) == _types(without) and _types(with_it)
+
+
+def _joint_docs(n_with_word: int) -> list[GoldDoc]:
+    """Five case reports; in the first `n_with_word` a word no lexicon knows is annotated, and
+    in every one the toy lexicon's sign "cough" is annotated a disorder."""
+    gold_type = {"cough": "Disease", "dilated": "Manifestation"}
+    docs = []
+    for i in range(5):
+        text = f"A {40 + i}-year-old man was admitted with a cough." + FILLER + (" The heart was dilated." if i < n_with_word else "")
+        ms = [GoldMention(text.index(w), text.index(w) + len(w), t, None, w) for w, t in gold_type.items() if w in text]
+        docs.append(GoldDoc(f"d{i}", text, ms))
+    return docs
+
+
+def test_joint_cross_validation_learns_table_and_weights_from_the_other_folds(tmp_path) -> None:
+    (tmp_path / "none.tsv").write_text("")
+    ft.write_model(ft.Model({"bias": -3.0}), tmp_path / "sign.tsv")  # before fitting: everything a sign
+    terms = {"terms": {"Manifestation": ["cough"]}}
+
+    def pipeline(*names):
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("casekg_toy_lexicon", config=terms)
+        if "case_terms" in names:
+            nlp.add_pipe("casekg_case_terms", config={"path": str(tmp_path / "none.tsv")})
+        if "finding_type" in names:
+            nlp.add_pipe("casekg_finding_type", config={"path": str(tmp_path / "sign.tsv")})
+        return nlp
+
+    full = pipeline("case_terms", "finding_type")
+    rep = ft.cross_validate_joint(_joint_docs(3), pipeline(), pipeline("case_terms"), full, threshold=0.5, l2=0.1)
+    # each held-out report: "dilated" from the other folds' table rows, "cough" typed a disorder
+    # by weights learned on the other folds' spans
+    sign, disease = rep.overlap["Manifestation"], rep.overlap["Disease"]
+    assert (sign.tp_gold, sign.n_gold, sign.n_pred) == (3, 3, 3)
+    assert (disease.tp_gold, disease.n_gold, disease.n_pred) == (5, 5, 5)
+    # two annotated reports: a held-out one leaves one other, below the two documents a row needs
+    rep = ft.cross_validate_joint(_joint_docs(2), pipeline(), pipeline("case_terms"), full, threshold=0.5, l2=0.1)
+    assert (rep.overlap["Manifestation"].tp_gold, rep.overlap["Manifestation"].n_pred) == (0, 0)

@@ -335,6 +335,32 @@ def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5
     return cross_validate_component(docs, pre, full, fit, folds)
 
 
+def cross_validate_joint(docs: Sequence, pre: Language, upto: Language, full: Language, folds: int = 5,
+                         margin: float = 0.0, threshold: float = 0.5, table_params: dict | None = None,
+                         **params: float):  # noqa: ANN201
+    """`cross_validate` with the case_terms table learned on the training folds too (the plain CV
+    scores each fold with the shipped table, which was learned from all 128 documents, that fold
+    included). `pre`: the pipeline up to casekg_case_terms; `upto`: up to this component, whose
+    case_terms table is replaced per fold like `full`'s; `table_params`: `case_terms.learn_rows`'
+    thresholds. Returns one kg.evaluate.Report summed over the folds."""
+    import tempfile
+
+    from kg.evaluate import cross_validate_component
+    from kg.nlp import case_terms
+
+    comp = full.get_pipe("casekg_finding_type")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fold.tsv"
+
+        def fit(training: list[tuple]) -> None:
+            case_terms.write_table(case_terms.learn_rows(training, pre.tokenizer, **(table_params or {})), path)
+            table = case_terms.read_table(path, case_terms.CURATED, tokenizer=full.tokenizer)
+            full.get_pipe("casekg_case_terms").table = upto.get_pipe("casekg_case_terms").table = table
+            comp.model = Model(train(examples((d, upto(d.text)) for d, _ in training), **params), margin, threshold)
+
+        return cross_validate_component(docs, pre, full, fit, folds)
+
+
 # Chosen by `python -m kg.nlp.finding_type cv` on the 128 train documents (docs/quality.md,
 # "MACCROBAT session 4"): the mean of sign and disease overlap F1 over 5 folds.
 PARAMS = {"l2": 10.0, "threshold": 0.35, "margin": 0.0}
@@ -356,14 +382,21 @@ if __name__ == "__main__":
 
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if not args or args[0] not in ("build", "cv"):
-        sys.exit("usage: python -m kg.nlp.finding_type build [OUT.tsv] | cv [--l2=X --threshold=X --margin=X]")
+        sys.exit("usage: python -m kg.nlp.finding_type build [OUT.tsv] | cv [--l2=X --threshold=X --margin=X] [--joint=1 [--t_min_ratio=X ...]]")
     params = {**PARAMS, **{k.lstrip("-"): float(v) for k, v in (a.split("=", 1) for a in sys.argv[1:] if a.startswith("--"))}}
     pre = _pipeline_before()
     if args[0] == "cv":
-        from kg.nlp.pipeline import build_nlp
+        from kg.nlp.pipeline import PIPELINE, build_nlp
 
         print(params)
-        print(format_report(cross_validate(gold.maccrobat_train(), pre, build_nlp(), **params)))
+        if "joint" in params:  # --joint=1: the case_terms table learned per fold too; --t_X=V sets its X
+            del params["joint"]
+            table = {k[2:]: params.pop(k) for k in list(params) if k.startswith("t_")}
+            names = [n for n, _ in PIPELINE]
+            before = build_nlp(PIPELINE[:names.index("casekg_case_terms")])
+            print(format_report(cross_validate_joint(gold.maccrobat_train(), before, pre, build_nlp(), table_params=table, **params)))
+        else:
+            print(format_report(cross_validate(gold.maccrobat_train(), pre, build_nlp(), **params)))
         sys.exit(0)
     out = Path(args[1]) if len(args) > 1 else DATA
     margin, threshold = params.pop("margin"), params.pop("threshold")
