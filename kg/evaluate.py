@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kg.gold import GoldDoc
+from kg.model import NOT_ADMINISTERED_ROLES
 
 Prediction = tuple  # (start, end, type, curie) or (start, end, type, curie, xrefs)
-# Our predictors report a Drug span flagged `attrs["role"] == "analyte"` (a chemical measured,
-# not a medication given) under this pseudo-type, so each corpus profile can decide: BC5CDR
-# (all chemicals) counts it as Drug, MACCROBAT (Medication) does not.
+# Our predictors report a Drug span flagged `attrs["role"]` "analyte" or "named" (a chemical
+# measured or merely named, not a medication given; kg.model.NOT_ADMINISTERED_ROLES) under this
+# pseudo-type, so each corpus profile can decide: BC5CDR (all chemicals) counts it as Drug,
+# MACCROBAT (Medication) does not.
 ANALYTE = "Drug:analyte"
 Predictor = Callable[[str], Iterable[Prediction]]
 
@@ -234,7 +236,7 @@ def format_report(report: Report, errors: int = 0) -> str:
 
 def _pred(s) -> Prediction:  # noqa: ANN001 - a spaCy Span
     typ = s.label_
-    if typ == "Drug" and (s._.attrs or {}).get("role") == "analyte":
+    if typ == "Drug" and (s._.attrs or {}).get("role") in NOT_ADMINISTERED_ROLES:
         typ = ANALYTE
     return (s.start_char, s.end_char, typ, s.kb_id_, tuple(s._.xrefs or ()))
 

@@ -21,6 +21,14 @@ ADVERSE_EVENT = "AdverseEvent"
 DOSE = "Dose"
 ENTITY_TYPES = (DRUG, ANTIBODY, MANIFESTATION, DISEASE, OUTCOME, ADVERSE_EVENT, DOSE)
 
+# `Mention.attrs["role"]` of a Drug mention that names a chemical the patient was not given: a
+# measured lab analyte ("serum creatinine"; set by the lexicon and kg.nlp.case_terms) or a
+# chemical merely named - a contrast agent, a stain, a drug from the literature (set by
+# kg.nlp.drug_use). Such a mention stays a chemical mention but is never a drug exposure.
+ANALYTE_ROLE = "analyte"
+NAMED_ROLE = "named"
+NOT_ADMINISTERED_ROLES = frozenset((ANALYTE_ROLE, NAMED_ROLE))
+
 # Assertion status of a mention or statement (ConText categories we keep).
 PRESENT = "present"
 NEGATED = "negated"

@@ -13,7 +13,7 @@ from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, OUTCOME
+from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, NOT_ADMINISTERED_ROLES, OUTCOME
 from kg.nlp.doctext import doc_text, sentence_at
 from kg.nlp.extensions import SPAN_GROUP, register
 
@@ -64,8 +64,8 @@ def _not_an_exposure(span: Span, dose_starts: set[int] | None = None, sent: Span
     `sent`: `span.sent`, when the caller has it (Span.sent walks the tokens on every call).
     """
     doc = span.doc
-    if span.text.lower() in _PRONOUNS or (span._.attrs or {}).get("role") == "analyte":
-        return True  # the lexicon marks chemicals read as lab values ("serum zinc level")
+    if span.text.lower() in _PRONOUNS or (span._.attrs or {}).get("role") in NOT_ADMINISTERED_ROLES:
+        return True  # chemicals read as lab values ("serum zinc level") or named, not given (kg.nlp.drug_use)
     if sent is None:
         sent = span.sent
     nxt = [t for t in doc[span.end:min(span.end + 3, sent.end)] if not t.is_space]

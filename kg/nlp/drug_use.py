@@ -1,0 +1,271 @@
+"""`casekg_drug_use`: whether each Drug span of a case report names a drug the patient received.
+
+A case report names many chemicals that nobody gave the patient: a contrast agent in an imaging
+sentence, a stain or marker in a pathology report, a drug discussed from the literature ("weekly
+high-dose X has been reported to ..."), a drug class in a history ("no regular medication").
+MACCROBAT marks as Medication, roughly, what the patient was given or took, and that is also
+what the graph wants as an exposure. The lexicon and `kg.nlp.case_terms` already flag chemicals
+read as lab analytes (`_.attrs["role"] = "analyte"`); this component decides the rest.
+
+For every Drug span of a case-report narrative (`kg.nlp.genre.is_case_narrative`; abstracts are
+not touched) that is not already an analyte, a logistic regression (the learner of
+`kg.nlp.finding_type`) gives P(administered) from sparse features: the span's words and head,
+where its concept comes from (DrugBank, MeSH, none), whether a dose, route or frequency is
+attached, cue words in its sentence (given / started / treated; CT / contrast / uptake;
+staining / positive for; level / serum; reported / studies / et al.; citations), the words
+around it, where in the report the sentence is, and whether the same drug has a dose elsewhere
+in the report. Below the threshold the span keeps its Drug type and concept but gets
+`_.attrs["role"] = kg.model.NAMED_ROLE` ("named": a chemical named, not given): the relation
+builder makes no exposure of it, and the MACCROBAT profile does not count it as a Medication,
+as with analytes.
+
+The weights are learned from the 128 MACCROBAT *training* documents of our split, with settings
+chosen by 5-fold CV on them: `python -m kg.nlp.drug_use build` writes
+`kg/data/drug_use_maccrobat.tsv`, `python -m kg.nlp.drug_use cv [--l2=X --threshold=X]` prints
+the CV figures (docs/quality-s5-medications.md).
+"""
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from kg.model import DOSE, DRUG, NAMED_ROLE, NOT_ADMINISTERED_ROLES
+from kg.nlp import extensions, genre
+from kg.nlp.doctext import doc_text
+from kg.nlp import finding_type
+from kg.nlp.finding_type import Model, _word_features, read_model, train  # noqa: F401 - read_model for callers
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "drug_use_maccrobat.tsv"
+LEFT, RIGHT = 4, 2  # token window inside the sentence
+# Cue words anywhere in the span's sentence, one feature per group. Stems match word starts.
+_CUES = {
+    "give": ("giv", "administ", "treat", "start", "initiat", "receiv", "prescri", "commenc", "infus", "inject",
+             "discontinu", "stopp", "withdr", "switch", "continu", "taper", "taking", "took", "added", "replac",
+             "resum", "began", "placed", "on"),
+    "regimen": ("dose", "dosage", "regimen", "course", "cycle", "medicat", "therap", "manag"),
+    "image": ("ct", "mri", "scan", "contrast", "enhanc", "angiogra", "tomograph", "imaging", "uptake", "pet",
+              "scintigra", "echocardiogra", "radiogra", "ultrasound", "fdg", "avid", "suv"),
+    "pathology": ("stain", "immunohisto", "immunostain", "positiv", "negativ", "biopsy", "histolog", "specimen",
+                  "marker", "express", "tumor", "tumour", "cells"),
+    "lab": ("level", "serum", "plasma", "concentrat", "measur", "test", "assay", "mmol", "range", "urine", "urinary"),
+    "literature": ("report", "stud", "literature", "cases", "trial", "review", "previous", "known", "may", "can",
+                   "should", "recommend", "is", "are", "been", "effect", "associat", "induc", "patients"),
+    "negation": ("no", "not", "without", "denied", "refus", "never", "none"),
+    "history": ("history", "prior", "years", "ago", "previously", "long-term", "chronic"),
+}
+# words matched whole, not as stems ("on" must not match "one", "is" not "ischemia")
+_WHOLE = frozenset(("on", "ct", "mri", "pet", "fdg", "suv", "is", "are", "may", "can", "been", "no", "not", "none",
+                    "cases", "years", "ago", "taking", "took", "added", "began", "placed", "cells", "known"))
+# Agents given to image or stain, not to treat: contrast media, radiotracers, histological stains
+# (general knowledge; matched on the span's lower-case words, any of them).
+_DIAGNOSTIC = re.compile(
+    r"\b(?:contrast|gadolinium|gado\w+|iohexol|iopamidol|iodixanol|iopromide|ioversol|iomeprol|barium|lipiodol|"
+    r"fluorodeoxyglucose|fdg|technetium|99mtc|tc-99m|sestamibi|tetrofosmin|mibg|iobenguane|dotatate|dotatoc|"
+    r"octreoscan|gallium|thallium|indium|pentetreotide|fluorescein|indocyanine|microbubbles?|sulfur hexafluoride|"
+    r"perflutren|hematoxylin|eosin|giemsa|congo|trichrome|prussian|alcian|toluidine|mucicarmine|methenamine|"
+    r"grocott|ziehl|auramine|tuberculin|radiotracer|tracer|radioiodine|i-131|131i|18f)\b")
+# reference markers of the literature: "[3]", "[3, 8]", "[4–6]", "(12)", "Smith et al."
+_CITATION = re.compile(r"\[\d{1,3}(?:\s?[,–-]\s?\d{1,3})*\]|\(\d{1,3}(?:\s?[,–-]\s?\d{1,3})*\)|\bet al\b")
+_CUE_MEMO: dict[str, str | None] = {}
+_PATIENT = frozenset(("he", "she", "his", "her", "him", "patient", "patient's", "we", "our"))
+
+
+def _cue(word: str) -> str | None:
+    v = _CUE_MEMO.get(word, "")
+    if v == "":
+        v = None
+        for name, stems in _CUES.items():
+            if any(word == s or (s not in _WHOLE and word.startswith(s)) for s in stems):
+                v = name
+                break
+        _CUE_MEMO[word] = v
+    return v
+
+
+def _role(s: Span) -> str | None:
+    return (s._.attrs or {}).get("role")
+
+
+def _key(s: Span) -> str:
+    return s.kb_id_ or s.text.lower()
+
+
+def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Span, list[str]]]:
+    """(span, features) for every Drug span of `spans` (default: the Doc's span group) that is
+    not already flagged as not administered (an analyte)."""
+    if spans is None:
+        spans = list(doc.spans.get(extensions.SPAN_GROUP, []))
+    drugs = [s for s in spans if s.label_ == DRUG and _role(s) not in NOT_ADMINISTERED_ROLES]
+    if not drugs:
+        return []
+    text = doc_text(doc)
+    n = len(doc)
+    sent_starts = [s.start for s in doc.sents]
+    dose_starts = sorted(s.start for s in spans if s.label_ == DOSE)
+    # a drug given once with a dose ("erlotinib 150 mg daily") is the patient's drug everywhere
+    dosed = {_key(s) for s in drugs if "dose" in (s._.attrs or {})}
+    counts: dict[str, int] = {}
+    for s in drugs:
+        counts[_key(s)] = counts.get(_key(s), 0) + 1
+    out = []
+    for s in drugs:
+        start, end = s.start, s.end
+        k = bisect_right(sent_starts, start) - 1
+        sent_start = sent_starts[k]
+        sent_end = sent_starts[k + 1] if k + 1 < len(sent_starts) else n
+        words = tuple(t.lower_ for t in s if not t.is_space)
+        f = ["bias", f"src={s.kb_id_.split(':', 1)[0] if s.kb_id_ else 'none'}", *_word_features(words or ("",))]
+        attrs = s._.attrs or {}
+        for a in ("dose", "route", "frequency"):
+            if a in attrs:
+                f.append(f"has={a}")
+        if attrs.get("source"):
+            f.append(f"via={attrs['source']}")
+        if _DIAGNOSTIC.search(" ".join(words)):
+            f.append("diagnostic_agent")
+        key = _key(s)
+        if key in dosed:
+            f.append("dosed_in_doc")
+        f.append(f"count={min(counts[key], 3)}")
+        surface = text[s.start_char:s.end_char]
+        if surface[:1].isupper():
+            f.append("capital")
+        if surface.isupper() and len(surface) <= 8:
+            f.append("short_form")
+        j = bisect_right(dose_starts, sent_start - 1)
+        if j < len(dose_starts) and dose_starts[j] < sent_end:
+            f.append("sent_dose")
+        left = [t.lower_ for t in doc[max(sent_start, start - LEFT):start] if not t.is_space]
+        right = [t.lower_ for t in doc[end:min(sent_end, end + RIGHT)] if not t.is_space]
+        f.append(f"l1={left[-1] if left else '<s>'}")
+        f.append(f"r1={right[0] if right else '</s>'}")
+        f += [f"lw={w}" for w in left if w.isalpha()]
+        f += [f"rw={w}" for w in right if w.isalpha()]
+        sent_words = [t.lower_ for t in doc[sent_start:sent_end]]
+        cues = {c for w in sent_words if (c := _cue(w)) is not None}
+        f += [f"cue={c}" for c in sorted(cues)]
+        if any(w in _PATIENT for w in sent_words):
+            f.append("patient")
+        elif "literature" in cues:
+            f.append("general")  # a statement about a drug, not about this patient
+        if any(o is not s and o.start < end + 3 and start < o.end + 3 and o.start >= sent_start for o in drugs):
+            f.append("near_drug")  # in a list of drugs ("furosemide, lisinopril and warfarin")
+        if right and right[0][:1].isdigit() and "dose" not in attrs:
+            f.append("number_after")
+        if left and left[-1] == "(":
+            f.append("in_parens")
+        sent_text = text[doc[sent_start].idx:doc[sent_end - 1].idx + len(doc[sent_end - 1])]
+        if _CITATION.search(sent_text):
+            f.append("citation")
+        f.append(f"pos={min(4, 5 * s.start_char // max(1, len(text)))}")
+        out.append((s, f))
+    return out
+
+
+def write_model(model: Model, path: Path | str, note: str = "") -> None:
+    """kg.nlp.finding_type's weights file, with this model's header (positive = administered)."""
+    finding_type.write_model(model, path, note)
+    lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
+    Path(path).write_text("# feature\tweight (logistic regression, positive = administered; kg.nlp.drug_use)\n"
+                          + "".join(lines[1:]), encoding="utf-8")
+
+
+def p_given(model: Model, feats: Iterable[str]) -> float:
+    """P(administered) = sigmoid(sum of the weights of the span's features): the shared
+    regression's probability of its positive class (named for finding_type's Disease)."""
+    return model.p_disease(feats)
+
+
+class DrugUse(finding_type.FindingType):
+    def __init__(self, name: str, path: str) -> None:
+        super().__init__(name, path or str(DATA))
+
+    def __call__(self, doc: Doc) -> Doc:
+        group = doc.spans.get(extensions.SPAN_GROUP)
+        if not group or len(doc) < genre.MIN_WORDS or not genre.is_case_narrative(doc):
+            return doc
+        for s, feats in doc_features(doc, list(group)):
+            if p_given(self.model, feats) < self.model.threshold:
+                s._.attrs = {**(s._.attrs or {}), "role": NAMED_ROLE}
+        return doc
+
+
+@Language.factory("casekg_drug_use", default_config={"path": ""})
+def make_drug_use(nlp: Language, name: str, path: str) -> DrugUse:
+    """`path`: the weights file ("" = the shipped `kg/data/drug_use_maccrobat.tsv`)."""
+    return DrugUse(name, path)
+
+
+# --------------------------------------------------------------------------- learning the weights
+
+
+def examples(parsed: Iterable[tuple]) -> list[tuple[list[str], int]]:
+    """Training examples from (kg.gold.GoldDoc, Doc parsed by the pipeline up to this component):
+    every candidate Drug span of a case-report narrative, 1 if it overlaps a gold Medication."""
+    out = []
+    for d, doc in parsed:
+        if not genre.is_case_narrative(doc):
+            continue
+        gold = [(m.start, m.end) for m in d.mentions if m.type == DRUG]
+        for s, feats in doc_features(doc):
+            out.append((feats, int(any(a < s.end_char and s.start_char < b for a, b in gold))))
+    return out
+
+
+def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5, threshold: float = 0.5,
+                   **params: float):  # noqa: ANN201
+    """`folds`-fold CV (kg.evaluate.cross_validate_component's folds): weights learned on the other
+    folds' spans, `full` scores the held-out fold. Returns one kg.evaluate.Report."""
+    from kg.evaluate import cross_validate_component
+
+    comp = full.get_pipe("casekg_drug_use")
+
+    def fit(training: list[tuple]) -> None:
+        comp.model = Model(train(examples(training), **params), 0.0, threshold)
+
+    return cross_validate_component(docs, pre, full, fit, folds)
+
+
+# Chosen by `python -m kg.nlp.drug_use cv` on the 128 train documents (medication overlap F1).
+# Grid (l2 1-30, threshold 0.3-0.8): a plateau of 0.881-0.890 around these (without: 0.871).
+PARAMS = {"l2": 3.0, "threshold": 0.5}
+
+
+def _pipeline_before() -> Language:
+    from kg.nlp.pipeline import PIPELINE, build_nlp
+
+    names = [n for n, _ in PIPELINE]
+    return build_nlp(PIPELINE[:names.index("casekg_drug_use")])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    from kg import gold
+    from kg.nlp.pipeline import build_nlp
+
+    parser = argparse.ArgumentParser(prog="python -m kg.nlp.drug_use",
+                                     description="Learn (build) or cross-validate (cv) the weights on MACCROBAT train.")
+    parser.add_argument("command", choices=("build", "cv"))
+    parser.add_argument("out", nargs="?", default=str(DATA), help="weights file written by build")
+    parser.add_argument("--l2", type=float, default=PARAMS["l2"])
+    parser.add_argument("--threshold", type=float, default=PARAMS["threshold"])
+    a = parser.parse_args(argv)
+    docs, pre = gold.maccrobat_train(), _pipeline_before()
+    if a.command == "cv":
+        from kg.evaluate import format_report
+
+        print(format_report(cross_validate(docs, pre, build_nlp(), threshold=a.threshold, l2=a.l2)))
+        return
+    ex = examples((d, pre(d.text)) for d in docs)
+    write_model(Model(train(ex, l2=a.l2), 0.0, a.threshold), a.out,
+                f"Learned from {len(ex)} Drug spans of the 128 MACCROBAT train documents of our split; l2 {a.l2}")
+    print(f"weights from {len(ex)} spans -> {a.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""casekg_drug_use: a chemical given to the patient vs one merely named, in case-report narratives.
+
+Sentences, toy weights and toy gold are written for these tests; nothing is taken from the gold
+corpora. The shipped weights are checked only on clear cases written here.
+"""
+
+import pytest
+import spacy
+from spacy.tokens import Span
+
+from kg.evaluate import ANALYTE, PROFILES, _pred, evaluate_docs
+from kg.gold import GoldDoc, GoldMention
+from kg.model import NAMED_ROLE, NOT_ADMINISTERED_ROLES
+from kg.nlp import drug_use as du
+from kg.nlp.extensions import SPAN_GROUP, register
+from kg.nlp.finding_type import Model
+
+FILLER = " She was examined again on the ward." * 40
+CASE = ("A 61-year-old woman was admitted with fever. She was started on ceftriaxone 2 g daily. "
+        "An MRI with gadolinium showed a small abscess in the liver." + FILLER)
+
+
+def _nlp(weights_path=None):
+    """Sentencizer, a toy lexicon of two drugs, and the component with `weights_path` (if any)."""
+    steps = [("sentencizer", {}), ("casekg_toy_lexicon", {"terms": {"Drug": ["ceftriaxone", "gadolinium"]}})]
+    if weights_path is not None:
+        steps.append(("casekg_drug_use", {"path": str(weights_path)}))
+    nlp = spacy.blank("en")
+    for name, cfg in steps:
+        nlp.add_pipe(name, config=cfg)
+    return nlp
+
+
+@pytest.fixture()
+def imaging_model(tmp_path):
+    """A model that calls a chemical named (not given) only in a sentence with an imaging word."""
+    path = tmp_path / "weights.tsv"
+    du.write_model(Model({"bias": 2.0, "cue=image": -4.0}, 0.0, 0.5), path)
+    return path
+
+
+def _roles(doc):
+    return {s.text: (s._.attrs or {}).get("role") for s in doc.spans[SPAN_GROUP]}
+
+
+def test_flags_a_chemical_named_in_an_imaging_sentence(imaging_model) -> None:
+    doc = _nlp(imaging_model)(CASE)
+    assert _roles(doc) == {"ceftriaxone": None, "gadolinium": NAMED_ROLE}
+    assert all(s.label_ == "Drug" and s.kb_id_.startswith("TOY:") for s in doc.spans[SPAN_GROUP])  # type and concept kept
+
+
+def test_abstracts_are_untouched(imaging_model) -> None:
+    text = "In this cohort, MRI with gadolinium was compared with ultrasound in 40 adults given ceftriaxone."
+    assert set(_roles(_nlp(imaging_model)(text)).values()) == {None}
+
+
+def test_threshold(tmp_path) -> None:
+    path = tmp_path / "weights.tsv"
+    du.write_model(Model({"bias": 0.5}, 0.0, 0.6), path)  # P = 0.62 for every span
+    assert set(_roles(_nlp(path)(CASE)).values()) == {None}
+    du.write_model(Model({"bias": 0.5}, 0.0, 0.7), path)
+    assert set(_roles(_nlp(path)(CASE)).values()) == {NAMED_ROLE}
+
+
+def test_analytes_stay_analytes(imaging_model) -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp(CASE)
+    start = next(t.i for t in doc if t.text == "gadolinium")
+    span = Span(doc, start, start + 1, "Drug")
+    span._.attrs = {"role": "analyte"}
+    doc.spans[SPAN_GROUP] = [span]
+    assert du.doc_features(doc) == []  # not a candidate: already not administered
+    nlp.add_pipe("casekg_drug_use", config={"path": str(imaging_model)})
+    assert _roles(nlp.get_pipe("casekg_drug_use")(doc)) == {"gadolinium": "analyte"}
+
+
+def test_features() -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    text = ("He received warfarin and aspirin 100 mg daily. Sections stained with hematoxylin were reviewed. "
+            "High doses of imatinib are tolerated [4, 5].")
+    doc = nlp(text)
+    tok = {t.text: t.i for t in doc}
+    spans = [Span(doc, tok[w], tok[w] + 1, "Drug", kb_id=k) for w, k in
+             (("warfarin", "DRUGBANK:DB1"), ("aspirin", "DRUGBANK:DB2"), ("hematoxylin", ""), ("imatinib", "MESH:D1"))]
+    spans[1]._.attrs = {"dose": "100", "unit": "mg", "frequency": "daily"}
+    dose = Span(doc, tok["aspirin"] + 1, tok["aspirin"] + 3, "Dose")
+    feats = {s.text: set(f) for s, f in du.doc_features(doc, [*spans, dose])}
+    assert set(feats) == {"warfarin", "aspirin", "hematoxylin", "imatinib"}  # Drug spans only
+    assert {"src=DRUGBANK", "cue=give", "patient", "near_drug", "sent_dose", "l1=received", "h=warfarin"} <= feats["warfarin"]
+    assert {"has=dose", "has=frequency", "dosed_in_doc", "near_drug"} <= feats["aspirin"]
+    assert "has=dose" not in feats["warfarin"] and "dosed_in_doc" not in feats["warfarin"]
+    assert {"src=none", "diagnostic_agent", "cue=pathology"} <= feats["hematoxylin"]
+    assert not feats["hematoxylin"] & {"patient", "sent_dose", "cue=give", "near_drug"}
+    assert {"citation", "general", "cue=literature", "cue=regimen", "src=MESH"} <= feats["imatinib"]
+    assert "patient" not in feats["imatinib"] and "citation" not in feats["warfarin"]
+
+
+def test_citation_markers() -> None:
+    for marked in ("as reported [3].", "as reported [3, 8].", "as reported [4–6].", "as reported (12).", "Lee et al. found"):
+        assert du._CITATION.search(marked), marked
+    for plain in ("warfarin 5 mg [1.5 mg/kg]", "(30 mg, daily)", "(15–65 pg/L)", "(FDG)"):
+        assert not du._CITATION.search(plain), plain
+
+
+def test_examples_label_by_gold_medication() -> None:
+    nlp = _nlp()
+    doc = nlp(CASE)
+    c = CASE.index("ceftriaxone")
+    gold = GoldDoc("x", CASE, [GoldMention(c, c + len("ceftriaxone 2 g"), "Drug"), GoldMention(0, 1, "Disease")])
+    ex = du.examples([(gold, doc)])
+    assert sorted((next(x for x in f if x.startswith("t=")), y) for f, y in ex) == [("t=ceftriaxone", 1), ("t=gadolinium", 0)]
+    short = GoldDoc("y", "She was given ceftriaxone.", [])
+    assert du.examples([(short, nlp(short.text))]) == []  # not a case narrative
+
+
+def test_model_file_round_trip(tmp_path) -> None:
+    path = tmp_path / "weights.tsv"
+    du.write_model(Model({"bias": 0.25, "cue=image": -1.5}, 0.0, 0.4), path, "a note")
+    assert "positive = administered" in path.read_text().splitlines()[0]
+    m = du.read_model(path)
+    assert m.weights == {"bias": 0.25, "cue=image": -1.5} and m.threshold == 0.4
+    assert du.p_given(m, ["bias", "cue=image"]) == pytest.approx(1 / (1 + 2.718281828 ** 1.25), abs=1e-6)
+
+
+def test_named_chemicals_are_not_medications_for_maccrobat_but_chemicals_for_bc5cdr(imaging_model) -> None:
+    assert NAMED_ROLE in NOT_ADMINISTERED_ROLES and "analyte" in NOT_ADMINISTERED_ROLES
+    doc = _nlp(imaging_model)(CASE)
+    preds = [_pred(s) for s in doc.spans[SPAN_GROUP]]
+    assert sorted(p[2] for p in preds) == sorted(["Drug", ANALYTE])
+    g = CASE.index("gadolinium")
+    gold = [GoldDoc("x", CASE, [GoldMention(g, g + 10, "Drug")])]
+    mac = evaluate_docs(gold, lambda _: preds, PROFILES["maccrobat-dev"])
+    cdr = evaluate_docs(gold, lambda _: preds, PROFILES["bc5cdr-dev"])
+    assert mac.overlap["Drug"].tp_gold == 0 and mac.overlap["Drug"].n_pred == 1  # only ceftriaxone counts
+    assert cdr.overlap["Drug"].tp_gold == 1 and cdr.overlap["Drug"].n_pred == 2
+
+
+SHIPPED_CASE = (
+    "A 58-year-old man was admitted with fever and a productive cough. He was started on ceftriaxone 2 g "
+    "intravenously daily. Computed tomography with iodinated contrast medium showed a mass in the right lower lobe. "
+    "Biopsy sections were reviewed, and immunohistochemical staining was positive for chromogranin. "
+    "He then received four cycles of carboplatin, and the mass shrank." + FILLER.replace("She", "He"))
+
+
+def test_shipped_pipeline_and_weights() -> None:
+    from kg.nlp.pipeline import PIPELINE, build_nlp, get_nlp
+
+    names = [n for n, _ in PIPELINE]
+    assert names.index("casekg_dosage") < names.index("casekg_drug_use") < names.index("casekg_relations")
+    assert 0 < du.read_model().threshold < 1
+    doc = get_nlp()(SHIPPED_CASE)
+    roles = {s.text: (s._.attrs or {}).get("role") for s in doc.spans[SPAN_GROUP] if s.label_ == "Drug"}
+    assert roles["ceftriaxone"] is None and roles["carboplatin"] is None
+    assert roles["contrast medium"] == NAMED_ROLE
+    exposed = {doc.text[st["subject"][0]:st["subject"][1]] for st in doc._.statements if st["kind"] == "exposure"}
+    assert {"ceftriaxone", "carboplatin"} <= exposed and "contrast medium" not in exposed
+    # an abstract gives the same spans and roles with and without the component
+    text = ("Patients given ceftriaxone had fewer relapses; contrast-enhanced computed tomography with iodinated "
+            "contrast medium was read by two radiologists.")
+    without = build_nlp([p for p in PIPELINE if p[0] != "casekg_drug_use"])(text)
+    with_it = get_nlp()(text)
+    seen = [(s.text, s.label_, (s._.attrs or {}).get("role")) for s in with_it.spans[SPAN_GROUP]]
+    assert seen and seen == [(s.text, s.label_, (s._.attrs or {}).get("role")) for s in without.spans[SPAN_GROUP]]
