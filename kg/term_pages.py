@@ -67,7 +67,19 @@ _IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 # `# page-concepts: ?treated as ?phenotype`: the values of the candidate SELECT's ?treated in
 # a page's graphs are every ?phenotype the rest of the query can match there (the query's
 # author vouches for it), so what runs on the page may be restricted to them
-_PAGE_CONCEPTS = re.compile(r"^#\s*page-concepts\s*:\s*\?(\w+)\s+as\s+\?(\w+)\s*$", re.IGNORECASE | re.MULTILINE)
+# `... from N`: without the catalogue index, fetch the concepts per graph only when the term
+# resolves to at least N concepts (the pick then reads a row per graph and concept instead of
+# per graph, which costs more than it saves for narrow terms: docs/scale.md, "Session 5")
+_PAGE_CONCEPTS = re.compile(r"^#\s*page-concepts\s*:\s*\?(\w+)\s+as\s+\?(\w+)(?:\s+from\s+(\d+))?\s*$",
+                            re.IGNORECASE | re.MULTILINE)
+
+
+# From this many concepts held by a page's graphs, what runs on the page binds (graph, concept)
+# pairs instead of the concepts alone. Measured on the real 10k build (evidence, first page, CPU
+# ms): 11 concepts 40 (pairs 235), 45 concepts 105 (pairs 222), 571 concepts 1,456 (pairs 467):
+# the concepts alone cost ~2.5 ms per concept (a seek per concept, role and page graph), the
+# pairs ~200 ms plus ~0.2 ms per pair (docs/scale.md, "Session 5: broad terms").
+PAIRS_FROM = 100
 
 
 @dataclass(frozen=True)
@@ -171,6 +183,11 @@ class PageSelect:
             return None
         return m.group(1), m.group(2)
 
+    def page_concepts_from(self) -> int:
+        """The N of a `# page-concepts: ... from N` line (0 without one)."""
+        m = _PAGE_CONCEPTS.search(self.text)
+        return int(m.group(3)) if m is not None and m.group(3) else 0
+
     def page_pattern_query(self) -> str:
         """The page sub-SELECT without ORDER BY and LIMIT: every (article, graph) of the page's
         pattern after `after`, for Python to sort."""
@@ -254,6 +271,11 @@ def choose_term_page(
     chosen = None
     if index is not None:
         chosen = _by_index(store, index, select, substitutions, after, size, mapping and mapping[0], concepts)
+    if chosen is None and mapping is not None and select.page_concepts_from():
+        found = _index_source(select)
+        resolved = _resolve(store, select, substitutions, found) if found is not None else None
+        if resolved is not None and len(resolved) < select.page_concepts_from():
+            mapping = None  # a narrow term: the page's graphs alone
     if chosen is None:
         chosen = _by_naming(store, select, substitutions, after, size, mapping and mapping[0], concepts)
     if chosen is None:
@@ -267,7 +289,13 @@ def choose_term_page(
     # for those, not for every resolved concept in every page graph (broad HPO terms:
     # thousands of classes; docs/scale.md, "Session 4: term queries")
     held = sorted({c for g in graphs for c in concepts.get(g, ())})
-    values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
+    if len(held) < PAIRS_FROM:
+        values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
+    else:
+        # each graph with only its own concepts: past ~100 concepts the seeks of every concept
+        # in every page graph cost more than Oxigraph's join with the page's statements
+        pairs = " ".join(f"({ox.NamedNode(g)} {c})" for g in graphs for c in sorted(concepts.get(g, ())))
+        values = f"VALUES (?g ?{mapping[1]}) {{ {pairs} }}"
     return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page(values))
 
 
@@ -347,6 +375,23 @@ def _index_source(select: PageSelect) -> tuple[int, str, str] | None:
     return None
 
 
+def _resolve(store: ox.Store, select: PageSelect, subs: Mapping, found: tuple[int, str, str]) -> set[str] | None:
+    """The concepts (N-Triples terms) the candidate SELECT's resolution part gives with these
+    substitutions; None when one is a blank node (it cannot be named in the index or VALUES)."""
+    assert select.candidates is not None
+    _, variable, rest = found
+    names = sorted(select.candidates.variables - {"g"} | {variable})
+    resolution = f"{select.prologue}\nSELECT DISTINCT {' '.join('?' + v for v in names)} WHERE {{{rest}}}"
+    resolved = set()
+    for row in store.query(resolution, use_default_graph_as_union=True,
+                           substitutions={v: t for v, t in subs.items() if v.value in names} or None):
+        term = row[variable]
+        if term is None or isinstance(term, ox.BlankNode):
+            return None
+        resolved.add(str(term))
+    return resolved
+
+
 def _graph_bound(after: str) -> str | None:
     """The graph IRI bound equivalent to `article > after` for kg-named graphs: a graph
     `_GRAPH_PREFIX + id` names an article after `after` exactly when the graph sorts after the
@@ -372,15 +417,9 @@ def _by_index(store: ox.Store, index: IndexReader, select: PageSelect, subs: Map
     bounds = index.term_graph_range(number)
     if bounds is not None and not all(b.startswith(_GRAPH_PREFIX) for b in bounds):
         return None  # (every graph between two kg-named ones is kg-named: they share the prefix)
-    projection = " ".join(f"?{v}" for v in sorted(select.candidates.variables - {"g"} | {variable}))
-    resolution = f"{select.prologue}\nSELECT DISTINCT {projection} WHERE {{{rest}}}"
-    resolved = set()
-    for row in store.query(resolution, use_default_graph_as_union=True,
-                           substitutions={v: t for v, t in subs.items() if f"?{v.value}" in projection.split()} or None):
-        term = row[variable]
-        if term is None or isinstance(term, ox.BlankNode):
-            return None  # (a blank node cannot be named in the index or in VALUES)
-        resolved.add(str(term))
+    resolved = _resolve(store, select, subs, found)
+    if resolved is None:
+        return None
     bound = _graph_bound(after)
     held = index.term_graphs(number, resolved, bound, size + 1) if bound is not None and resolved else []
     cut = len(_GRAPH_PREFIX)

@@ -320,10 +320,16 @@ def _page_through(store: Path, cat: Catalogue, name: str, params: dict[str, str]
         assert len(pages) < 100, "the pages do not end"
 
 
-def test_term_paging_gives_every_row_once_in_order(built, tmp_path):
+@pytest.mark.parametrize("pairs_from", [100, 1])
+def test_term_paging_gives_every_row_once_in_order(built, tmp_path, monkeypatch, pairs_from):
     """Paging through a term query: each page is the one its text defines (Oxigraph evaluating
     the text itself over the whole store), the pages together are the whole answer in order,
-    next values are the last article of each full page and the last page is not empty."""
+    next values are the last article of each full page and the last page is not empty.
+    pairs_from=1: the pages of `# page-concepts:` queries bind (graph, concept) pairs, as broad
+    terms do at 100 concepts and more (kg.term_pages.PAIRS_FROM)."""
+    from kg import term_pages
+
+    monkeypatch.setattr(term_pages, "PAIRS_FROM", pairs_from)
     store, _ = built
     small = _term_pages(tmp_path / "small")
     whole = _term_pages(tmp_path / "whole", 100000)

@@ -326,7 +326,8 @@ def test_pages_from_the_index_are_the_text_pages(tmp_path, monkeypatch):
     declared = INDEXED.replace("# page: 2\n", "# page: 2\n# page-concepts: ?c as ?concept\n")
     monkeypatch.setattr(term_pages, "_by_naming", lambda *a, **k: pytest.fail("picked by SPARQL"))
     try:
-        for text in (INDEXED, declared):
+        for text, pairs_from in ((INDEXED, 100), (declared, 100), (declared, 1)):
+            monkeypatch.setattr(term_pages, "PAIRS_FROM", pairs_from)  # 1: (graph, concept) pairs on every page
             for key, want_pages in (("x", 2), ("any", 4), ("nothing", 1)):
                 after, pages = "", 0
                 while True:
@@ -337,6 +338,10 @@ def test_pages_from_the_index_are_the_text_pages(tmp_path, monkeypatch):
                     if after is None:
                         break
                 assert pages == want_pages, key
+        first = choose_term_page(store, declared, bind(parse_query(declared), {"tag": "any"}), "", 2, index=index)
+        a1, a2 = graph_iri("a1"), graph_iri("a2")
+        assert first is not None and f"VALUES (?g ?concept) {{ (<{a1}> <urn:c:x>) (<{a2}> <urn:c:y>) (<{a2}> <urn:c:z>) }}" in first.text
+        monkeypatch.setattr(term_pages, "PAIRS_FROM", 100)
         first = choose_term_page(store, declared, bind(parse_query(declared), {"tag": "any"}), "", 2, index=index)
         assert first is not None and "VALUES ?concept { <urn:c:x> <urn:c:y> <urn:c:z> }" in first.text
     finally:
@@ -373,3 +378,21 @@ def test_term_graphs_both_ways_give_the_same_graphs(tmp_path):
                         assert index.term_graphs(0, concepts, after, n, budget=budget) == truth, (wanted, after, n, budget)
     finally:
         index.close()
+
+
+def test_page_concepts_from_n_applies_to_broad_terms_only_without_the_index():
+    """`# page-concepts: ... from N`: without an index the concepts per graph are fetched (and
+    bound on the page) only for a term that resolves to N concepts or more; rows unchanged."""
+    text = INDEXED.replace("# page: 2\n", "# page: 2\n# page-concepts: ?c as ?concept from 3\n")
+    tags = {"a1": ["x"], "a2": ["y", "z"], "a3": ["w"], "a4": ["x", "w"]}
+    store = _store(tags, tag=CKG + "concept")
+    for name in "wxyz":
+        store.add(ox.Quad(ox.NamedNode(f"urn:c:{name}"), ox.NamedNode(CKG + "lookupKey"), ox.Literal("any"), ox.NamedNode(VOCAB_GRAPH)))
+    qdef = parse_query(text)
+    assert page_select(text).page_concepts_from() == 3 and page_select(INDEXED).page_concepts_from() == 0
+    narrow = choose_term_page(store, text, bind(qdef, {"tag": "x"}), "", 2)
+    broad = choose_term_page(store, text, bind(qdef, {"tag": "any"}), "", 2)
+    assert narrow is not None and "VALUES" not in narrow.text
+    assert broad is not None and "VALUES ?concept { <urn:c:x> <urn:c:y> <urn:c:z> }" in broad.text
+    for key in ("x", "any"):
+        assert _rows(store, qdef, {"tag": key}) == _text_rows(store, qdef, {"tag": key}) != []
