@@ -20,6 +20,7 @@ Prints figures; never gates anything.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,7 @@ EXTRA_CASES = [
     ("drugs-for-manifestation", {"manifestation": "Abnormality of the skin"}),
     ("evidence", {"entity": "HP:0000118"}),
     ("evidence", {"entity": "muscle weakness"}),
+    ("drugs-for-manifestation", {"manifestation": "HP:0000118"}),
 ]
 
 
@@ -95,12 +97,14 @@ def main() -> None:
         state = "no usable catalogue index" if index is None else "catalogue index used"
         if index is not None:
             index.close()
-        print(f"{args.store}: {len(st.articles()):,} articles; {args.repeat} runs per query; {state}")
+        print(f"{args.store}: {len(st.articles()):,} articles; {args.repeat} runs per query; {state}; "
+              f"load average {os.getloadavg()[0]:.1f}")
     print(f"| query (parameters) | rows | p50 ms | p99 ms | CPU p50 ms |\n| --- | ---: | ---: | ---: | ---: |")
     for r in measure(args.store, args.repeat, args.extra, args.queries, args.limit):
         params = ", ".join(f"{k}={v}" if k == "limit" else v for k, v in r["params"].items() if v)
         label = f"{r['query']} ({params})" if params else r["query"]
         print(f"| {label} | {r['rows']:,} | {r['p50']:.1f} | {r['p99']:.1f} | {r['cpu_p50']:.1f} |", flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")  # the machine is shared: CPU ms is the steadier figure
     if args.rdflib:
         with tempfile.TemporaryDirectory(prefix="kg-rdflib-") as tmp:
             rdflib_compare(args.store, args.rdflib, args.rdflib_timeout, Path(tmp))

@@ -38,6 +38,7 @@ Readers open it read-only per query (`open_reader`) and get None whenever it is 
 
 from __future__ import annotations
 
+import heapq
 import os
 import sqlite3
 import threading
@@ -179,19 +180,21 @@ class IndexReader:
         """The first `n` graphs, in IRI order, whose IRI sorts after `after` and that hold one
         of `concepts` (N-Triples terms) in `TERM_SOURCES[source]`, each with the ones it holds.
 
-        Two ways to the same answer, whichever reads fewer rows: per concept, its first `n`
-        graphs after `after` (at most n rows each, so `n` x the concepts the table knows), or the
-        graphs in order with all their concepts until `n` hold one (few rows when most graphs
-        do: a broad HPO term). The second runs first with the first one's row count as its
-        budget, so a page costs at most about twice the cheaper way."""
+        Two ways to the same answer: a merge of one cursor per concept over its graphs in order
+        (a cursor costs ~23 microseconds to open at 100k articles, then one row per (graph,
+        concept) of the page), or a scan of the graphs in order with all their concepts until
+        `n` hold one (~1.5 microseconds a row: few rows when most graphs hold one, as for a
+        broad HPO term). The scan runs first, with the merge's opening cost in rows as its
+        budget (16 rows a concept), so a page costs at most about twice the cheaper way."""
         ids = self._concept_ids(concepts)
-        budget = len(ids) * n if budget is None else budget  # (tests force either way)
+        budget = 16 * len(ids) + n if budget is None else budget  # (tests force either way)
         out: list[tuple[str, list[str]]] = []
         read = 0
         rows = self._conn.execute("SELECT graph, concept FROM term WHERE source = ? AND graph > ? ORDER BY graph, concept",
                                   (source, after))
         for graph, cid in rows:
             if len(out) == n and graph != out[-1][0]:
+                rows.close()
                 return [(g, sorted(c)) for g, c in out]
             read += 1
             if read > budget:
@@ -206,14 +209,21 @@ class IndexReader:
         else:
             return [(g, sorted(c)) for g, c in out]
         rows.close()
-        held: dict[str, list[str]] = {}
-        for cid, term in ids.items():
-            for (graph,) in self._conn.execute(
-                    "SELECT graph FROM term WHERE source = ? AND concept = ? AND graph > ? ORDER BY graph LIMIT ?",
-                    (source, cid, after, n)):
-                held.setdefault(graph, []).append(term)
-        # a graph among the first n of the union is among the first n of each concept it holds
-        return [(g, sorted(held[g])) for g in sorted(held)[:n]]
+        out = []
+        cursors = [self._conn.execute("SELECT graph, ? FROM term WHERE source = ? AND concept = ? AND graph > ? ORDER BY graph",
+                                      (term, source, cid, after)) for cid, term in ids.items()]
+        try:
+            for graph, term in heapq.merge(*cursors):  # (graph, concept term) in order
+                if out and out[-1][0] == graph:
+                    out[-1][1].append(term)
+                elif len(out) == n:
+                    break
+                else:
+                    out.append((graph, [term]))
+        finally:
+            for cursor in cursors:
+                cursor.close()
+        return out
 
     def term_graph_range(self, source: int) -> tuple[str, str] | None:
         """The smallest and the largest graph IRI of `TERM_SOURCES[source]`; None when it has none."""
