@@ -165,3 +165,38 @@ def test_shipped_pipeline_and_weights() -> None:
     with_it = get_nlp()(text)
     seen = [(s.text, s.label_, (s._.attrs or {}).get("role")) for s in with_it.spans[SPAN_GROUP]]
     assert seen and seen == [(s.text, s.label_, (s._.attrs or {}).get("role")) for s in without.spans[SPAN_GROUP]]
+
+
+def test_regimen_acronyms(tmp_path) -> None:
+    table = tmp_path / "regimens.tsv"
+    table.write_text("# acronym\tdrugs\nR-CHOP\trituximab;cyclophosphamide\nCHOP\tcyclophosphamide\n"
+                     "FOLFOX\tfolinic acid;fluorouracil;oxaliplatin\nHyper-CVAD\tcyclophosphamide;vincristine\n")
+    regimens = du.read_regimens(table)
+    assert regimens["CHOP"] == "cyclophosphamide" and len(regimens) == 4
+    pattern = du.regimen_pattern(regimens)
+    text = ("She had R-CHOP-21, then CHOP, mFOLFOX6 and FOLFOX-4, then hyper-CVAD. "
+            "We chop the herbs. The CHOPPER and XR-CHOP codes and FOLFOXIRI are not these.")
+    assert [m.group() for m in pattern.finditer(text)] == ["R-CHOP-21", "CHOP", "mFOLFOX6", "FOLFOX-4", "hyper-CVAD"]
+    assert [m.group("name") for m in pattern.finditer(text)] == ["R-CHOP", "CHOP", "FOLFOX", "FOLFOX", "hyper-CVAD"]
+
+
+def test_regimens_become_drug_spans_in_case_reports(tmp_path) -> None:
+    table = tmp_path / "regimens.tsv"
+    table.write_text("R-CHOP\trituximab;cyclophosphamide\nABVD\tdoxorubicin;bleomycin\n")
+    weights = tmp_path / "weights.tsv"
+    du.write_model(Model({"bias": 2.0}, 0.0, 0.5), weights)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["rituximab", "ABVD"]}})
+    nlp.add_pipe("casekg_drug_use", config={"path": str(weights), "regimens": str(table)})
+    case = "A 40-year-old man with lymphoma was given rituximab, then six cycles of R-CHOP, then ABVD." + FILLER
+    doc = nlp(case)
+    spans = {s.text: s for s in doc.spans[SPAN_GROUP]}
+    assert set(spans) == {"rituximab", "R-CHOP", "ABVD"}
+    r = spans["R-CHOP"]
+    assert r.label_ == "Drug" and r.kb_id_ == "" and r._.concept_label == "R-CHOP"
+    assert r._.attrs == {"regimen": "rituximab;cyclophosphamide"}
+    assert spans["ABVD"].kb_id_ == "TOY:abvd"  # a Drug span already there is kept as it is
+    abstract = "Six cycles of R-CHOP were compared with rituximab alone."
+    doc = nlp(abstract)
+    assert {s.text for s in doc.spans[SPAN_GROUP]} == {"rituximab"}  # abstracts untouched

@@ -19,6 +19,12 @@ in the report. Below the threshold the span keeps its Drug type and concept but 
 builder makes no exposure of it, and the MACCROBAT profile does not count it as a Medication,
 as with analytes.
 
+Recall: chemotherapy regimens named by acronym ("R-CHOP", "FOLFOX", "ABVD") are drugs the
+patient received, but no drug vocabulary lists them; `kg/data/regimens.tsv` (written from general
+oncology knowledge, ambiguous acronyms left out) names them with their component drugs, and in a
+case report each one no Drug span covers becomes a Drug span without concept ID, its components
+in `_.attrs["regimen"]`, before the decision above.
+
 The weights are learned from the 128 MACCROBAT *training* documents of our split, with settings
 chosen by 5-fold CV on them: `python -m kg.nlp.drug_use build` writes
 `kg/data/drug_use_maccrobat.tsv`, `python -m kg.nlp.drug_use cv [--l2=X --threshold=X]` prints
@@ -40,6 +46,7 @@ from kg.nlp import finding_type
 from kg.nlp.finding_type import Model, _word_features, read_model, train  # noqa: F401 - read_model for callers
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "drug_use_maccrobat.tsv"
+REGIMENS = DATA.with_name("regimens.tsv")
 LEFT, RIGHT = 4, 2  # token window inside the sentence
 # Cue words anywhere in the span's sentence, one feature per group. Stems match word starts.
 _CUES = {
@@ -118,8 +125,9 @@ def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Sp
         sent_start = sent_starts[k]
         sent_end = sent_starts[k + 1] if k + 1 < len(sent_starts) else n
         words = tuple(t.lower_ for t in s if not t.is_space)
-        f = ["bias", f"src={s.kb_id_.split(':', 1)[0] if s.kb_id_ else 'none'}", *_word_features(words or ("",))]
         attrs = s._.attrs or {}
+        src = s.kb_id_.split(":", 1)[0] if s.kb_id_ else "regimen" if "regimen" in attrs else "none"
+        f = ["bias", f"src={src}", *_word_features(words or ("",))]
         for a in ("dose", "route", "frequency"):
             if a in attrs:
                 f.append(f"has={a}")
@@ -132,9 +140,10 @@ def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Sp
             f.append("dosed_in_doc")
         f.append(f"count={min(counts[key], 3)}")
         surface = text[s.start_char:s.end_char]
-        if surface[:1].isupper():
+        # a regimen is always written in capitals: that says nothing of its use here
+        if surface[:1].isupper() and src != "regimen":
             f.append("capital")
-        if surface.isupper() and len(surface) <= 8:
+        if surface.isupper() and len(surface) <= 8 and src != "regimen":
             f.append("short_form")
         j = bisect_right(dose_starts, sent_start - 1)
         if j < len(dose_starts) and dose_starts[j] < sent_end:
@@ -180,24 +189,70 @@ def p_given(model: Model, feats: Iterable[str]) -> float:
     return model.p_disease(feats)
 
 
+def read_regimens(path: Path | str = REGIMENS) -> dict[str, str]:
+    """Regimen acronym -> its component drugs ("R-CHOP" -> "rituximab;cyclophosphamide;...")."""
+    rows = (line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#"))
+    return {cols[0]: cols[1] for cols in rows}
+
+
+def regimen_pattern(names: Iterable[str]) -> re.Pattern:
+    """The acronyms as written, longest first, with a cycle-length or version suffix ("R-CHOP-21",
+    "FOLFOX4", "mFOLFOX6"); capitals must match (a "chop" is no regimen), mixed-case names
+    ("Hyper-CVAD", "GemCis") match in any case. Not inside a longer word or hyphenated name."""
+    alts = [re.escape(n) if n.isupper() else f"(?i:{re.escape(n)})"
+            for n in sorted(names, key=len, reverse=True)]
+    return re.compile(r"(?<![\w-])(?:m(?=FOLF))?(?P<name>" + "|".join(alts) + r")(?:-?\d{1,2})?(?![\w-])")
+
+
+def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], pattern: re.Pattern) -> list[Span]:
+    """`spans` plus a Drug span (no concept ID; `attrs["regimen"]`: the component drugs) for each
+    regimen acronym that no Drug span covers; Drug spans inside it ("R-" of "R-CHOP") give way."""
+    text = doc_text(doc)
+    found = []
+    lookup = {k.lower(): k for k in regimens}
+    for m in pattern.finditer(text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is None or any(s.label_ == DRUG and s.start <= span.start and span.end <= s.end for s in spans):
+            continue  # already a drug (a short form the report defines), or inside a longer drug name
+        name = lookup[m.group("name").lower()]
+        r = Span(doc, span.start, span.end, label=DRUG)
+        r._.concept_label = name
+        r._.attrs = {"regimen": regimens[name]}
+        found.append(r)
+    if not found:
+        return spans
+    inside = {(r.start, r.end) for r in found}
+    kept = [s for s in spans if not (s.label_ == DRUG and any(a <= s.start and s.end <= b for a, b in inside))]
+    return sorted(kept + found, key=lambda s: (s.start, s.end))
+
+
 class DrugUse(finding_type.FindingType):
-    def __init__(self, name: str, path: str) -> None:
+    def __init__(self, name: str, path: str, regimens: str) -> None:
         super().__init__(name, path or str(DATA))
+        self.regimens = read_regimens(regimens or REGIMENS)
+        self.regimen_re = regimen_pattern(self.regimens)
 
     def __call__(self, doc: Doc) -> Doc:
         group = doc.spans.get(extensions.SPAN_GROUP)
         if not group or len(doc) < genre.MIN_WORDS or not genre.is_case_narrative(doc):
             return doc
-        for s, feats in doc_features(doc, list(group)):
+        spans = list(group)
+        if self.regimens:
+            new = _with_regimens(doc, spans, self.regimens, self.regimen_re)
+            if new is not spans:
+                doc.spans[extensions.SPAN_GROUP] = spans = new
+        for s, feats in doc_features(doc, spans):
             if p_given(self.model, feats) < self.model.threshold:
                 s._.attrs = {**(s._.attrs or {}), "role": NAMED_ROLE}
         return doc
 
 
-@Language.factory("casekg_drug_use", default_config={"path": ""})
-def make_drug_use(nlp: Language, name: str, path: str) -> DrugUse:
-    """`path`: the weights file ("" = the shipped `kg/data/drug_use_maccrobat.tsv`)."""
-    return DrugUse(name, path)
+@Language.factory("casekg_drug_use", default_config={"path": "", "regimens": ""})
+def make_drug_use(nlp: Language, name: str, path: str, regimens: str) -> DrugUse:
+    """`path`: the weights file ("" = the shipped `kg/data/drug_use_maccrobat.tsv`); `regimens`:
+    the regimen table ("" = the shipped `kg/data/regimens.tsv`)."""
+    return DrugUse(name, path, regimens)
 
 
 # --------------------------------------------------------------------------- learning the weights
