@@ -50,13 +50,14 @@ store, one written by other tools, a remote endpoint), both are computed as befo
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Collection, Iterator, Mapping
 
 import pyoxigraph as ox
 
@@ -370,12 +371,19 @@ def choose_page(store: ox.Store, after: str, size: int, *, index=None) -> tuple[
     by one range read."""
     # one article more than a page: whether another page follows, so the last page is never empty
     page = index.page(after, size + 1) if index is not None else page_of_articles(store, after, size + 1)
-    articles = sorted({a for a, _ in page})
-    more = len(articles) > size
-    if more:
-        last = articles[size - 1]
-        page = [(a, g) for a, g in page if a <= last]
-    return sorted({g for _, g in page}), (articles[size - 1] if more else None)
+    pairs, next_after, _ = pick_articles(page, after, size)
+    return sorted({g for _, g in pairs}), next_after
+
+
+def pick_articles(pairs: Collection[tuple[str, str]], after: str, size: int) -> tuple[list[tuple[str, str]], str | None, list[str]]:
+    """Of (article, graph) pairs, those of the first `size` articles after `after` (sorted), the
+    next page's `after` (None when no article follows them), and the articles looked at: one
+    more than a page, so the last page is never empty. A listing's page and a term page
+    (kg.term_pages) are both picked here; Python compares str by code point, as SPARQL
+    compares STR() values."""
+    chosen = heapq.nsmallest(size + 1, {a for a, _ in pairs if a > after})
+    page = set(chosen[:size])
+    return sorted(p for p in pairs if p[0] in page), (chosen[size - 1] if len(chosen) > size else None), chosen
 
 
 def page_size(qdef: QueryDef, params: Mapping[str, str] | None) -> int | None:
@@ -406,8 +414,6 @@ def page_of_articles(store: ox.Store, after: str, n: int) -> list[tuple[str, str
     each row handed to Python costs ~3 microseconds per term, so only the article IRIs of the
     whole store come out (10k: 35 ms CPU), then the graphs of the `n` chosen ones. Python
     compares str by code point, as SPARQL compares STR() values."""
-    import heapq
-
     everyone = (r[0].value for r in store.query(f"SELECT ?a WHERE {{ GRAPH ?g {{ ?a a <{ARTICLE_CLASS}> }} }}"))
     chosen = heapq.nsmallest(n, {a for a in everyone if a > after})  # a set: an article typed in two graphs counts once
     if not chosen:

@@ -40,14 +40,13 @@ same rows page by page (tests/test_term_pages.py compares them on a built store)
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.query import AFTER, ARTICLE_CLASS
+from kg.query import AFTER, ARTICLE_CLASS, pick_articles
 from kg.rdf import VOCAB_GRAPH, article_iri, graph_iri
 from kg.store_index import IndexReader
 
@@ -424,7 +423,7 @@ def _by_index(store: ox.Store, index: IndexReader, select: PageSelect, subs: Map
     held = index.term_graphs(number, resolved, bound, size + 1) if bound is not None and resolved else []
     cut = len(_GRAPH_PREFIX)
     named = {(_ARTICLE_PREFIX + g[cut:], g) for g, _ in held}
-    pairs, next_after, looked_at = _pick(named, after, size)
+    pairs, next_after, looked_at = pick_articles(named, after, size)
     if not _named_right(store, named, looked_at):
         return None
     if concept == variable and concepts is not None:
@@ -435,15 +434,6 @@ def _by_index(store: ox.Store, index: IndexReader, select: PageSelect, subs: Map
 def _projected(subs: Mapping[ox.Variable, ox.NamedNode | ox.Literal], sel: _Select) -> dict:
     # Oxigraph refuses a substitution of a variable the SELECT does not project
     return {v: t for v, t in subs.items() if v.value in sel.variables}
-
-
-def _pick(pairs: set[tuple[str, str]], after: str, size: int) -> tuple[list[tuple[str, str]], str | None, list[str]]:
-    """The (article, graph) pairs of the first `size` articles after `after`, the next page's
-    `after`, and the articles looked at: one more than a page, so the last page is never empty."""
-    chosen = heapq.nsmallest(size + 1, {a for a, _ in pairs if a > after})
-    more = len(chosen) > size
-    page = set(chosen[:size])
-    return sorted(p for p in pairs if p[0] in page), (chosen[size - 1] if more else None), chosen
 
 
 def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, size: int,  # noqa: ANN202
@@ -467,7 +457,7 @@ def _by_naming(store: ox.Store, select: PageSelect, subs: Mapping, after: str, s
         return None
     cut = len(_GRAPH_PREFIX)
     named = {(_ARTICLE_PREFIX + g[cut:], g) for g in graphs}
-    pairs, next_after, looked_at = _pick(named, after, size)
+    pairs, next_after, looked_at = pick_articles(named, after, size)
     # the graphs looked at (the page and the one after it, which decides whether a next page
     # exists) must hold exactly the articles their names say: one index lookup per graph (a
     # VALUES join with the same pattern was hash-joined with every article)
@@ -491,5 +481,5 @@ def _by_pattern(store: ox.Store, select: PageSelect, subs: Mapping, after: str, 
                        substitutions=_projected(subs, select.page) or None)
     names = [v.value for v in rows.variables]
     ia, ig = names.index("article"), names.index("g")
-    pairs, next_after, _ = _pick({(r[ia].value, r[ig].value) for r in rows}, after, size)
+    pairs, next_after, _ = pick_articles({(r[ia].value, r[ig].value) for r in rows}, after, size)
     return pairs, next_after
