@@ -99,3 +99,34 @@ def test_negated_outcome_does_not_negate_the_finding(nlp):
     got = status(nlp, "There was no improvement of the rash.")
     assert got["rash"][0] == "present"
     assert status(nlp, "No relapse of myositis occurred.")["myositis"][0] == "present"
+
+
+def _context_view(doc):
+    """Per span: status, cue, and every modifier's span, scope and category."""
+    return [(s.start, s.end, s.label_, s._.status, s._.cue,
+             [(m.modifier_span, m.scope_span, m.category) for m in s._.modifiers])
+            for s in doc.spans[SPAN_GROUP]]
+
+
+def test_fast_path_gives_medspacys_result(nlp):
+    """The fast path (its own matcher, scopes from the sentence bounds, extension values read
+    in doc.user_data) against medspaCy's ConText on the same docs: statuses, cues, modifiers."""
+    from kg import synth
+
+    texts = [a.text for a in synth.articles(12, 5)] + [
+        "No fever, no rash and no arthritis were reported; she denied dysphagia but had vomiting.",
+        "There was no evidence of tuberculosis. Hepatomegaly was ruled out, although neutropenia persisted.",
+        "If seizures recur, rituximab may be given. She had a history of hypertension and alopecia.",
+        "Rash, fever and myositis were absent, whereas calcinosis and lymphadenopathy were present.",
+        "Negative for anti-Jo-1 antibodies.\n\nNo improvement of the rash after prednisone; fever resolved.",
+    ]
+    component = nlp.get_pipe("casekg_context")
+    assert component.fast is not None
+    fast = [_context_view(nlp(t)) for t in texts]
+    saved, component.fast = component.fast, None
+    try:
+        slow = [_context_view(nlp(t)) for t in texts]
+    finally:
+        component.fast = saved
+    assert fast == slow
+    assert any(view[5] for doc in fast for view in doc)  # some modifiers were compared

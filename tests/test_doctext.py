@@ -1,5 +1,6 @@
 """kg.nlp.doctext: cached doc text and sentence lookup agree with spaCy's own."""
 
+import pytest
 import spacy
 
 from kg.nlp.doctext import doc_text, make_doc, prime_tokenizer, sentence_at, sentence_starts
@@ -60,3 +61,31 @@ def test_prime_tokenizer_tokenizes_each_new_chunk_once():
     second = PRIMING_TEXTS[3]
     assert prime_tokenizer(nlp, second) == len(set(second.split()) - set(first.split())) > 0
     assert prime_tokenizer(spacy.blank("en"), second) == len(set(second.split()))  # per pipeline
+
+
+def test_span_extensions_read_and_write_what_span_underscore_does():
+    import spacy
+    from spacy.tokens import Span
+
+    from kg.nlp.doctext import SpanExtensions
+    from kg.nlp.extensions import register
+
+    register()
+    if not Span.has_extension("casekg_test_upper"):
+        Span.set_extension("casekg_test_upper", getter=lambda s: s.text.upper())
+    doc = spacy.blank("en")("Fever and rash resolved after prednisone.")
+    fever, rash, pred = doc[0:1], doc[2:3], doc[5:6]
+    ext = SpanExtensions(doc)
+    # defaults, when nothing was set
+    for name in ("attrs", "status", "cue", "xrefs", "concept_label"):
+        assert ext.get(fever, name) == getattr(fever._, name)
+    # written one way, read the other
+    ext.set(fever, "status", "negated")
+    rash._.attrs = {"body_site": "skin"}
+    assert fever._.status == "negated" and ext.get(rash, "attrs") == {"body_site": "skin"}
+    assert ext.get(doc[0:1], "status") == "negated"  # a new Span object over the same characters
+    assert ext.get(pred, "status") == "present"
+    # an extension with a getter goes through span._
+    assert ext.get(pred, "casekg_test_upper") == "PREDNISONE"
+    with pytest.raises(AttributeError):
+        ext.get(pred, "no_such_extension")

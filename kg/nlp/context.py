@@ -26,6 +26,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DOSE, OUTCOME
+from kg.nlp.doctext import SpanExtensions
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _DROP = {"resolved", "now resolved", "prophylaxis", "return", "presentation"}
@@ -162,15 +163,19 @@ class _FastConText:
     def __call__(self, doc: Doc) -> Doc:
         targets = doc.spans[self.context.span_group_name]
         sent_of = [0] * len(doc)
+        bounds = []
         for si, sent in enumerate(doc.sents):
             sent_of[sent.start:sent.end] = [si] * (sent.end - sent.start)  # not a loop per token
+            bounds.append((sent.start, sent.end))
         modifiers = []
         by_sent: dict[int, list[int]] = {}
         vocab_strings = self.vocab.strings
         for match_id, start, end in self._matches(doc):
             rule = self.rule_map[vocab_strings[match_id]]
             by_sent.setdefault(sent_of[start], []).append(len(modifiers))
-            modifiers.append(ConTextModifier(rule, start, end, doc, max_scope=self.max_scope))
+            scope = _scope(rule, start, end, bounds[sent_of[start]])
+            modifiers.append(ConTextModifier(rule, start, end, doc, scope_start=scope[0], scope_end=scope[1],
+                                             max_scope=self.max_scope))
         # update_scopes, restricted to pairs in one sentence (same i<j order as medspaCy)
         for idx in by_sent.values():
             for a in range(len(idx) - 1):
@@ -195,14 +200,38 @@ class _FastConText:
             modifier.reduce_targets()
             for target in modifier._targets:
                 edges.append((target, modifier))
+        ext = SpanExtensions(doc)
         for target, modifier in edges:
-            target._.modifiers += (modifier,)
+            ext.set(target, "modifiers", ext.get(target, "modifiers") + (modifier,))
         if self.context.context_attributes_mapping:
             self.context.set_context_attributes(edges)
         graph = ConTextGraph(prune_on_modifier_overlap=False)
         graph.targets, graph.modifiers, graph.edges = targets, modifiers, edges
         doc._.context_graph = graph
         return doc
+
+
+def _scope(rule: ConTextRule, start: int, end: int, sent: tuple[int, int]) -> tuple[int, int]:
+    """The scope `ConTextModifier` gives a match at tokens [start, end) of sentence `sent` with
+    no component-level max_scope (the fast path's case): its own computation reads
+    `doc[start].sent`, a walk over the sentence's tokens per modifier; the bounds are known."""
+    direction = rule.direction.lower()
+    limit = rule.max_scope
+    if direction == "forward":
+        scope_start, scope_end = end, sent[1]
+        if limit is not None and scope_end - scope_start > limit:
+            scope_end = end + limit
+    elif direction == "backward":
+        scope_start, scope_end = sent[0], start
+        if limit is not None and scope_end - scope_start > limit:
+            scope_start = start - limit
+    else:  # bidirectional, and the rest (terminate, pseudo), as medspaCy does
+        scope_start, scope_end = sent
+        if limit is not None and start - scope_start > limit:
+            scope_start = start - limit
+        if limit is not None and scope_end - end > limit:
+            scope_end = end + limit
+    return scope_start, scope_end
 
 
 class CaseContext:
@@ -227,12 +256,13 @@ class CaseContext:
         # "no improvement of the rash", "no relapse of myositis": the "no" belongs to the outcome
         # cue, and the finding itself was there
         outcome_toks = {i for s in doc.spans[SPAN_GROUP] if s.label_ == OUTCOME for i in range(s.start, s.end)}
+        ext = SpanExtensions(doc)  # span._ values without an accessor object per read
+        has_modifiers = Span.has_extension("modifiers")
         for span in doc.spans[SPAN_GROUP]:
-            ext = span._  # each `span._` makes a new accessor object: one per span, not one per read
-            if ext.attrs is None:
-                ext.attrs = {}
+            if ext.get(span, "attrs") is None:
+                ext.set(span, "attrs", {})
             best = None
-            for mod in getattr(ext, "modifiers", ()) or ():
+            for mod in (ext.get(span, "modifiers") if has_modifiers else ()) or ():
                 cat = mod.category.upper()
                 if cat not in _STATUS:
                     continue
@@ -241,11 +271,11 @@ class CaseContext:
                 if best is None or _PRIORITY.index(cat) < _PRIORITY.index(best[0]):
                     best = (cat, mod)
             if best is not None:
-                ext.status = _STATUS[best[0]]
-                ext.cue = doc[best[1].modifier_span[0]:best[1].modifier_span[1]].text
+                ext.set(span, "status", _STATUS[best[0]])
+                ext.set(span, "cue", doc[best[1].modifier_span[0]:best[1].modifier_span[1]].text)
             else:
-                ext.status = "present"
-                ext.cue = None
+                ext.set(span, "status", "present")
+                ext.set(span, "cue", None)
             if span.label_ == ANTIBODY:
                 self._antibody(span)
         return doc

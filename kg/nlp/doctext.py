@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from typing import Any
 
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.tokens.underscore import Underscore
 
 _KEY = "casekg.text"
 
@@ -71,3 +73,60 @@ def sentence_at(starts: list[int], token: int) -> int:
     """Index into `starts` of the sentence holding `token`: the sentence `Span.sent` returns for
     a span starting at `token`, found by bisection instead of Span.sent's walk over tokens."""
     return max(bisect_right(starts, token) - 1, 0)
+
+
+class SpanExtensions:
+    """Span extension values of one Doc, read and written where spaCy keeps them.
+
+    For an extension registered with a default and no getter, setter or method (casekg's own,
+    `kg.nlp.extensions`, and medspaCy's `modifiers`), `span._.NAME` is
+    `doc.user_data[("._.", NAME, span.start_char, span.end_char)]`, or the default when that key
+    is absent, and assigning it sets that key (spaCy's `Underscore`). Why: every `span._` builds
+    an accessor object and every read goes through `Underscore.__getattr__`, ~1.5 us each;
+    `kg.extract` reads five per mention and the components a few more, thousands of times per
+    batch. An extension with a getter, setter, method or mutable default (spaCy copies that
+    default in on first read), or a spaCy whose keys look otherwise (checked once per
+    process), goes through `span._` as before; so does one registered again since (`force`).
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, doc: Doc) -> None:
+        self.data = doc.user_data
+
+    def get(self, span: Span, name: str) -> Any:
+        plain, default = _plain(name)
+        if plain:
+            return self.data.get(("._.", name, span.start_char, span.end_char), default)
+        return getattr(span._, name)
+
+    def set(self, span: Span, name: str, value: Any) -> None:
+        if _plain(name)[0]:
+            self.data[("._.", name, span.start_char, span.end_char)] = value
+        else:
+            setattr(span._, name, value)
+
+
+_PLAIN: dict[str, tuple[object, bool, Any]] = {}  # name -> (registration seen, read directly, default)
+_KEYS_OK: list[bool] = []
+
+
+def _plain(name: str) -> tuple[bool, Any]:
+    ext = Underscore.span_extensions.get(name)  # (default, method, getter, setter); load_state may swap the dict
+    seen = _PLAIN.get(name)
+    if seen is None or seen[0] is not ext:
+        if not _KEYS_OK:
+            _KEYS_OK.append(_keys_as_expected())
+        plain = (ext is not None and ext[1] is None and ext[2] is None and ext[3] is None
+                 and not isinstance(ext[0], Underscore.mutable_types) and _KEYS_OK[0])
+        seen = _PLAIN[name] = (ext, plain, ext[0] if ext is not None else None)
+    return seen[1], seen[2]
+
+
+def _keys_as_expected() -> bool:
+    """Whether this spaCy keys span extensions as `SpanExtensions` reads them."""
+    from spacy.vocab import Vocab
+
+    doc = Doc(Vocab(), words=["a", "b"])
+    span = doc[1:2]
+    return span._._get_key("x") == ("._.", "x", span.start_char, span.end_char)
