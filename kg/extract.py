@@ -58,7 +58,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
-    from kg.nlp.doctext import sentence_at
+    from kg.nlp.doctext import SpanExtensions, sentence_at
 
     original = article.text
 
@@ -109,20 +109,20 @@ def _to_extraction(article: Article, rep: RepairedText, doc) -> Extraction:
     ordered = sorted(keyed.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[1].kb_id_))
     mentions: list[Mention] = []
     mention_id: dict[tuple, str] = {}
+    ext = SpanExtensions(doc).get  # span._ values without an accessor object per span
     for key, span in ordered:
         s, e = orig(key[0], key[1])
         if e <= s:
             continue
         mid = f"m{len(mentions)}"
         mention_id[key] = mid
-        ext = span._
-        status = ext.status or PRESENT
-        attrs = {k: str(v) for k, v in sorted((ext.attrs or {}).items())}
+        status = ext(span, "status") or PRESENT
+        attrs = {k: str(v) for k, v in sorted((ext(span, "attrs") or {}).items())}
         si = sentence_at(doc_starts, span.start)
         mentions.append(Mention(
             id=mid, type=key[2], text=original[s:e], start=s, end=e, sentence=doc_sent_to_idx[si],
-            label=ext.concept_label or span.text, concept_id=span.kb_id_ or None, xrefs=tuple(ext.xrefs or ()),
-            status=status, cue=ext.cue if status != PRESENT else None,
+            label=ext(span, "concept_label") or span.text, concept_id=span.kb_id_ or None,
+            xrefs=tuple(ext(span, "xrefs") or ()), status=status, cue=ext(span, "cue") if status != PRESENT else None,
             patient=sent_patient.get(doc_starts[si]), attrs=attrs,
         ))
 
