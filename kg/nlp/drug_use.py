@@ -36,6 +36,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -93,12 +95,43 @@ def _cue(word: str) -> str | None:
     return v
 
 
-def _role(s: Span) -> str | None:
-    return (s._.attrs or {}).get("role")
+def _key(s: Span, text: str) -> str:
+    return s.kb_id_ or text[s.start_char:s.end_char].lower()
 
 
-def _key(s: Span) -> str:
-    return s.kb_id_ or s.text.lower()
+class _Sentences:
+    """What the features read from a Doc's tokens, taken once as arrays, and per sentence the
+    cue groups, whether it speaks of the patient, and whether it cites the literature."""
+
+    def __init__(self, doc: Doc, text: str) -> None:
+        arr = doc.to_array(["LOWER", "IS_SPACE", "SENT_START", "IDX"])
+        self.lower_ids = arr[:, 0].tolist()
+        self.space = arr[:, 1].tolist()
+        self.idx = arr[:, 3].tolist()
+        self.n = len(arr)
+        self.starts = [0] + [i for i in numpy.flatnonzero(arr[:, 2] == 1).tolist() if i > 0]
+        self.strings = doc.vocab.strings
+        self.text = text
+        self._memo: dict[int, tuple[set[str], bool, bool]] = {}
+
+    # the same reads as kg.nlp.finding_type's view of a Doc (lower_ids, space, strings)
+    lower = finding_type._DocView.lower
+    words = finding_type._DocView.words
+
+    def bounds(self, start: int) -> tuple[int, int]:
+        k = bisect_right(self.starts, start) - 1
+        return self.starts[k], self.starts[k + 1] if k + 1 < len(self.starts) else self.n
+
+    def about(self, sent_start: int, sent_end: int) -> tuple[set[str], bool, bool]:
+        """Only sentences with a drug are read (most of a report has none)."""
+        v = self._memo.get(sent_start)
+        if v is None:
+            words = [self.lower(i) for i in range(sent_start, sent_end)]
+            cues = {c for w in words if (c := _cue(w)) is not None}
+            end_char = self.idx[sent_end] if sent_end < self.n else len(self.text)
+            v = self._memo[sent_start] = (cues, any(w in _PATIENT for w in words),
+                                          _CITATION.search(self.text, self.idx[sent_start], end_char) is not None)
+        return v
 
 
 def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Span, list[str]]]:
@@ -106,26 +139,28 @@ def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Sp
     not already flagged as not administered (an analyte)."""
     if spans is None:
         spans = list(doc.spans.get(extensions.SPAN_GROUP, []))
-    drugs = [s for s in spans if s.label_ == DRUG and _role(s) not in NOT_ADMINISTERED_ROLES]
+    drugs = []  # (span, its attrs): one Underscore read per span
+    for s in spans:
+        if s.label_ == DRUG:
+            attrs = s._.attrs or {}
+            if attrs.get("role") not in NOT_ADMINISTERED_ROLES:
+                drugs.append((s, attrs))
     if not drugs:
         return []
     text = doc_text(doc)
-    n = len(doc)
-    sent_starts = [s.start for s in doc.sents]
+    view = _Sentences(doc, text)
     dose_starts = sorted(s.start for s in spans if s.label_ == DOSE)
+    keys = [_key(s, text) for s, _ in drugs]
     # a drug given once with a dose ("erlotinib 150 mg daily") is the patient's drug everywhere
-    dosed = {_key(s) for s in drugs if "dose" in (s._.attrs or {})}
+    dosed = {k for k, (_, attrs) in zip(keys, drugs) if "dose" in attrs}
     counts: dict[str, int] = {}
-    for s in drugs:
-        counts[_key(s)] = counts.get(_key(s), 0) + 1
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    bounds = [(s.start, s.end) for s, _ in drugs]
     out = []
-    for s in drugs:
-        start, end = s.start, s.end
-        k = bisect_right(sent_starts, start) - 1
-        sent_start = sent_starts[k]
-        sent_end = sent_starts[k + 1] if k + 1 < len(sent_starts) else n
-        words = tuple(t.lower_ for t in s if not t.is_space)
-        attrs = s._.attrs or {}
+    for (s, attrs), key, (start, end) in zip(drugs, keys, bounds):
+        sent_start, sent_end = view.bounds(start)
+        words = tuple(view.words(start, end))
         src = s.kb_id_.split(":", 1)[0] if s.kb_id_ else "regimen" if "regimen" in attrs else "none"
         f = ["bias", f"src={src}", *_word_features(words or ("",))]
         for a in ("dose", "route", "frequency"):
@@ -135,7 +170,6 @@ def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Sp
             f.append(f"via={attrs['source']}")
         if _DIAGNOSTIC.search(" ".join(words)):
             f.append("diagnostic_agent")
-        key = _key(s)
         if key in dosed:
             f.append("dosed_in_doc")
         f.append(f"count={min(counts[key], 3)}")
@@ -148,27 +182,25 @@ def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Sp
         j = bisect_right(dose_starts, sent_start - 1)
         if j < len(dose_starts) and dose_starts[j] < sent_end:
             f.append("sent_dose")
-        left = [t.lower_ for t in doc[max(sent_start, start - LEFT):start] if not t.is_space]
-        right = [t.lower_ for t in doc[end:min(sent_end, end + RIGHT)] if not t.is_space]
+        left = view.words(max(sent_start, start - LEFT), start)
+        right = view.words(end, min(sent_end, end + RIGHT))
         f.append(f"l1={left[-1] if left else '<s>'}")
         f.append(f"r1={right[0] if right else '</s>'}")
         f += [f"lw={w}" for w in left if w.isalpha()]
         f += [f"rw={w}" for w in right if w.isalpha()]
-        sent_words = [t.lower_ for t in doc[sent_start:sent_end]]
-        cues = {c for w in sent_words if (c := _cue(w)) is not None}
+        cues, patient, citation = view.about(sent_start, sent_end)
         f += [f"cue={c}" for c in sorted(cues)]
-        if any(w in _PATIENT for w in sent_words):
+        if patient:
             f.append("patient")
         elif "literature" in cues:
             f.append("general")  # a statement about a drug, not about this patient
-        if any(o is not s and o.start < end + 3 and start < o.end + 3 and o.start >= sent_start for o in drugs):
+        if any((a, b) != (start, end) and a < end + 3 and start < b + 3 and a >= sent_start for a, b in bounds):
             f.append("near_drug")  # in a list of drugs ("furosemide, lisinopril and warfarin")
         if right and right[0][:1].isdigit() and "dose" not in attrs:
             f.append("number_after")
         if left and left[-1] == "(":
             f.append("in_parens")
-        sent_text = text[doc[sent_start].idx:doc[sent_end - 1].idx + len(doc[sent_end - 1])]
-        if _CITATION.search(sent_text):
+        if citation:
             f.append("citation")
         f.append(f"pos={min(4, 5 * s.start_char // max(1, len(text)))}")
         out.append((s, f))
