@@ -50,7 +50,7 @@ from kg.nlp import abbreviations, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "30"
+LEXICON_VERSION = "31"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -290,6 +290,11 @@ _ADJ_RULES = (
     (re.compile(r"(?<=[a-z]{4})ia$"), ("ic",)),
     (re.compile(r"(?<=[a-z]{3})psy$"), ("ptic",)),
     (re.compile(r"(?<=[a-z]{4})nsion$"), ("nsive",)),
+    # v31: "exencephalic" ~ exencephaly, "allergic" ~ allergy; "cholestatic" ~ cholestasis,
+    # "psychotic" ~ psychosis; "cardiotoxic" ~ cardiotoxicity
+    (re.compile(r"(?<=[a-z]{4}[lg])y$"), ("ic",)),
+    (re.compile(r"(?<=[a-z]{4})([ao])sis$"), (r"\1tic",)),
+    (re.compile(r"(?<=[a-z]tox)icity$"), ("ic",)),
 )
 
 
@@ -301,8 +306,39 @@ def adjective_variants(name: str) -> list[str]:
     for rx, reps in _ADJ_RULES:
         m = rx.search(n)
         if m:
-            return [n[: m.start()] + r for r in reps]
+            return [n[: m.start()] + m.expand(r) for r in reps]
     return []
+
+
+# Generic heads that turn a finding's adjective into a disease name ("allergic reaction",
+# "cholestatic disease"), used with the derived adjectives above.
+_ADJ_HEADS = ("reaction", "disease", "syndrome", "disorder")
+
+
+def adjective_head_variants(name: str) -> list[str]:
+    """"Allergy" -> ["allergic reaction", "allergic disease", ...]: a disease named by a derived
+    adjective and a generic head, which abstracts write where the dictionaries have only the noun."""
+    return [f"{a} {h}" for a in adjective_variants(name) for h in _ADJ_HEADS]
+
+
+# Heads that name the same kind of finding ("memory impairment" = "memory deficit", "renal
+# injury" = "renal damage"); both sides of each pair are generated from the other.
+_HEAD_SYNONYMS = {"impairment": ("deficit",), "deficit": ("impairment",), "injury": ("damage",), "damage": ("injury",)}
+
+
+def head_variants(name: str) -> list[str]:
+    """"Memory impairment" -> ["Memory deficit", "impaired Memory"]; "Impaired memory" ->
+    ["memory impairment", "memory deficit"]; "Liver injury" -> ["Liver damage"]."""
+    words = name.split()
+    if len(words) < 2 or not all(w.isalpha() for w in words):
+        return []
+    last, first = words[-1].lower(), words[0].lower()
+    out = [" ".join(words[:-1] + [h]) for h in _HEAD_SYNONYMS.get(last, ())]
+    if last == "impairment" and len(words) == 2:
+        out.append(f"impaired {words[0]}")
+    if first == "impaired" and len(words) == 2:
+        out += [f"{words[1]} impairment", f"{words[1]} deficit"]
+    return out
 
 
 def _read_tsv(path: Path) -> list[list[str]]:
@@ -362,6 +398,8 @@ def _entries() -> list[tuple[str, str, str, int]]:
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in form_variants(n)]
             names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in adjective_variants(n)]
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in _involvement(n) + of_variants(n)]
+            names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in head_variants(n)]
+            names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in adjective_head_variants(n)]
             for n, p in names:
                 if not stopped(n, MANIFESTATION):
                     out.append((n, MANIFESTATION, curie, p))
@@ -373,8 +411,8 @@ def _entries() -> list[tuple[str, str, str, int]]:
                 if (len(n) < 4 and not n.isupper()) or len(n) < 2 or stopped(n, typ):
                     continue
                 out.append((n, typ, curie, 0 if nosology else 1 + (i > 0)))
-                out += [(v, typ, curie, _ADJ_PRIO) for v in adjective_variants(n) + _involvement(n)]
-                out += [(v, typ, curie, 2) for v in of_variants(n)]
+                out += [(v, typ, curie, _ADJ_PRIO) for v in adjective_variants(n) + _involvement(n) + adjective_head_variants(n)]
+                out += [(v, typ, curie, 2) for v in of_variants(n) + head_variants(n)]
                 base = _disease_base_name(n) if nosology else None
                 if base and not stopped(base, typ):
                     out.append((base, typ, curie, 2))

@@ -1,0 +1,41 @@
+"""Lexical variants the dictionaries do not list (lexicon v31), on names and sentences written
+for these tests."""
+
+from test_lexicons import nlp, spans  # noqa: F401 - the lexicon pipeline fixture
+
+from kg.nlp.lexicons import adjective_head_variants, adjective_variants, head_variants
+
+
+def test_adjectives_of_y_osis_and_toxicity_names() -> None:
+    assert adjective_variants("Exencephaly") == ["exencephalic"]
+    assert adjective_variants("Allergy") == ["allergic"]
+    assert adjective_variants("Cholestasis") == ["cholestatic"]
+    assert adjective_variants("Psychosis") == ["psychotic"]
+    assert adjective_variants("Nephrotoxicity") == ["nephrotoxic"]
+    # too short to carry a suffix of its own, or not a name these rules cover
+    assert adjective_variants("Toxicity") == [] and adjective_variants("Ptosis") == []
+    assert adjective_variants("Obesity") == [] and adjective_variants("Fever") == []
+
+
+def test_adjective_with_a_generic_head() -> None:
+    assert "allergic reaction" in adjective_head_variants("Allergy")
+    assert "cholestatic disease" in adjective_head_variants("Cholestasis")
+    assert adjective_head_variants("Fever") == []
+
+
+def test_head_synonyms() -> None:
+    assert head_variants("Hearing impairment") == ["Hearing deficit", "impaired Hearing"]
+    assert head_variants("Impaired vision") == ["vision impairment", "vision deficit"]
+    assert head_variants("Kidney injury") == ["Kidney damage"]
+    assert head_variants("Nerve damage") == ["Nerve injury"]
+    assert head_variants("Impairment") == [] and head_variants("Hearing loss") == []
+
+
+def test_variants_match_in_text(nlp) -> None:  # noqa: F811 - the fixture
+    got = {t: c for t, _, c in spans(nlp, "The boy was lethargic; both twins were anencephalic and the girl became cyanotic.")}
+    assert got.get("lethargic") == "HP:0001254"
+    assert got.get("anencephalic") == "HP:0002323"
+    assert got.get("cyanotic") == "HP:0000961"
+    got = {t: c for t, _, c in spans(nlp, "A visual deficit and impaired hearing followed the infection.")}
+    assert got.get("visual deficit") == "HP:0000505"
+    assert got.get("impaired hearing") == "HP:0000365"
