@@ -152,3 +152,28 @@ def test_age_scan_on_generated_reports():
         assert [m.span() for m in _age_matches(art.text)] == expected
         found += len(expected)
     assert found > 20
+
+
+def test_label_gates_never_hide_a_match():
+    """The per-sentence label regexes run only where their literal words are: a text the gate
+    turns away has no match, on generated strings and synthetic reports."""
+    import random
+
+    from kg import synth
+    from kg.nlp.patients import LABEL_RE, ORDINAL_RE, _may_label
+
+    words = ("patient Patient PATIENT patients pt pt. Pt Pt. case Case CASE cases in of for the The our Our "
+             "first second third no. number # 1 2 12 II IV x years months mg - . , ( ) symptoms except "
+             "showcase Patients CASES").split()
+    rng = random.Random(7)
+    texts = [a.text for a in synth.articles(10, 3)]
+    for _ in range(3000):
+        texts.append("".join(rng.choice(words) + rng.choice([" ", "", "  ", "\n"]) for _ in range(rng.randint(1, 8))))
+    gated = 0
+    for text in texts:
+        if not _may_label(text):
+            gated += 1
+            assert LABEL_RE.search(text) is None, text
+        if "patient" not in text and "case" not in text:
+            assert ORDINAL_RE.search(text) is None, text
+    assert gated > 100  # the gate did turn texts away

@@ -74,6 +74,14 @@ _PRONOUN_F = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _PRONOUN_M = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 
 
+def _may_label(text: str) -> bool:
+    """False when `LABEL_RE` cannot match `text`: every match holds one of its kind words
+    ("patient", "Patient", "PATIENT", "pt", "Pt", "case", "Case", "CASE"; the regex has no
+    IGNORECASE), and 7 of 8 sentences of a case report hold none of them."""
+    return ("atient" in text or "PATIENT" in text or "case" in text or "Case" in text or "CASE" in text
+            or "pt" in text or "Pt" in text)
+
+
 def _age_char(text: str, i: int) -> bool:
     """Whether AGE_RE can consume text[i]: a word character, white space, "," or a dash, or a
     "." between two digits (inside "2.5")."""
@@ -163,7 +171,9 @@ class PatientSegmenter:
             introduced: dict | None = None
             refs: list[dict] = []
 
-            label_hits = list(LABEL_RE.finditer(s_text)) + list(ORDINAL_RE.finditer(s_text))
+            # each regex only where its literal words are (most sentences name no patient)
+            label_hits = (list(LABEL_RE.finditer(s_text)) if _may_label(s_text) else []) + (
+                list(ORDINAL_RE.finditer(s_text)) if "patient" in s_text or "case" in s_text else [])
             label_hits.sort(key=lambda m: m.start())
             for m in label_hits:
                 num = _ORDINALS[m.group("ord").lower()] if "ord" in m.groupdict() and m.groupdict().get("ord") else _label_number(m)
