@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, NOT_ADMINISTERED_ROLES, OUTCOME
-from kg.nlp.doctext import doc_text, sentence_at
+from kg.nlp.doctext import SpanExtensions, doc_text, sentence_at
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _STOP_VERBS = {"terminated", "discontinued", "stopped", "withdrawn", "ceased", "halted", "interrupted",
@@ -142,6 +142,7 @@ class RelationExtractor:
             by_sent.setdefault(starts[sentence_at(starts, span.start)], []).append(span)  # span.sent.start
         self._dose_starts = _dose_starts(doc) if spans else set()
         self._low = _lower_texts(doc) if spans else []
+        self._ext = SpanExtensions(doc).get  # span._ values without an accessor object per read
         out: list[dict] = []
         last_started: dict[str | None, tuple[int, Span]] = {}
         last_target: dict[str | None, tuple[int, Span]] = {}
@@ -177,30 +178,30 @@ class RelationExtractor:
 
         def add(kind: str, subject: Span, target: Span | None = None, value: str | None = None,
                 status: str | None = None, cue: str | None = None, attrs: dict | None = None) -> None:
-            st = status or subject._.status or "present"
+            st = status or self._ext(subject, "status") or "present"
             out.append({"kind": kind, "patient": patient, "subject": _ref(subject),
                         "target": _ref(target) if target is not None else None, "value": value,
-                        "status": st, "cue": cue if cue is not None else (subject._.cue if st != "present" else None),
+                        "status": st, "cue": cue if cue is not None else (self._ext(subject, "cue") if st != "present" else None),
                         "sentence": si, "attrs": dict(attrs or {})})
 
         for span in items:
             if span.label_ == DRUG and span not in drugs:
                 continue
             if span.label_ == DRUG:
-                attrs = {k: v for k, v in (span._.attrs or {}).items() if k in ("dose", "unit", "frequency", "route", "dose_level")}
+                attrs = {k: v for k, v in (self._ext(span, "attrs") or {}).items() if k in ("dose", "unit", "frequency", "route", "dose_level")}
                 add("exposure", span, attrs=attrs)
             elif span.label_ == MANIFESTATION:
                 add("phenotype", span)
             elif span.label_ == DISEASE:
                 add("disease", span)
             elif span.label_ == ANTIBODY:
-                add("antibody", span, value=(span._.attrs or {}).get("polarity", "positive"))
+                add("antibody", span, value=(self._ext(span, "attrs") or {}).get("polarity", "positive"))
 
         self._switched_to: set[int] = set()
         stopped = self._discontinuations(doc, sent, low, drugs, findings, outcomes, add)
         self._adverse_events(doc, sent, low, drugs, findings, outcomes, stopped, add)
 
-        present_drugs = [d for d in drugs if d._.status == "present" and d.start_char not in stopped]
+        present_drugs = [d for d in drugs if self._ext(d, "status") == "present" and d.start_char not in stopped]
         # the drug a later "...regressed within 5 months" refers to
         start_toks = [base + k for k, w in enumerate(low) if w in _START_WORDS]
         if present_drugs:
@@ -244,8 +245,8 @@ class RelationExtractor:
             a, b = self._clause_bounds(sent, v)
             if mode == "intolerance":
                 a = sent.start  # "X was started but was not well tolerated": the drug sits before "but"
-            before = [d for d in drugs if a <= d.start < v and d._.status != "negated"]
-            after = [d for d in drugs if v < d.start < b and d._.status != "negated"]
+            before = [d for d in drugs if a <= d.start < v and self._ext(d, "status") != "negated"]
+            after = [d for d in drugs if v < d.start < b and self._ext(d, "status") != "negated"]
             if doc[v].lower_ in _STOP_NOUNS or doc[v].lower_ in ("discontinue", "stop", "withdraw", "cease",
                                                                    "discontinuing", "stopping", "withdrawing"):
                 subjects = after[:1] + [d for d in after[1:] if self._coordinated(doc, after[0], d)] if after else before
@@ -284,10 +285,10 @@ class RelationExtractor:
                     lo, hi = rb, b
                 else:  # "Because of X, Y was stopped"
                     lo, hi = rb, min(s.start for s in subjects)
-                reasons = [f for f in findings if lo <= f.start < hi and f._.status != "negated"]
+                reasons = [f for f in findings if lo <= f.start < hi and self._ext(f, "status") != "negated"]
                 reason_text = doc[lo:hi].text.strip(" ,.;") or None
                 # worsening or relapse as the reason is inefficacy, not an adverse event
-                inefficacy = any(lo <= o.start < hi and o._.attrs.get("outcome") in ("worsened", "relapsed", "unchanged")
+                inefficacy = any(lo <= o.start < hi and self._ext(o, "attrs").get("outcome") in ("worsened", "relapsed", "unchanged")
                                  for o in outcomes)
             else:
                 inefficacy = False
@@ -295,13 +296,13 @@ class RelationExtractor:
                 stopped.add(d.start_char)
                 if reasons:
                     for r in reasons:
-                        add("discontinuation", d, target=r, value=reason_text, status=d._.status)
+                        add("discontinuation", d, target=r, value=reason_text, status=self._ext(d, "status"))
                 else:
-                    add("discontinuation", d, value=reason_text, status=d._.status)
+                    add("discontinuation", d, value=reason_text, status=self._ext(d, "status"))
                 if mode in ("stop", "switch") and not inefficacy:
                     for r in reasons:
                         if r.label_ == MANIFESTATION or r.label_ == DISEASE:
-                            add("adverse_event", d, target=r, status=r._.status, cue=doc[reason_start[0]:reason_start[1]].text)
+                            add("adverse_event", d, target=r, status=self._ext(r, "status"), cue=doc[reason_start[0]:reason_start[1]].text)
         return stopped
 
     @staticmethod
@@ -311,9 +312,9 @@ class RelationExtractor:
 
     def _adverse_events(self, doc: Doc, sent: Span, low: list[str], drugs: list[Span], findings: list[Span],
                         outcomes: list[Span], stopped: set[int], add) -> None:
-        present = [f for f in findings if f._.status != "negated" and f.label_ == MANIFESTATION or
-                   (f.label_ == DISEASE and f._.status != "negated")]
-        usable = [d for d in drugs if d._.status != "negated" and d.start_char not in self._switched_to]
+        present = [f for f in findings if self._ext(f, "status") != "negated" and f.label_ == MANIFESTATION or
+                   (f.label_ == DISEASE and self._ext(f, "status") != "negated")]
+        usable = [d for d in drugs if self._ext(d, "status") != "negated" and d.start_char not in self._switched_to]
         if not present or not usable:
             return
         pairs: list[tuple[Span, Span, str]] = []
@@ -369,7 +370,7 @@ class RelationExtractor:
             if (d.start, f.start) in seen:
                 continue
             seen.add((d.start, f.start))
-            add("adverse_event", d, target=f, status=f._.status, cue=cue)
+            add("adverse_event", d, target=f, status=self._ext(f, "status"), cue=cue)
 
     @staticmethod
     def _near_outcome(f: Span, outcomes: list[Span]) -> bool:
@@ -380,10 +381,10 @@ class RelationExtractor:
                   last_started: dict, last_target: dict) -> None:
         if not outcomes:
             return
-        manifs = [f for f in findings if f.label_ == MANIFESTATION and f._.status != "negated"
+        manifs = [f for f in findings if f.label_ == MANIFESTATION and self._ext(f, "status") != "negated"
                   and not (f.start > sent.start and doc[f.start - 1].lower_ in ("residual", "remaining", "persistent"))]
         if not manifs:
-            manifs = [f for f in findings if f.label_ == DISEASE and f._.status != "negated"
+            manifs = [f for f in findings if f.label_ == DISEASE and self._ext(f, "status") != "negated"
                       and any(abs(o.start - f.end) <= 6 or abs(f.start - o.end) <= 6 for o in outcomes)]
         # each finding goes to its nearest cue ("X resolved ..., Y showed no remission")
         assigned: dict[int, list[Span]] = {id(o): [] for o in outcomes}
@@ -394,7 +395,7 @@ class RelationExtractor:
         prev_targets: list[Span] = []
         prev_end = -100
         for o in outcomes:
-            value = o._.attrs.get("outcome")
+            value = self._ext(o, "attrs").get("outcome")
             targets = assigned[id(o)]
             if not targets and prev_targets and (0 <= o.start - prev_end <= 4 or self._relative_clause(doc, prev_targets, o)):
                 targets = prev_targets  # "the panniculitis improved, and resolved"
@@ -419,7 +420,7 @@ class RelationExtractor:
                 subjects = []
             for d in subjects:
                 for t in targets:
-                    add("outcome", d, target=t, value=value, status=t._.status if t._.status != "present" else d._.status,
+                    add("outcome", d, target=t, value=value, status=self._ext(t, "status") if self._ext(t, "status") != "present" else self._ext(d, "status"),
                         cue=o.text)
             last_target[patient] = (si, targets[-1])
 
