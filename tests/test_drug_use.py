@@ -146,13 +146,20 @@ SHIPPED_CASE = (
     "He then received four cycles of carboplatin, and the mass shrank." + FILLER.replace("She", "He"))
 
 
+def _deciding(config):
+    return [(n, {**c, "decide": True} if n == "casekg_drug_use" else c) for n, c in config]
+
+
 def test_shipped_pipeline_and_weights() -> None:
     from kg.nlp.pipeline import PIPELINE, build_nlp, get_nlp
 
     names = [n for n, _ in PIPELINE]
     assert names.index("casekg_dosage") < names.index("casekg_drug_use") < names.index("casekg_relations")
     assert 0 < du.read_model().threshold < 1
-    doc = get_nlp()(SHIPPED_CASE)
+    shipped = get_nlp()(SHIPPED_CASE)  # the decision is off in the shipped pipeline (dev: it lost recall)
+    assert NAMED_ROLE not in {(s._.attrs or {}).get("role") for s in shipped.spans[SPAN_GROUP]}
+    nlp = build_nlp(_deciding(PIPELINE))
+    doc = nlp(SHIPPED_CASE)
     roles = {s.text: (s._.attrs or {}).get("role") for s in doc.spans[SPAN_GROUP] if s.label_ == "Drug"}
     assert roles["ceftriaxone"] is None and roles["carboplatin"] is None
     assert roles["contrast medium"] == NAMED_ROLE
@@ -162,7 +169,7 @@ def test_shipped_pipeline_and_weights() -> None:
     text = ("Patients given ceftriaxone had fewer relapses; contrast-enhanced computed tomography with iodinated "
             "contrast medium was read by two radiologists.")
     without = build_nlp([p for p in PIPELINE if p[0] != "casekg_drug_use"])(text)
-    with_it = get_nlp()(text)
+    with_it = nlp(text)
     seen = [(s.text, s.label_, (s._.attrs or {}).get("role")) for s in with_it.spans[SPAN_GROUP]]
     assert seen and seen == [(s.text, s.label_, (s._.attrs or {}).get("role")) for s in without.spans[SPAN_GROUP]]
 
@@ -178,6 +185,20 @@ def test_regimen_acronyms(tmp_path) -> None:
             "We chop the herbs. The CHOPPER and XR-CHOP codes and FOLFOXIRI are not these.")
     assert [m.group() for m in pattern.finditer(text)] == ["R-CHOP-21", "CHOP", "mFOLFOX6", "FOLFOX-4", "hyper-CVAD"]
     assert [m.group("name") for m in pattern.finditer(text)] == ["R-CHOP", "CHOP", "FOLFOX", "FOLFOX", "hyper-CVAD"]
+
+
+def test_regimens_only_in_sentences_about_treatment(tmp_path) -> None:
+    table = tmp_path / "regimens.tsv"
+    table.write_text("ECF\tepirubicin;cisplatin;fluorouracil\n")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["aspirin"]}})
+    nlp.add_pipe("casekg_drug_use", config={"regimens": str(table), "decide": False})
+    case = ("A 70-year-old man took aspirin. A CT scan showed an ECF near the scar. "
+            "Two cycles of ECF were then given for the gastric cancer." + FILLER)
+    doc = nlp(case)
+    found = [s.start_char for s in doc.spans[SPAN_GROUP] if s.text == "ECF"]
+    assert found == [case.rindex("ECF")]  # the fistula is no regimen, the chemotherapy is
 
 
 def test_regimens_become_drug_spans_in_case_reports(tmp_path) -> None:

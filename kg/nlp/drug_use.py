@@ -237,6 +237,17 @@ def regimen_pattern(names: Iterable[str]) -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:m(?=FOLF))?(?P<name>" + "|".join(alts) + r")(?:-?\d{1,2})?(?![\w-])")
 
 
+# A regimen acronym is read as one only in a sentence about treatment: most acronyms of the
+# table also stand for something else in some report.
+_REGIMEN_CONTEXT = ("chemo", "regimen", "cycle", "course", "protocol", "induction", "salvage", "adjuvant",
+                    "neoadjuvant", "line", "therap", "treat", "receiv", "given", "administ", "start", "initiat",
+                    "switch", "continu", "discontinu", "dose", "infus")
+
+
+def _regimen_word(word: str) -> bool:
+    return word.startswith(_REGIMEN_CONTEXT)
+
+
 def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], pattern: re.Pattern) -> list[Span]:
     """`spans` plus a Drug span (no concept ID; `attrs["regimen"]`: the component drugs) for each
     regimen acronym that no Drug span covers; Drug spans inside it ("R-" of "R-CHOP") give way."""
@@ -247,6 +258,8 @@ def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], patter
         span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
         if span is None or any(s.label_ == DRUG and s.start <= span.start and span.end <= s.end for s in spans):
             continue  # already a drug (a short form the report defines), or inside a longer drug name
+        if not any(_regimen_word(t.lower_) for t in span.sent):
+            continue  # an acronym of something else ("ECF" a fistula, "CVP" a venous pressure)
         name = lookup[m.group("name").lower()]
         r = Span(doc, span.start, span.end, label=DRUG)
         r._.concept_label = name
@@ -260,8 +273,9 @@ def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], patter
 
 
 class DrugUse(finding_type.FindingType):
-    def __init__(self, name: str, path: str, regimens: str) -> None:
+    def __init__(self, name: str, path: str, regimens: str, decide: bool = True) -> None:
         super().__init__(name, path or str(DATA))
+        self.decide = decide
         self.regimens = read_regimens(regimens or REGIMENS)
         self.regimen_re = regimen_pattern(self.regimens)
 
@@ -274,17 +288,20 @@ class DrugUse(finding_type.FindingType):
             new = _with_regimens(doc, spans, self.regimens, self.regimen_re)
             if new is not spans:
                 doc.spans[extensions.SPAN_GROUP] = spans = new
+        if not self.decide:
+            return doc
         for s, feats in doc_features(doc, spans):
             if p_given(self.model, feats) < self.model.threshold:
                 s._.attrs = {**(s._.attrs or {}), "role": NAMED_ROLE}
         return doc
 
 
-@Language.factory("casekg_drug_use", default_config={"path": "", "regimens": ""})
-def make_drug_use(nlp: Language, name: str, path: str, regimens: str) -> DrugUse:
+@Language.factory("casekg_drug_use", default_config={"path": "", "regimens": "", "decide": True})
+def make_drug_use(nlp: Language, name: str, path: str, regimens: str, decide: bool) -> DrugUse:
     """`path`: the weights file ("" = the shipped `kg/data/drug_use_maccrobat.tsv`); `regimens`:
-    the regimen table ("" = the shipped `kg/data/regimens.tsv`)."""
-    return DrugUse(name, path, regimens)
+    the regimen table ("" = the shipped `kg/data/regimens.tsv`); `decide`: False adds the regimen
+    spans only and flags nothing (the shipped pipeline, see docs/quality-s5-medications.md)."""
+    return DrugUse(name, path, regimens, decide)
 
 
 # --------------------------------------------------------------------------- learning the weights
@@ -310,6 +327,7 @@ def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5
     from kg.evaluate import cross_validate_component
 
     comp = full.get_pipe("casekg_drug_use")
+    comp.decide = True  # the decision is what is measured, whatever the shipped config says
 
     def fit(training: list[tuple]) -> None:
         comp.model = Model(train(examples(training), **params), 0.0, threshold)
