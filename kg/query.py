@@ -41,7 +41,9 @@ answers then); with PARAM given it runs whole, as an unpaged query.
 
 On an on-disk store with a clean catalogue index (`kg.store_index`, a SQLite file in the store
 directory kept by every write through `kg.store.Store`), the page is one range read of the
-index instead of a read of every article IRI (100k articles: ~650 ms CPU), and a query with
+index instead of a read of every article IRI (100k articles: ~650 ms CPU), a term query's page
+comes from its term table (`kg.term_pages`: range reads instead of the term's statements
+over the whole store; docs/scale.md, "Session 5: broad terms"), and a query with
 the header line `# precomputed: NAME` (`drug-outcome-summary`) is answered from the index's
 summary rows, the same rows in the same order as its text. Without a usable index (an older
 store, one written by other tools, a remote endpoint), both are computed as before.
