@@ -222,3 +222,33 @@ def test_an_unlinked_named_disease_or_syndrome_is_a_disorder(tmp_path) -> None:
     doc = nlp(text)
     assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [
         ("Kawasaki disease", "Disease"), ("vanishing testis syndrome", "Disease"), ("renal disease", "Disease")]
+
+
+def test_disorder_and_state_heads_take_their_modifiers_and_stand_alone(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {"Disease": ["heart failure"]})
+    text = ("A 61-year-old man was admitted. " + FILLER + "Echocardiography revealed severe biventricular "
+            "dysfunction, and he later developed multiorgan failure despite treatment of his heart failure. "
+            "The chest film showed patchy opacities; no other abnormality was seen. Manometry found failure "
+            "of relaxation. Candidiasis of the tongue was treated.")
+    doc = nlp(text)
+    got = [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]]
+    assert got == [
+        ("heart failure", "Disease"),  # the rule span, no second span over its head
+        ("Candidiasis", "Disease"),  # built like a diagnosis
+        ("severe biventricular dysfunction", "Disease"), ("multiorgan failure", "Disease"),  # not "developed ..."
+        ("patchy opacities", "Manifestation"), ("abnormality", "Manifestation"),
+        ("failure", "Disease"),  # a verb before the head is no modifier
+    ]
+    # an abstract is left to the rules
+    abstract = nlp("In 20 patients, " + text[text.index("Echo"):])
+    assert [s.text for s in abstract.spans[SPAN_GROUP]] == ["heart failure"]
+
+
+def test_a_patients_state_in_an_adjective_is_a_sign(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {})
+    text = ("A 4-year-old girl was brought in. " + FILLER + "On arrival she was febrile, tachypnoeic and "
+            "lethargic, and the left auricle was hypoplastic; a ruptured chorda was repaired.")
+    doc = nlp(text)
+    got = [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]]
+    assert got == [("febrile", "Manifestation"), ("tachypnoeic", "Manifestation"), ("lethargic", "Manifestation"),
+                   ("hypoplastic", "Disease"), ("ruptured", "Disease")]  # no "auricle was hypoplastic"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
@@ -58,7 +59,7 @@ _FINDINGS = (MANIFESTATION, DISEASE)
 # A word the rules left unlinked but that is built like a diagnosis ("fibroadenoma", "hypoplasia",
 # "steatohepatitis", "maculopathy"): case reports name rare disorders no lexicon lists, and
 # MACCROBAT marks such words disorders (train: 31 of 35 uncovered ones that are annotated at all).
-_DISORDER_WORD = re.compile(r"(?<![\w-])[a-z-]{3,}(?:omas?|omata|itis|osis|opathy|opathies|plasia|emia|aemia)(?![\w-])", re.I)
+_DISORDER_WORD = re.compile(r"(?<![\w-])[a-z-]{3,}(?:omas?|omata|itis|osis|opathy|opathies|plasia|emia|aemia|iasis|iases|ectasis|ectases)(?![\w-])", re.I)
 # A finding named as what a diagnosis is or fits ("diagnosed with X", "consistent with X") is a
 # disorder (train: 17 of 19 such rule Manifestation spans that gold marks as a finding).
 _DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnosed\s+(?:as|with)|diagnosis\s+of|consistent\s+with|suggestive\s+of|"
@@ -66,12 +67,39 @@ _DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnosed\s+(?:as|with)|diagnosis\s+of|con
 # "<modifier> disease/syndrome/disorder" left unlinked names a disorder ("CNS disease", "capillary leak
 # syndrome"; train: 21 of 28 that gold marks at all, after dropping modifiers that name none).
 _DISORDER_HEAD = re.compile(r"\b(?:diseases?|syndromes?|disorders?)\b")
+# Words that name a disorder or an abnormal state whatever stands before them ("multiorgan failure",
+# "end organ dysfunction", "electrolyte abnormalities", "pulmonary congestion", "thyroid storm"); unlike
+# "disease" they stand alone too ("no other abnormality"). The type they start with: a diagnosis or a
+# state (finding_type decides in the end). Train, where no rule span covered them: of 73 disorder and
+# state words 60 are gold findings (32 disorders, 28 signs); of 32 imaging and examination words
+# (signal changes, opacities, bruits, leaks, deposits) 28; of 11 state adjectives (below) 11.
+_FINDING_HEADS: dict[str, str] = {
+    **dict.fromkeys("dysfunction failure deficiency injury injuries infection infections crisis crises arrest collapse storm "
+                    "polyp polyps ruptured hypoplastic".split(), DISEASE),
+    **dict.fromkeys("insufficiency deterioration deficit deficits abnormality abnormalities rupture perforation "
+                    "perforations bruit bruits leak leaks leakage congestion atypia shadow shadows deposit deposits "
+                    "hypodensity hypodensities hyperdensity hyperdensities hypointensity hypointensities hyperintensity "
+                    "hyperintensities opacity opacities opacification".split(), MANIFESTATION),
+}
+# adjectives: the words before them are their subject ("the ear was hypoplastic"), no modifier. The
+# patient's state in an adjective ("she was febrile and lethargic") is the sign its noun names.
+_STATE_ADJECTIVES = frozenset(
+    "febrile lethargic somnolent drowsy unconscious confused disoriented restless edematous oedematous tachypneic "
+    "tachypnoeic tachycardic bradycardic dyspneic dyspnoeic cyanotic jaundiced icteric diaphoretic cachectic hypoxic "
+    "hypoxemic hypoxaemic inflamed".split())
+_FINDING_HEADS.update(dict.fromkeys(_STATE_ADJECTIVES, MANIFESTATION))
+_ADJECTIVE_HEAD = frozenset(("ruptured", "hypoplastic", *_STATE_ADJECTIVES))
+_FINDING_HEAD_IDS = frozenset(get_string_id(w) for w in _FINDING_HEADS)  # looked up by the tokens' LOWER
 _MODIFIERS = re.compile(r"(?<![\w'-])(?:[A-Za-z][\w'-]*\s+){1,2}$")  # the one or two words before the head
 _WORD = re.compile(r"\S+")
 _NOT_A_MODIFIER = frozenset(
     "the a an this that these those his her their its of and or no any underlying other same such previous prior "
     "new known primary secondary without with was were is but similar above below following which had has have "
-    "having in on for from to by as at".split())
+    "having in on for from to by as at again also nor neither either not some all both after before since due "
+    "reveal reveals revealed revealing show shows showed shown showing find finds found indicate indicates indicated "
+    "indicating highlighted observe observed observing exclude excluded excluding develop developed developing suggest "
+    "suggested suggesting confirm confirmed demonstrate demonstrated demonstrating noted presented suffered experienced "
+    "done caused causing".split())
 # Words built the same way that name no disorder (procedures, tissue, cell biology, normal values).
 _NOT_DISORDER = frozenset(
     "diagnosis cytodiagnosis prognosis anastomosis stroma stromas stoma stomas mitosis apoptosis orthosis "
@@ -190,12 +218,20 @@ class CaseTerms:
             if sp is not None and len(sp) == 1 and sp.start not in blocked:
                 found.append((sp.start, sp.end, DISEASE))
                 blocked.add(sp.start)
-        for h in _DISORDER_HEAD.finditer(text):  # the rare head word first, then the words before it
-            mods = _MODIFIERS.search(text, max(0, h.start() - 60), h.start())
+        # the rare head word first, then the words before it; the finding heads are looked up by
+        # token (a regex alternation of ~70 words over the text cost 4% of the worker)
+        heads = [(h.start(), h.end(), h.group().lower(), False) for h in _DISORDER_HEAD.finditer(text)]
+        lower = doc.to_array("LOWER").tolist()
+        for i in [i for i, h in enumerate(lower) if h in _FINDING_HEAD_IDS]:
+            heads.append((doc[i].idx, doc[i].idx + len(doc[i]), doc[i].lower_, True))
+        for h_start, h_end, word, alone in heads:
+            mods = _MODIFIERS.search(text, max(0, h_start - 60), h_start) if word not in _ADJECTIVE_HEAD else None
             first = _first_modifier(mods) if mods else None
-            sp = doc.char_span(first, h.end()) if first is not None else None
+            if first is None and alone:
+                first = h_start
+            sp = doc.char_span(first, h_end) if first is not None else None
             if sp is not None and not any(i in blocked for i in range(sp.start, sp.end)):
-                found.append((sp.start, sp.end, DISEASE))
+                found.append((sp.start, sp.end, _FINDING_HEADS.get(word, DISEASE) if alone else DISEASE))
                 blocked.update(range(sp.start, sp.end))
         for start, end, typ in found:
             sp = Span(doc, start, end, label=typ)
@@ -226,12 +262,15 @@ def _short_forms_like_long_forms(spans: list[Span]) -> list[Span]:
 
 
 def _first_modifier(m: re.Match) -> int | None:
-    """Where a named disorder starts: at the first word before its name that is not one of the words
-    that name nothing ("with renal disease" -> "renal disease"); None when none is left ("had disease")."""
-    for w in _WORD.finditer(m.group()):
-        if w.group().lower() not in _NOT_A_MODIFIER:
-            return m.start() + w.start()
-    return None
+    """Where a named disorder starts: at the first of the words right before its name that are not
+    words that name nothing ("with renal disease" -> "renal disease", "manometry found failure" ->
+    "failure"); None when the word right before is one of those ("had disease")."""
+    start = None
+    for w in reversed(list(_WORD.finditer(m.group()))):
+        if w.group().lower() in _NOT_A_MODIFIER:
+            break
+        start = m.start() + w.start()
+    return start
 
 
 def _disorder_word(word: str) -> bool:
