@@ -109,7 +109,9 @@ class FakeServices:
             idconv_url=f"{self.base}/pmc/utils/idconv/v1.0/",
             email="curator@example.org",
             connect_timeout=1.0,
-            read_timeout=0.25,
+            # Generous, so that a loaded machine (CI, or the suite beside a build) never turns a
+            # normal answer into a retry; the timeout tests below ask for a short one.
+            read_timeout=5.0,
             retries=2,
             backoff=0.001,
             max_backoff=0.02,
@@ -383,16 +385,21 @@ def test_http_404_and_other_client_errors_are_not_retried(client: Client, fake: 
     assert len(fake.calls("efetch")) == 1 and len(fake.calls("esearch")) == 1
 
 
-def test_slow_answer_times_out_and_is_retried(client: Client, fake: FakeServices):
-    fake.queue("efetch", Reply(delay=0.5, body=b"late"))  # read_timeout is 0.25 s
-    doc = client.fetch_pmid("22351513")
+SHORT_READ = 0.5  # seconds: the slow replies below take three times that
+
+
+def test_slow_answer_times_out_and_is_retried(fake: FakeServices, tmp_path: Path):
+    fake.queue("efetch", Reply(delay=3 * SHORT_READ, body=b"late"))
+    with Client(fake.config(tmp_path / "c", read_timeout=SHORT_READ)) as client:
+        doc = client.fetch_pmid("22351513")
     assert doc.pmid == "22351513" and len(fake.calls("efetch")) == 2
 
 
-def test_always_slow_gives_timeout_error(client: Client, fake: FakeServices):
-    fake.queue("efetch", *[Reply(delay=0.4, body=b"late")] * 3)
-    with pytest.raises(FetchError, match=r"^PMID 22351513: no answer from 127.0.0.1:\d+ within 0.25 s; gave up after 3 attempts$"):
-        client.fetch_pmid("22351513")
+def test_always_slow_gives_timeout_error(fake: FakeServices, tmp_path: Path):
+    fake.queue("efetch", *[Reply(delay=3 * SHORT_READ, body=b"late")] * 3)
+    with Client(fake.config(tmp_path / "c", read_timeout=SHORT_READ)) as client:
+        with pytest.raises(FetchError, match=rf"^PMID 22351513: no answer from 127.0.0.1:\d+ within {SHORT_READ} s; gave up after 3 attempts$"):
+            client.fetch_pmid("22351513")
 
 
 def test_body_cut_off_mid_transfer_is_retried(client: Client, fake: FakeServices):
