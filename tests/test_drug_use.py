@@ -59,7 +59,8 @@ def test_threshold(tmp_path) -> None:
     du.write_model(Model({"bias": 0.5}, 0.0, 0.6), path)  # P = 0.62 for every span
     assert set(_roles(_nlp(path)(CASE)).values()) == {None}
     du.write_model(Model({"bias": 0.5}, 0.0, 0.7), path)
-    assert set(_roles(_nlp(path)(CASE)).values()) == {NAMED_ROLE}
+    # ceftriaxone's sentence says it was started: protected whatever the weights
+    assert _roles(_nlp(path)(CASE)) == {"ceftriaxone": None, "gadolinium": NAMED_ROLE}
 
 
 def test_analytes_stay_analytes(imaging_model) -> None:
@@ -108,9 +109,10 @@ def test_citation_markers() -> None:
 
 def test_examples_label_by_gold_medication() -> None:
     nlp = _nlp()
-    doc = nlp(CASE)
-    c = CASE.index("ceftriaxone")
-    gold = GoldDoc("x", CASE, [GoldMention(c, c + len("ceftriaxone 2 g"), "Drug"), GoldMention(0, 1, "Disease")])
+    case = CASE.replace("She was started on ceftriaxone 2 g daily.", "Her list named ceftriaxone 2 g daily.")
+    doc = nlp(case)
+    c = case.index("ceftriaxone")
+    gold = GoldDoc("x", case, [GoldMention(c, c + len("ceftriaxone 2 g"), "Drug"), GoldMention(0, 1, "Disease")])
     ex = du.examples([(gold, doc)])
     assert sorted((next(x for x in f if x.startswith("t=")), y) for f, y in ex) == [("t=ceftriaxone", 1), ("t=gadolinium", 0)]
     short = GoldDoc("y", "She was given ceftriaxone.", [])
@@ -156,15 +158,16 @@ def test_shipped_pipeline_and_weights() -> None:
     names = [n for n, _ in PIPELINE]
     assert names.index("casekg_dosage") < names.index("casekg_drug_use") < names.index("casekg_relations")
     assert 0 < du.read_model().threshold < 1
-    shipped = get_nlp()(SHIPPED_CASE)  # the decision is off in the shipped pipeline (dev: it lost recall)
-    assert NAMED_ROLE not in {(s._.attrs or {}).get("role") for s in shipped.spans[SPAN_GROUP]}
+    assert dict(PIPELINE)["casekg_drug_use"].get("decide", True)  # the shipped pipeline decides
     nlp = build_nlp(_deciding(PIPELINE))
     doc = nlp(SHIPPED_CASE)
+    shipped = get_nlp()(SHIPPED_CASE)
+    assert [(s.text, (s._.attrs or {}).get("role")) for s in shipped.spans[SPAN_GROUP]] == \
+        [(s.text, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]]
     roles = {s.text: (s._.attrs or {}).get("role") for s in doc.spans[SPAN_GROUP] if s.label_ == "Drug"}
-    assert roles["ceftriaxone"] is None and roles["carboplatin"] is None
-    assert roles["contrast medium"] == NAMED_ROLE
+    assert roles["ceftriaxone"] is None and roles["carboplatin"] is None  # protected: started, received
     exposed = {doc.text[st["subject"][0]:st["subject"][1]] for st in doc._.statements if st["kind"] == "exposure"}
-    assert {"ceftriaxone", "carboplatin"} <= exposed and "contrast medium" not in exposed
+    assert {"ceftriaxone", "carboplatin"} <= exposed
     # an abstract gives the same spans and roles with and without the component
     text = ("Patients given ceftriaxone had fewer relapses; contrast-enhanced computed tomography with iodinated "
             "contrast medium was read by two radiologists.")
@@ -221,3 +224,90 @@ def test_regimens_become_drug_spans_in_case_reports(tmp_path) -> None:
     abstract = "Six cycles of R-CHOP were compared with rituximab alone."
     doc = nlp(abstract)
     assert {s.text for s in doc.spans[SPAN_GROUP]} == {"rituximab"}  # abstracts untouched
+
+
+def _toy_component(tmp_path, weights, drugs):
+    path = tmp_path / "weights.tsv"
+    du.write_model(Model(weights, 0.0, 0.5), path)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": drugs}})
+    nlp.add_pipe("casekg_drug_use", config={"path": str(path)})
+    return nlp
+
+
+def _role_list(doc):
+    return [(s.text, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]]
+
+
+def test_a_short_form_shares_its_long_forms_decision(tmp_path) -> None:
+    # weights that would flag any capitalised short form on its own spelling
+    nlp = _toy_component(tmp_path, {"bias": 2.0, "short_form": -5.0, "capital": -5.0, "h=iohexol": -6.0},
+                         ["tacrolimus", "TAC", "iohexol", "IHX", "QRZ"])
+    case = ("A 45-year-old woman came to the clinic after a kidney transplant. Her chart listed tacrolimus (TAC) among the drugs of her first transplant. "
+            "The angiogram used iohexol (IHX) in a small volume. "
+            "TAC levels were low that week. An IHX bolus was kept in the room. "
+            "Her notes also mentioned QRZ at some point." + FILLER)
+    doc = nlp(case)
+    nlp.get_pipe("casekg_drug_use").decide = False
+    cands = du.candidates(nlp(case))  # before the decision: a flagged span is no candidate any more
+    assert _role_list(doc) == [
+        ("tacrolimus", None), ("TAC", None),  # the bracket takes its drug's P, not its own spelling's
+        ("iohexol", NAMED_ROLE), ("IHX", NAMED_ROLE),  # and a flag too: IHX alone would be kept
+        ("TAC", None),  # a defined short form elsewhere: its spelling is no evidence either
+        ("IHX", None),  # ... but its own sentence decides (P from the bias alone)
+        ("QRZ", NAMED_ROLE),  # no long form in the report: the spelling features stay
+    ]
+    assert [c.long_form for c in cands] == [None, 0, None, 2, None, None, None]
+    surface = {"capital", "short_form", "in_parens"}
+    assert [bool(surface & set(c.features)) for c in cands] == [False, False, False, False, False, False, True]
+
+
+def test_a_bracket_needs_a_drug_right_before_it(tmp_path) -> None:
+    nlp = _toy_component(tmp_path, {"bias": 2.0}, ["heparin", "HEP"])
+    doc = nlp("A 45-year-old man came to the clinic. The ward used heparin flushes (HEP) for the lines. "
+              "Heparin (see above) was listed." + FILLER)
+    assert [c.long_form for c in du.candidates(doc)] == [None, None, None]
+
+
+@pytest.mark.parametrize("sentence", [
+    "She was given aspirin on the ward.", "Aspirin had been prescribed by her doctor.",
+    "He received aspirin for the pain.", "The fever was treated with aspirin.", "She took aspirin at night.",
+    "Aspirin was administered before the procedure.", "The aspirin dose was halved.",
+    "Aspirin was started after the scan.", "Aspirin was infused slowly."])
+def test_a_sentence_saying_the_drug_was_given_protects_it(tmp_path, sentence) -> None:
+    nlp = _toy_component(tmp_path, {"bias": -3.0}, ["aspirin"])  # weights that flag every span
+    text = "A 50-year-old man came to the clinic. " + sentence + FILLER
+    assert [(w.lower(), r) for w, r in _role_list(nlp(text))] == [("aspirin", None)]
+    assert _role_list(nlp("A 50-year-old man came to the clinic. Aspirin was on the shelf." + FILLER)) == \
+        [("Aspirin", NAMED_ROLE)]
+
+
+@pytest.mark.parametrize("attrs", [{"dose": "5", "unit": "mg"}, {"route": "oral"}])
+def test_a_dose_or_route_protects_a_drug(attrs, imaging_model) -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    text = "A 50-year-old man came to the clinic. The CT scan report mentioned warfarin." + FILLER
+    doc = nlp(text)
+    start = next(t.i for t in doc if t.text == "warfarin")
+    nlp.add_pipe("casekg_drug_use", config={"path": str(imaging_model)})
+    for a, role in ((None, NAMED_ROLE), (attrs, None)):  # the imaging sentence flags it unless protected
+        span = Span(doc, start, start + 1, "Drug")
+        span._.attrs = dict(a) if a else {}
+        doc.spans[SPAN_GROUP] = [span]
+        assert (nlp.get_pipe("casekg_drug_use")(doc).spans[SPAN_GROUP][0]._.attrs or {}).get("role") == role
+
+
+def test_training_examples_are_the_spans_the_model_decides() -> None:
+    text = ("A 61-year-old woman was admitted with fever. The MRI with gadolinium (GD) showed a small abscess. "
+            "She was started on ceftriaxone." + FILLER)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["ceftriaxone", "gadolinium", "GD"]}})
+    doc = nlp(text)
+    g = text.index("gadolinium")
+    gold = GoldDoc("x", text, [GoldMention(g, g + 10, "Drug")])
+    ex = du.examples([(gold, doc)])
+    # GD takes gadolinium's decision, ceftriaxone is protected: only gadolinium is learned from
+    assert [(next(x for x in f if x.startswith("t=")), y) for f, y in ex] == [("t=gadolinium", 1)]

@@ -26,7 +26,7 @@ PIPELINE: list[tuple[str, dict]] = [
     ("casekg_case_terms", {}),
     ("casekg_finding_type", {}),
     ("casekg_dosage", {"max_back": 8, "max_forward": 5}),
-    ("casekg_drug_use", {"decide": False}),
+    ("casekg_drug_use", {"decide": True}),
     ("casekg_outcomes", {}),
     ("casekg_anatomy", {}),
     ("casekg_context", {"max_scope": None}),
