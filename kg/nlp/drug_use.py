@@ -37,12 +37,12 @@ in `_.attrs["regimen"]`, before the decision above.
 The weights are learned from the 128 MACCROBAT *training* documents of our split, with settings
 chosen by 5-fold CV on them: `python -m kg.nlp.drug_use build` writes
 `kg/data/drug_use_maccrobat.tsv`, `python -m kg.nlp.drug_use cv [--l2=X --threshold=X]` prints
-the CV figures (docs/quality-s5-medications.md).
+the CV figures (docs/quality.md, "MACCROBAT session 5: medications").
 
 Session 5 round 1 shipped with `decide=False`: without the two rules above the decision raised
 train CV (medication overlap 0.871 -> 0.886) but lowered dev (0.807 -> 0.792) by flagging
 parenthesised short forms of drugs given. With them, train CV 0.888 and dev (seen before, so no
-longer a clean check) 0.822: the shipped pipeline decides (docs/quality-s5-medications.md).
+longer a clean check) 0.822: the shipped pipeline decides (docs/quality.md, "MACCROBAT session 5: medications").
 """
 
 import re
@@ -382,7 +382,7 @@ class DrugUse(finding_type.FindingType):
 def make_drug_use(nlp: Language, name: str, path: str, regimens: str, decide: bool) -> DrugUse:
     """`path`: the weights file ("" = the shipped `kg/data/drug_use_maccrobat.tsv`); `regimens`:
     the regimen table ("" = the shipped `kg/data/regimens.tsv`); `decide`: False adds the regimen
-    spans only and flags nothing (see docs/quality-s5-medications.md)."""
+    spans only and flags nothing (see docs/quality.md, "MACCROBAT session 5: medications")."""
     return DrugUse(name, path, regimens, decide)
 
 
