@@ -45,6 +45,27 @@ def test_negation_stops_at_but(nlp):
     assert got["fever"][0] == "negated" and got["alopecia"][0] == "present"
 
 
+@pytest.mark.parametrize("text, negated, present", [
+    ("She denied fever and was given prednisone.", "fever", "prednisone"),
+    ("There was no rash, and he was started on acyclovir.", "rash", "acyclovir"),
+    ("No seizures occurred and they received valaciclovir.", "seizures", "valaciclovir"),
+    ("He had no vomiting and then developed alopecia.", "vomiting", "alopecia"),
+])
+def test_negation_stops_where_and_opens_a_new_clause(nlp, text, negated, present):
+    got = status(nlp, text)
+    assert got[negated][0] == "negated" and got[present] == ("present", None)
+
+
+def test_history_stops_where_and_opens_a_new_clause(nlp):
+    got = status(nlp, "A history of tuberculosis and was started on rituximab.")
+    assert got["tuberculosis"][0] == "historical" and got["rituximab"] == ("present", None)
+
+
+def test_and_before_a_finding_keeps_the_negation(nlp):
+    got = status(nlp, "She had no fever, rash and vomiting, and no hepatomegaly.")
+    assert {got[w][0] for w in ("fever", "rash", "vomiting", "hepatomegaly")} == {"negated"}
+
+
 def test_normal_x_is_negated(nlp):
     assert status(nlp, "She had normal liver enzymes.")["enzymes"][0] == "negated"
 

@@ -9,7 +9,8 @@ misfire, so they are dropped or narrowed here (each with the sentence that showe
 - "not" / "was not" negate forward: "was not well tolerated because of lactose intolerance"
   negated the reason; a PSEUDO rule for "not (well) tolerated" stops that.
 Our own rules add "normal X" (normal muscle enzymes -> not elevated), "X was not detected",
-"within normal limits", "prior"/"previously" (historical) and "to prevent" (hypothetical).
+"within normal limits", "prior"/"previously" (historical), "to prevent" (hypothetical), and end a
+cue's scope at "and" opening a new clause ("denied chest pain and was given aspirin").
 """
 
 import itertools
@@ -58,6 +59,13 @@ def _default_rules() -> list[ConTextRule]:
     return rules
 
 
+# Words that, right after "and", open a clause of their own (a finite verb, a subject pronoun, a
+# time adverb) rather than continue a list of findings.
+_CLAUSE_STARTS = ["was", "were", "is", "are", "had", "has", "have", "received", "receives", "underwent",
+                  "started", "began", "required", "responded", "improved", "recovered", "developed",
+                  "then", "subsequently", "later", "thereafter", "she", "he", "they", "we"]
+
+
 def _own_rules() -> list[ConTextRule]:
     L = lambda words: {"LOWER": {"IN": words}}  # noqa: E731
     neg = "NEGATED_EXISTENCE"
@@ -85,6 +93,10 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("to prevent", "HYPOTHETICAL", pattern=[L(["to", "for"]), L(["prevent", "avoid", "prevention", "prophylaxis"])],
                     direction="FORWARD", max_scope=6),
         ConTextRule("in case of", "HYPOTHETICAL", pattern=[L(["in"]), L(["case"]), L(["of"])], direction="FORWARD", max_scope=6),
+        # A coordinated clause with its own verb or subject starts a new assertion: in "she denied
+        # chest pain and was given aspirin" or "a history of asthma and was started on rituximab"
+        # the cue stops at "and". "and" before a noun ("no fever, chills and myalgia") does not.
+        ConTextRule("and (new clause)", "TERMINATE", pattern=[L(["and"]), L(_CLAUSE_STARTS)], direction="TERMINATE"),
         ConTextRule("would", "HYPOTHETICAL", pattern=[L(["would", "could", "may", "might"]), L(["develop", "occur", "cause", "induce"])],
                     direction="BIDIRECTIONAL", max_scope=6),
     ]
