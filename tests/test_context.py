@@ -56,6 +56,11 @@ def test_negation_stops_where_and_opens_a_new_clause(nlp, text, negated, present
     assert got[negated][0] == "negated" and got[present] == ("present", None)
 
 
+def test_negation_stops_at_a_semicolon(nlp):
+    got = status(nlp, "There was no rash; prednisone was tapered and hepatomegaly persisted.")
+    assert got["rash"][0] == "negated" and got["prednisone"] == ("present", None) and got["hepatomegaly"][0] == "present"
+
+
 def test_history_stops_where_and_opens_a_new_clause(nlp):
     got = status(nlp, "A history of tuberculosis and was started on rituximab.")
     assert got["tuberculosis"][0] == "historical" and got["rituximab"] == ("present", None)

@@ -97,6 +97,9 @@ def _own_rules() -> list[ConTextRule]:
         # chest pain and was given aspirin" or "a history of asthma and was started on rituximab"
         # the cue stops at "and". "and" before a noun ("no fever, chills and myalgia") does not.
         ConTextRule("and (new clause)", "TERMINATE", pattern=[L(["and"]), L(_CLAUSE_STARTS)], direction="TERMINATE"),
+        # The sentencizer does not split at ";", which in case-report prose joins two clauses:
+        # "she had no fever; methotrexate was started".
+        ConTextRule("semicolon", "TERMINATE", pattern=[L([";"])], direction="TERMINATE"),
         ConTextRule("would", "HYPOTHETICAL", pattern=[L(["would", "could", "may", "might"]), L(["develop", "occur", "cause", "induce"])],
                     direction="BIDIRECTIONAL", max_scope=6),
     ]
