@@ -108,12 +108,7 @@ _PATIENT = frozenset(("he", "she", "his", "her", "him", "patient", "patient's", 
 def _cue(word: str) -> str | None:
     v = _CUE_MEMO.get(word, "")
     if v == "":
-        v = None
-        for name, stems in _CUES.items():
-            if any(word == s or (s not in _WHOLE and word.startswith(s)) for s in stems):
-                v = name
-                break
-        _CUE_MEMO[word] = v
+        v = _CUE_MEMO[word] = finding_type.cue_group(word, _CUES, _WHOLE)
     return v
 
 
@@ -290,10 +285,7 @@ def decisions(model: Model, cands: Sequence[Candidate]) -> list[float]:
 
 def write_model(model: Model, path: Path | str, note: str = "") -> None:
     """kg.nlp.finding_type's weights file, with this model's header (positive = administered)."""
-    finding_type.write_model(model, path, note)
-    lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
-    Path(path).write_text("# feature\tweight (logistic regression, positive = administered; kg.nlp.drug_use)\n"
-                          + "".join(lines[1:]), encoding="utf-8")
+    finding_type.write_model(model, path, note, meaning="positive = administered; kg.nlp.drug_use")
 
 
 def p_given(model: Model, feats: Iterable[str]) -> float:

@@ -35,6 +35,7 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
+from kg.atomic import write_text_atomic
 from kg.model import DISEASE, MANIFESTATION
 from kg.nlp import extensions, genre
 from kg.nlp.case_terms import retyped
@@ -64,12 +65,18 @@ _CUE_PAIRS = {("consistent", "with"): "diagnosis", ("compatible", "with"): "diag
               ("because", "of"): "cause", ("associated", "with"): "cause", ("complicated", "by"): "cause"}
 
 
-def _cue(word: str) -> str | None:
-    for name, stems in _CUE_WORDS.items():
+def cue_group(word: str, groups: dict[str, tuple[str, ...]], whole: frozenset[str]) -> str | None:
+    """The first group of `groups` with a stem that starts `word` (or equals it, for stems in
+    `whole`); kg.nlp.drug_use reads its own cue groups the same way."""
+    for name, stems in groups.items():
         for stem in stems:
-            if word == stem or (stem not in _WHOLE and word.startswith(stem)):
+            if word == stem or (stem not in whole and word.startswith(stem)):
                 return name
     return None
+
+
+def _cue(word: str) -> str | None:
+    return cue_group(word, _CUE_WORDS, _WHOLE)
 
 
 _CUE_MEMO: dict[int, str | None] = {}  # lower-case string ID -> cue name or None
@@ -224,14 +231,16 @@ class Model:
         return DISEASE if p >= self.threshold else MANIFESTATION
 
 
-def write_model(model: Model, path: Path | str, note: str = "") -> None:
-    lines = ["# feature\tweight (logistic regression, positive = Disease; kg.nlp.finding_type)\n"]
+def write_model(model: Model, path: Path | str, note: str = "",
+                meaning: str = "positive = Disease; kg.nlp.finding_type") -> None:
+    """The weights file; `meaning` says what a positive weight stands for, in its header."""
+    lines = [f"# feature\tweight (logistic regression, {meaning})\n"]
     if note:
         lines.append(f"# {note}\n")
     lines.append(f"margin\t{model.margin}\n")
     lines.append(f"threshold\t{model.threshold}\n")
     lines += [f"w\t{k}\t{v:.4f}\n" for k, v in sorted(model.weights.items())]
-    Path(path).write_text("".join(lines), encoding="utf-8")
+    write_text_atomic(path, "".join(lines))
 
 
 def read_model(path: Path | str = DATA) -> Model:
