@@ -419,18 +419,11 @@ def cross_validate(docs: Sequence, pre: Language, full: Language, folds: int = 5
 PARAMS = {"l2": 3.0, "threshold": 0.5}
 
 
-def _pipeline_before() -> Language:
-    from kg.nlp.pipeline import PIPELINE, build_nlp
-
-    names = [n for n, _ in PIPELINE]
-    return build_nlp(PIPELINE[:names.index("casekg_drug_use")])
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     import argparse
 
     from kg import gold
-    from kg.nlp.pipeline import build_nlp
+    from kg.nlp.pipeline import build_nlp, build_nlp_before
 
     parser = argparse.ArgumentParser(prog="python -m kg.nlp.drug_use",
                                      description="Learn (build) or cross-validate (cv) the weights on MACCROBAT train.")
@@ -439,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--l2", type=float, default=PARAMS["l2"])
     parser.add_argument("--threshold", type=float, default=PARAMS["threshold"])
     a = parser.parse_args(argv)
-    docs, pre = gold.maccrobat_train(), _pipeline_before()
+    docs, pre = gold.maccrobat_train(), build_nlp_before("casekg_drug_use")
     if a.command == "cv":
         from kg.evaluate import format_report
 

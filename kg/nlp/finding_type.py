@@ -375,14 +375,6 @@ def cross_validate_joint(docs: Sequence, pre: Language, upto: Language, full: La
 PARAMS = {"l2": 10.0, "threshold": 0.35, "margin": 0.0}
 
 
-def _pipeline_before() -> Language:
-    """The pipeline up to this component: the spans and types it re-decides."""
-    from kg.nlp.pipeline import PIPELINE, build_nlp
-
-    names = [n for n, _ in PIPELINE]
-    return build_nlp(PIPELINE[:names.index("casekg_finding_type")])
-
-
 if __name__ == "__main__":
     import sys
 
@@ -393,16 +385,16 @@ if __name__ == "__main__":
     if not args or args[0] not in ("build", "cv"):
         sys.exit("usage: python -m kg.nlp.finding_type build [OUT.tsv] | cv [--l2=X --threshold=X --margin=X] [--joint=1 [--t_min_ratio=X ...]]")
     params = {**PARAMS, **{k.lstrip("-"): float(v) for k, v in (a.split("=", 1) for a in sys.argv[1:] if a.startswith("--"))}}
-    pre = _pipeline_before()
+    from kg.nlp.pipeline import build_nlp, build_nlp_before
+
+    pre = build_nlp_before("casekg_finding_type")  # the spans and types it re-decides
     if args[0] == "cv":
-        from kg.nlp.pipeline import PIPELINE, build_nlp
 
         print(params)
         if "joint" in params:  # --joint=1: the case_terms table learned per fold too; --t_X=V sets its X
             del params["joint"]
             table = {k[2:]: params.pop(k) for k in list(params) if k.startswith("t_")}
-            names = [n for n, _ in PIPELINE]
-            before = build_nlp(PIPELINE[:names.index("casekg_case_terms")])
+            before = build_nlp_before("casekg_case_terms")
             print(format_report(cross_validate_joint(gold.maccrobat_train(), before, pre, build_nlp(), table_params=table, **params)))
         else:
             print(format_report(cross_validate(gold.maccrobat_train(), pre, build_nlp(), **params)))

@@ -96,6 +96,13 @@ def build_nlp(config: list[tuple[str, dict]] | None = None) -> Language:
     return nlp
 
 
+def build_nlp_before(component: str) -> Language:
+    """A fresh pipeline of `PIPELINE`'s components before `component`: what a learned component
+    reads when its weights are learned or cross-validated."""
+    names = [n for n, _ in PIPELINE]
+    return build_nlp(PIPELINE[:names.index(component)])
+
+
 def get_nlp() -> Language:
     """The process-wide pipeline (built on first use)."""
     global _NLP
