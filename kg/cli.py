@@ -232,7 +232,9 @@ def evaluate(gold: Path, fmt: str, errors: int, lexicon_only: bool) -> None:
     """Score the extractor against a gold corpus: P/R/F1 per entity type.
 
     Prints strict-span, overlapping-span and (for linked types) identifier-level
-    precision, recall and F1, at mention and document level.
+    precision, recall and F1, at mention and document level. For brat gold with POLARITY
+    attributes (MACCROBAT) also our assertion statuses against them: negation and
+    uncertain/hypothetical P/R/F1, gold entities not extracted, and a confusion table.
 
     \b
     Examples:

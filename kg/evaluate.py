@@ -11,18 +11,22 @@ Measures, per gold entity type:
 - id (mention level): a gold mention with an ID is found if an overlapping prediction carries
   one of its IDs; precision over predictions carrying an ID in the gold's namespaces (prefixes);
 - id (document level): sets of (document, ID) pairs, same namespace restriction.
+
+Where the gold carries assertion status (brat `POLARITY`, MACCROBAT), `Report.assertion` also
+scores our statuses on the gold entities a prediction overlaps (see `Assertion`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kg.gold import GoldDoc
 from kg.model import NOT_ADMINISTERED_ROLES
 
-Prediction = tuple  # (start, end, type, curie) or (start, end, type, curie, xrefs)
+# (start, end, type, curie), optionally followed by xrefs, our assertion status and its cue
+Prediction = tuple
 # Our predictors report a Drug span flagged `attrs["role"]` "analyte" or "named" (a chemical
 # measured or merely named, not a medication given; kg.model.NOT_ADMINISTERED_ROLES) under this
 # pseudo-type, so each corpus profile can decide: BC5CDR (all chemicals) counts it as Drug,
@@ -70,6 +74,40 @@ class ErrorItem:
     context: str
 
 
+# Gold POLARITY values -> the class our statuses are scored against. MACCROBAT's UNCERTAIN
+# ("suspected of", "risk factors for", "to determine if") and MAYBE_POS ("suggestive of",
+# "highly suspicious of") both say "not asserted as present, maybe there", which is what our
+# hypothetical and uncertain statuses say, so both are one class. MAYBE_NEG marks a finding that
+# was there and faded ("improvement in the edema", "resolution of infiltrates", "treated the
+# seizures effectively"): neither absent nor hypothetical, and our outcome statements, not the
+# status, record it, so those entities are left out of both scores (counted apart). POS and no
+# attribute are asserted findings.
+GOLD_ASSERTION = {"NEG": "negated", "UNCERTAIN": "uncertain", "MAYBE_POS": "uncertain", "MAYBE_NEG": None, "POS": "present"}
+# Our statuses -> the same classes: a historical finding was present, so it is neither.
+OUR_ASSERTION = {"negated": "negated", "hypothetical": "uncertain", "uncertain": "uncertain"}
+ASSERTION_CLASSES = ("negated", "uncertain")
+STATUSES = ("present", "negated", "hypothetical", "uncertain", "historical")
+
+
+@dataclass
+class Assertion:
+    """Our assertion statuses against gold POLARITY, over the gold entities of the assertion
+    types (findings and drugs; doses carry no status) that some prediction overlaps; the
+    prediction with the widest overlap speaks for the entity, whatever its type.
+
+    `scores[cls][type]`: P/R/F1 of predicting class `cls` (ASSERTION_CLASSES) for gold of that
+    class (`GOLD_ASSERTION`), per gold type and "all"; `unmatched[(cls, type)]`: gold entities
+    of a class that no prediction overlaps (not extracted at all); `confusion[(gold, ours)]`:
+    gold value ("present", "NEG", "UNCERTAIN", ...) against our status, matched entities only.
+    """
+
+    scores: dict[str, dict[str, Counts]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counts)))
+    unmatched: Counter = field(default_factory=Counter)
+    gold: Counter = field(default_factory=Counter)  # (class, type) -> gold entities, matched or not
+    confusion: Counter = field(default_factory=Counter)
+    errors: list[ErrorItem] = field(default_factory=list)  # kind "negated-FP", "uncertain-FN", ...
+
+
 @dataclass
 class Report:
     name: str = ""
@@ -80,6 +118,7 @@ class Report:
     errors: list[ErrorItem] = field(default_factory=list)
     n_docs: int = 0
     n_chars: int = 0
+    assertion: Assertion | None = None  # set where the gold has assertion status (brat)
 
 
 def _prefix(curie: str) -> str:
@@ -137,8 +176,13 @@ def evaluate(
     for doc in gold_docs:
         rep.n_docs += 1
         rep.n_chars += len(doc.text)
-        preds = [q for q in (_norm_pred(p, type_map) for p in predict(doc.text)) if q and q[2] in wanted]
-        preds = list(dict.fromkeys(preds))  # duplicates count once
+        raw = list(predict(doc.text))
+        normed = [(q, p) for q, p in ((_norm_pred(p, type_map), p) for p in raw) if q and q[2] in wanted]
+        preds = list(dict.fromkeys(q for q, _ in normed))  # duplicates count once
+        if doc.has_polarity:
+            if rep.assertion is None:
+                rep.assertion = Assertion()
+            _score_assertion(rep.assertion, doc, wanted, normed)
         if drop_nested:
             preds = [
                 p
@@ -205,6 +249,77 @@ def _score_type(rep: Report, doc: GoldDoc, typ: str, gold, preds, spaces: set[st
         )
 
 
+ASSERTION_TYPES = ("Drug", "Manifestation", "Disease")
+
+
+def _score_assertion(a: Assertion, doc: GoldDoc, wanted: set[str], normed: list[tuple]) -> None:
+    """Add one document's gold entities to `a` (see `Assertion`)."""
+    types = [t for t in ASSERTION_TYPES if t in wanted]
+    cands = [(q[0], q[1], p[5] if len(p) > 5 and p[5] else "present", p[6] if len(p) > 6 else None)
+             for q, p in normed if q[2] in types]
+    for m in doc.mentions:
+        if m.type not in types:
+            continue
+        value = m.polarity or "POS"
+        cls = GOLD_ASSERTION.get(value, "present")
+        if cls is not None:
+            a.gold[(cls, m.type)] += 1
+        best, width = None, 0
+        for c in cands:
+            w = min(m.end, c[1]) - max(m.start, c[0])
+            if w > width:
+                best, width = c, w
+        if best is None:
+            if cls is not None:
+                a.unmatched[(cls, m.type)] += 1
+            continue
+        status, cue = best[2], best[3]
+        a.confusion[("present" if value == "POS" else value, status)] += 1
+        if cls is None:
+            continue
+        ours = OUR_ASSERTION.get(status, "present")
+        for k in ASSERTION_CLASSES:
+            for typ in (m.type, "all"):
+                c = a.scores[k][typ]
+                c.n_gold += cls == k
+                c.n_pred += ours == k
+                c.tp_gold += cls == k == ours
+                c.tp_pred += cls == k == ours
+            if (cls == k) != (ours == k):
+                kind = f"{k}-FN" if cls == k else f"{k}-FP"
+                note = f"{value}/{status}" + (f" cue={cue!r}" if cue else "")
+                a.errors.append(ErrorItem(doc.id, kind, m.type, m.start, m.end, m.text, note,
+                                          _context(doc.text, m.start, m.end, 60)))
+
+
+def format_assertion(a: Assertion, errors: int = 0) -> str:
+    """The assertion table of `a` (and, if `errors` > 0, that many errors per kind)."""
+    lines = ["assertion: gold Drug/Manifestation/Disease entities overlapped by a prediction, our status vs POLARITY"
+             " (NEG -> negated; UNCERTAIN, MAYBE_POS -> uncertain; ours: hypothetical, uncertain -> uncertain;"
+             " MAYBE_NEG left out)",
+             f"{'class':<10} {'gold type':<14} {'P':>6} {'R':>6} {'F1':>6} {'pred':>6} {'gold':>6} {'unextracted':>11}"]
+    for k in ASSERTION_CLASSES:
+        for typ in ("all", *sorted(t for t in a.scores[k] if t != "all")):
+            c = a.scores[k][typ]
+            missed = sum(n for (cls, t), n in a.unmatched.items() if cls == k and typ in ("all", t))
+            if typ != "all" and not (c.n_pred or c.n_gold or missed):
+                continue
+            lines.append(f"{k:<10} {typ:<14} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.n_pred:6d} {c.n_gold:6d} {missed:11d}")
+    values = sorted({g for g, _ in a.confusion}, key=lambda v: (v != "present", v))
+    corner = "gold \\ ours"
+    lines.append(f"{corner:<12}" + "".join(f" {s:>12}" for s in STATUSES))
+    for v in values:
+        lines.append(f"{v:<12}" + "".join(f" {a.confusion[(v, s)]:12d}" for s in STATUSES))
+    if errors:
+        for kind in (f"{k}-{e}" for k in ASSERTION_CLASSES for e in ("FP", "FN")):
+            items = [e for e in a.errors if e.kind == kind][:errors]
+            if items:
+                lines.append(f"-- {kind} (first {len(items)})")
+            for e in items:
+                lines.append(f"{kind} {e.type:<13} {e.doc_id:<10} {e.id:<30} {e.context}")
+    return "\n".join(lines)
+
+
 def format_report(report: Report, errors: int = 0) -> str:
     """A plain-text table (and, if `errors` > 0, that many FP/FN lines per kind)."""
     lines = []
@@ -231,6 +346,8 @@ def format_report(report: Report, errors: int = 0) -> str:
                 lines.append(f"-- {kind} (first {len(items)})")
             for e in items:
                 lines.append(f"{kind} {e.type:<13} {e.doc_id:<10} {e.id or '-':<22} {e.context}")
+    if report.assertion is not None:
+        lines.append(format_assertion(report.assertion, errors))
     return "\n".join(lines)
 
 
@@ -238,7 +355,7 @@ def _pred(s) -> Prediction:  # noqa: ANN001 - a spaCy Span
     typ = s.label_
     if typ == "Drug" and (s._.attrs or {}).get("role") in NOT_ADMINISTERED_ROLES:
         typ = ANALYTE
-    return (s.start_char, s.end_char, typ, s.kb_id_, tuple(s._.xrefs or ()))
+    return (s.start_char, s.end_char, typ, s.kb_id_, tuple(s._.xrefs or ()), s._.status, s._.cue)
 
 
 def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:

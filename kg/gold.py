@@ -44,6 +44,9 @@ class GoldMention:
     type: str
     id: str | None = None  # CURIE; composite/alternative IDs are separated by "|"
     text: str = ""
+    # brat's POLARITY attribute (MACCROBAT: NEG, UNCERTAIN, MAYBE_POS, MAYBE_NEG, POS); None
+    # where the mention has none or the corpus does not annotate assertion status
+    polarity: str | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -56,6 +59,9 @@ class GoldDoc:
     text: str
     mentions: list[GoldMention] = field(default_factory=list)
     corpus: str = ""
+    # True where the format can carry assertion status (brat attributes), so a mention without
+    # a polarity is an asserted one rather than an unannotated one
+    has_polarity: bool = False
 
 
 # --------------------------------------------------------------------------- PubTator
@@ -159,26 +165,43 @@ BRAT_TYPES = {
 
 
 def read_brat(path: str | Path, type_map: dict[str, str] | None = None) -> GoldDoc:
-    """One `.txt` + `.ann` pair; text-bound annotations only, discontinuous spans use their extent."""
+    """One `.txt` + `.ann` pair; text-bound annotations only, discontinuous spans use their extent.
+
+    A `POLARITY` attribute becomes the mention's `polarity`. MACCROBAT attaches it to the event
+    (`A1 POLARITY E14 NEG`, `E14 Sign_symptom:T20`) whose trigger is the finding's own span
+    ("no fever" is the span "fever" with NEG), so events are followed to their trigger; an
+    attribute on a text-bound annotation directly (`A1 POLARITY T20 NEG`) is read too.
+    """
     tmap = BRAT_TYPES if type_map is None else type_map
     p = Path(path)
     txt = p.with_suffix(".txt")
     text = txt.read_text(encoding="utf-8")
-    doc = GoldDoc(p.stem, text, corpus="maccrobat")
+    doc = GoldDoc(p.stem, text, corpus="maccrobat", has_polarity=True)
     ann = p.with_suffix(".ann")
+    spans: dict[str, tuple[str, int, int]] = {}
+    trigger: dict[str, str] = {}  # event id -> its text-bound trigger id
+    polarity: dict[str, str] = {}  # annotation id (T or E) -> value
     for line in ann.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("T"):
-            continue
         cols = line.split("\t")
         if len(cols) < 2:
             continue
-        typ, _, offsets = cols[1].partition(" ")
+        if line.startswith("T"):
+            typ, _, offsets = cols[1].partition(" ")
+            pieces = [tuple(map(int, seg.split())) for seg in offsets.split(";")]
+            spans[cols[0]] = (typ, min(s for s, _ in pieces), max(e for _, e in pieces))
+        elif line.startswith("E"):
+            head = cols[1].split(" ", 1)[0]  # "Sign_symptom:T20"
+            trigger[cols[0]] = head.partition(":")[2]
+        elif line.startswith(("A", "M")):  # M: the older brat name for attributes
+            fields = cols[1].split()
+            if len(fields) == 3 and fields[0] == "POLARITY":
+                polarity[fields[1]] = fields[2]
+    on_span = {trigger.get(a, a): v for a, v in polarity.items()}
+    for tid, (typ, start, end) in spans.items():
         mapped = tmap.get(typ)
         if mapped is None:
             continue
-        pieces = [tuple(map(int, seg.split())) for seg in offsets.split(";")]
-        start, end = min(s for s, _ in pieces), max(e for _, e in pieces)
-        doc.mentions.append(GoldMention(start, end, mapped, None, text[start:end]))
+        doc.mentions.append(GoldMention(start, end, mapped, None, text[start:end], on_span.get(tid)))
     return doc
 
 

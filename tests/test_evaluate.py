@@ -178,3 +178,5 @@ def test_pipeline_predictor_yields_doses_and_negated_mentions(pipeline_predict) 
     assert ("prednisone", "Drug") in got
     assert ("20 mg", "Dose") in got or ("20 mg daily", "Dose") in got
     assert ("fever", "Manifestation") in got  # negated, still a mention for span scoring
+    status = {text[p[0] : p[1]]: p[5] for p in pipeline_predict(text)}  # scored against brat POLARITY
+    assert status["fever"] == "negated" and status["prednisone"] == "present"
