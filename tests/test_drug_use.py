@@ -246,7 +246,7 @@ def test_a_short_form_shares_its_long_forms_decision(tmp_path) -> None:
                          ["tacrolimus", "TAC", "iohexol", "IHX", "QRZ"])
     case = ("A 45-year-old woman came to the clinic after a kidney transplant. Her chart listed tacrolimus (TAC) among the drugs of her first transplant. "
             "The angiogram used iohexol (IHX) in a small volume. "
-            "TAC levels were low that week. An IHX bolus was kept in the room. "
+            "TAC was on her list that week. An IHX bolus was kept in the room. "
             "Her notes also mentioned QRZ at some point." + FILLER)
     doc = nlp(case)
     nlp.get_pipe("casekg_drug_use").decide = False
@@ -311,3 +311,35 @@ def test_training_examples_are_the_spans_the_model_decides() -> None:
     ex = du.examples([(gold, doc)])
     # GD takes gadolinium's decision, ceftriaxone is protected: only gadolinium is learned from
     assert [(next(x for x in f if x.startswith("t=")), y) for f, y in ex] == [("t=gadolinium", 1)]
+
+
+@pytest.mark.parametrize("sentence, drug", [
+    ("A shunt was placed, and the heparin shunt was flushed after we started the pump.", "heparin"),
+    ("The surgeon fixed the defect with a titanium mesh and treated the wound.", "titanium"),
+    ("An insulin tolerance test was given in the morning.", None),  # 'tolerance' is no head of the list
+    ("A glucagon stimulation test was administered at 8 am.", "glucagon"),
+    ("Serum vancomycin levels were measured after she received the first bag.", "vancomycin"),
+    ("Tests showed growth hormone (GH) deficiency, so he was treated.", "growth hormone"),
+    ("Her chart notes a penicillin allergy; she was treated with other drugs.", "penicillin"),
+])
+def test_a_chemical_modifying_a_device_test_or_body_property_is_not_given(tmp_path, sentence, drug) -> None:
+    # weights that keep every span: only the head-noun rule can flag, and it overrides the given words
+    drugs = ["heparin", "titanium", "insulin", "glucagon", "vancomycin", "growth hormone", "GH", "penicillin"]
+    nlp = _toy_component(tmp_path, {"bias": 3.0}, drugs)
+    roles = dict(_role_list(nlp("A 50-year-old man came to the clinic. " + sentence + FILLER)))
+    flagged = {w for w, r in roles.items() if r == NAMED_ROLE}
+    assert flagged == ({drug, "GH"} if drug == "growth hormone" else {drug} if drug else set())
+
+
+def test_a_drug_with_a_dose_is_never_read_as_a_modifier(imaging_model) -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("A 50-year-old man came to the clinic. On the ward heparin levels were kept in range." + FILLER)
+    start = next(t.i for t in doc if t.text == "heparin")
+    nlp.add_pipe("casekg_drug_use", config={"path": str(imaging_model)})  # keeps a span outside imaging sentences
+    for attrs, role in (({"dose": "5000", "unit": "units"}, None), ({}, NAMED_ROLE)):
+        span = Span(doc, start, start + 1, "Drug")
+        span._.attrs = dict(attrs)
+        doc.spans[SPAN_GROUP] = [span]
+        assert (nlp.get_pipe("casekg_drug_use")(doc).spans[SPAN_GROUP][0]._.attrs or {}).get("role") == role

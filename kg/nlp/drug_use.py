@@ -101,6 +101,20 @@ _GIVEN = ("giv", "receiv", "start", "treat", "administ", "prescri", "took", "tak
           "infus", "inject", "initiat", "commenc")
 # the short form's spelling: it says nothing of use when the long form is there to decide
 _SURFACE = frozenset(("capital", "short_form", "in_parens"))
+# Head nouns that make the chemical before them a modifier of something nobody was given: a device
+# or material ("VP shunt", "titanium mesh", "gelatin-thrombin matrix"), a test or measurement
+# ("glucagon stimulation test", "vitamin levels", "octreotide scintigraphy"), or a property of the
+# body ("growth hormone deficiency", "nucleotide position", "insulin receptor"). Written from general
+# clinical English, not from a corpus; heads that do mean the drug was given ("heparin infusion",
+# "insulin pump", "oxygen therapy", "calcium channel blockers") are left out.
+_NOT_GIVEN_HEADS = frozenset((
+    "shunt", "shunts", "mesh", "matrix", "stent", "stents", "graft", "grafts", "wool", "sponge", "cement", "plate",
+    "plates", "screw", "screws", "wire", "wires", "clip", "clips", "coil", "coils", "position", "positions",
+    "receptor", "receptors", "deficiency", "deficiencies", "level", "levels", "concentration", "concentrations",
+    "stimulation", "test", "tests", "assay", "scan", "scans", "scintigraphy", "staining", "stain", "stains",
+    "uptake", "metabolism", "metabolite", "metabolites", "allergy", "allergies", "antibody", "antibodies",
+    "autoantibody", "autoantibodies", "secretion", "production", "synthesis", "pathway", "gene", "genes",
+    "mutation", "mutations", "transporter", "transporters", "excess", "overload", "profile"))
 _CLOSE = (")", ";", ",", ":")  # what ends a short form's bracket (kg.nlp.abbreviations)
 _PATIENT = frozenset(("he", "she", "his", "her", "him", "patient", "patient's", "we", "our"))
 
@@ -158,6 +172,7 @@ class Candidate(NamedTuple):
     features: list[str]
     long_form: int | None  # index (in the candidate list) of the drug this span is the short form of
     protected: bool  # a dose, route or given-type word in its sentence: never flagged
+    modifier: bool = False  # followed by a head noun of something not given (_NOT_GIVEN_HEADS): always flagged
 
 
 def _short_forms(doc: Doc, bounds: list[tuple[int, int]], surfaces: list[str]) -> tuple[dict[int, int], set[int]]:
@@ -188,6 +203,20 @@ def _short_forms(doc: Doc, bounds: list[tuple[int, int]], surfaces: list[str]) -
             if sf in defined_forms or (sf.endswith("s") and sf[:-1] in defined_forms):
                 defined.add(i)
     return links, defined
+
+
+def _modifies(view: _Sentences, end: int, sent_end: int) -> bool:
+    """Whether the word after a span (after its bracketed short form, or after the bracket that
+    holds the span: "growth hormone (GH) deficiency") is a head of something not given."""
+    j = end
+    if j < sent_end and view.lower(j) == "(":
+        k = j + 1
+        while k < min(sent_end, j + 8) and view.lower(k) != ")":
+            k += 1
+        j = k + 1
+    elif j < sent_end and view.lower(j) == ")":
+        j += 1
+    return j < sent_end and view.lower(j) in _NOT_GIVEN_HEADS
 
 
 def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Span, list[str]]]:
@@ -268,18 +297,18 @@ def candidates(doc: Doc, spans: Sequence[Span] | None = None) -> list[Candidate]
         f.append(f"pos={min(4, 5 * s.start_char // max(1, len(text)))}")
         if n in defined:
             f = [x for x in f if x not in _SURFACE]
-        protected = "dose" in attrs or "route" in attrs or given
-        out.append(Candidate(s, f, links.get(n), protected))
+        protected = "dose" in attrs or "route" in attrs or bool(given)
+        out.append(Candidate(s, f, links.get(n), protected, "dose" not in attrs and _modifies(view, end, sent_end)))
     return out
 
 
 def decisions(model: Model, cands: Sequence[Candidate]) -> list[float]:
-    """P(administered) of each candidate; a short form takes its long form's, and a protected
-    span (or the short form of one) gets 1."""
-    p = [1.0 if c.protected else p_given(model, c.features) for c in cands]
+    """P(administered) of each candidate; a short form takes its long form's, a protected span
+    (or the short form of one) gets 1, and a modifier of a device, test or body property 0."""
+    p = [0.0 if c.modifier else 1.0 if c.protected else p_given(model, c.features) for c in cands]
     out = []
     for c, own in zip(cands, p):
-        out.append(p[c.long_form] if c.long_form is not None and not c.protected else own)
+        out.append(p[c.long_form] if c.long_form is not None and not c.protected and not c.modifier else own)
     return out
 
 
@@ -392,7 +421,7 @@ def examples(parsed: Iterable[tuple]) -> list[tuple[list[str], int]]:
         for c in candidates(doc):
             # only what the model decides: a short form's decision is its long form's, and a
             # protected span is never flagged (CV 0.886 -> 0.888 with them left out)
-            if c.long_form is None and not c.protected:
+            if c.long_form is None and not c.protected and not c.modifier:
                 s = c.span
                 out.append((c.features, int(any(a < s.end_char and s.start_char < b for a, b in gold))))
     return out
