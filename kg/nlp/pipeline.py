@@ -24,6 +24,7 @@ PIPELINE: list[tuple[str, dict]] = [
     ("casekg_lexicon", {}),
     ("casekg_antibodies", {"default_polarity": "positive"}),
     ("casekg_case_terms", {}),
+    ("casekg_abstract_terms", {}),
     ("casekg_finding_type", {}),
     ("casekg_dosage", {"max_back": 8, "max_forward": 5}),
     ("casekg_drug_use", {"decide": True}),
@@ -88,7 +89,7 @@ def build_nlp(config: list[tuple[str, dict]] | None = None) -> Language:
     """A fresh pipeline from `config` (default `PIPELINE`); tests use this to drop components."""
     extensions.register()
     # importing the modules registers their factories
-    from kg.nlp import anatomy, antibodies, case_terms, context, dosage, drug_use, finding_type, lexicons, outcomes, patients, relations  # noqa: F401
+    from kg.nlp import abstract_terms, anatomy, antibodies, case_terms, context, dosage, drug_use, finding_type, lexicons, outcomes, patients, relations  # noqa: F401
 
     nlp = spacy.blank("en")
     for name, cfg in config if config is not None else PIPELINE:
