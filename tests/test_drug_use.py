@@ -343,3 +343,52 @@ def test_a_drug_with_a_dose_is_never_read_as_a_modifier(imaging_model) -> None:
         span._.attrs = dict(attrs)
         doc.spans[SPAN_GROUP] = [span]
         assert (nlp.get_pipe("casekg_drug_use")(doc).spans[SPAN_GROUP][0]._.attrs or {}).get("role") == role
+
+
+def _added(tmp_path, text, drugs=("aspirin",)):
+    """Drug spans (text, concept ID, label) after the component, regimens and decision aside."""
+    table = tmp_path / "regimens.tsv"
+    table.write_text("R-CHOP\trituximab;cyclophosphamide\n")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": list(drugs)}})
+    nlp.add_pipe("casekg_drug_use", config={"regimens": str(table), "decide": False})
+    doc = nlp(text)
+    return [(s.text, s.kb_id_, s._.concept_label) for s in doc.spans[SPAN_GROUP] if s.label_ == "Drug"]
+
+
+def test_undefined_drug_short_forms_in_treatment_sentences(tmp_path) -> None:
+    case = ("A 33-year-old man took aspirin. He was started on INH, RMP and PZA for pulmonary tuberculosis. "
+            "The resting RMP of the fibre was not measured. Lower-case rmp was written by a student. "
+            "Later mPSL pulses were given, then S-1 for the gastric cancer." + FILLER)
+    found = _added(tmp_path, case)
+    assert [t for t, _, _ in found] == ["aspirin", "INH", "RMP", "PZA", "mPSL", "S-1"]
+    by = {t: (k, label) for t, k, label in found}
+    from kg.nlp import lexicons
+    trie, tok = lexicons.compiled()["trie"], lexicons._tokenizer()
+    for sf, name in (("INH", "isoniazid"), ("RMP", "rifampicin"), ("mPSL", "methylprednisolone")):
+        # the concept the dictionaries give the full name, checked through a second spelling of the name
+        assert by[sf][0] and by[sf][0] == lexicons.lookup(lexicons._name_keys(tok, name), trie)["Drug"][0]
+    assert by["S-1"] == ("", "tegafur/gimeracil/oteracil")  # a combination the dictionaries do not name
+    abstract = "He was started on INH and RMP."  # too short for a case narrative: untouched
+    assert [t for t, _, _ in _added(tmp_path, abstract)] == []
+
+
+def test_a_short_form_inside_a_drug_name_is_left_to_it(tmp_path) -> None:
+    case = "A 33-year-old man was treated with EPO-beta and then EPO alone for the anaemia." + FILLER
+    assert [t for t, _, _ in _added(tmp_path, case, drugs=("EPO-beta",))] == ["EPO-beta", "EPO"]
+
+
+@pytest.mark.parametrize("sentence, phrase", [
+    ("She received anti-fungal therapy for two weeks.", "anti-fungal therapy"),
+    ("Antiemetic drugs were needed after each cycle.", "Antiemetic drugs"),
+    ("He was switched to anti-VEGF agents.", "anti-VEGF agents"),
+    ("Antinuclear antibody tests were negative.", None),
+    ("An anti-reflux operation was done.", None),
+    ("She was given antiviral therapy with aciclovir.", None),  # the toy dictionary has the class
+])
+def test_drug_class_phrases_named_by_what_they_act_against(tmp_path, sentence, phrase) -> None:
+    case = "A 45-year-old woman was admitted with a cough. She took aspirin. " + sentence + FILLER
+    found = _added(tmp_path, case, drugs=("aspirin", "antiviral therapy", "aciclovir"))
+    new = [(t, k, label) for t, k, label in found if t not in ("aspirin", "antiviral therapy", "aciclovir")]
+    assert new == ([(phrase, "", phrase.lower())] if phrase else [])

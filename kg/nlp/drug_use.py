@@ -64,6 +64,7 @@ from kg.nlp.finding_type import Model, _word_features, read_model, train  # noqa
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "drug_use_maccrobat.tsv"
 REGIMENS = DATA.with_name("regimens.tsv")
+SHORT_FORMS = DATA.with_name("drug_short_forms.tsv")
 LEFT, RIGHT = 4, 2  # token window inside the sentence
 # Cue words anywhere in the span's sentence, one feature per group. Stems match word starts.
 _CUES = {
@@ -350,22 +351,66 @@ def _regimen_word(word: str) -> bool:
     return word.startswith(_REGIMEN_CONTEXT)
 
 
-def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], pattern: re.Pattern) -> list[Span]:
-    """`spans` plus a Drug span (no concept ID; `attrs["regimen"]`: the component drugs) for each
-    regimen acronym that no Drug span covers; Drug spans inside it ("R-" of "R-CHOP") give way."""
+def read_short_forms(path: Path | str = SHORT_FORMS) -> dict[str, str]:
+    """Short form -> the dictionary name whose concept it takes ("RMP" -> "rifampicin")."""
+    return read_regimens(path)
+
+
+def short_form_concepts(short_forms: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Short form -> (concept ID or "", label): the Drug concept the lexicon gives its name (no
+    ID where the dictionaries do not know the name: "S-1" is tegafur/gimeracil/oteracil)."""
+    from kg import vocab
+    from kg.nlp import lexicons
+
+    trie, tok = lexicons.compiled()["trie"], lexicons._tokenizer()
+    out = {}
+    for sf, name in short_forms.items():
+        leaf = lexicons.lookup(lexicons._name_keys(tok, name), trie) or {}
+        curie = leaf[DRUG][0] if DRUG in leaf else ""
+        out[sf] = (curie, (vocab.label(curie) if curie else None) or name)
+    return out
+
+
+# A drug class named by what it acts against, with a treatment head ("anti-TB therapy",
+# "antihelminthic drugs", "anti-tussive therapy", "anti-VEGF agents"): the dictionaries list some
+# classes, not this open-ended family. Not antibodies or antigens ("antinuclear antibody").
+_ANTI_CLASS = re.compile(r"(?<![\w-])[Aa]nti-?(?!bod|gen)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)?\s+"
+                         r"(?:drugs?|agents?|medications?|medicines?|therap(?:y|ies)|treatments?|regimens?)(?![\w-])")
+
+
+def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], pattern: re.Pattern,
+                   short_forms: dict[str, tuple[str, str]] | None = None, short_re: re.Pattern | None = None,
+                   ) -> list[Span]:
+    """`spans` plus Drug spans for what the dictionaries miss in a case report: each regimen
+    acronym (no concept ID; `attrs["regimen"]`: the component drugs) and each undefined drug short
+    form of the table (its drug's concept) that no Drug span covers, in a sentence about treatment,
+    and each drug-class phrase (`_ANTI_CLASS`; no concept ID) that no Drug span overlaps. Drug spans
+    inside a new span ("R-" of "R-CHOP") give way."""
     text = doc_text(doc)
     found = []
-    lookup = {k.lower(): k for k in regimens}
-    for m in pattern.finditer(text):
+    tables = [(pattern, regimens, True)]
+    if short_forms and short_re is not None:
+        tables.append((short_re, short_forms, False))
+    for rx, table, is_regimen in tables:
+        lookup = {k.lower(): k for k in table}
+        for m in rx.finditer(text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None or any(s.label_ == DRUG and s.start <= span.start and span.end <= s.end for s in spans):
+                continue  # already a drug (a short form the report defines), or inside a longer drug name
+            if not any(_regimen_word(t.lower_) for t in span.sent):
+                continue  # an acronym of something else ("ECF" a fistula, "CVP" a venous pressure)
+            name = lookup[m.group("name").lower()]
+            r = Span(doc, span.start, span.end, label=DRUG, kb_id="" if is_regimen else table[name][0])
+            r._.concept_label = name if is_regimen else table[name][1]
+            r._.attrs = {"regimen": table[name]} if is_regimen else {}
+            found.append(r)
+    for m in _ANTI_CLASS.finditer(text):
         span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-        if span is None or any(s.label_ == DRUG and s.start <= span.start and span.end <= s.end for s in spans):
-            continue  # already a drug (a short form the report defines), or inside a longer drug name
-        if not any(_regimen_word(t.lower_) for t in span.sent):
-            continue  # an acronym of something else ("ECF" a fistula, "CVP" a venous pressure)
-        name = lookup[m.group("name").lower()]
+        if span is None or any(s.label_ == DRUG and s.start < span.end and span.start < s.end for s in [*spans, *found]):
+            continue  # the dictionaries know the class ("antiviral therapy"), or a drug is inside
         r = Span(doc, span.start, span.end, label=DRUG)
-        r._.concept_label = name
-        r._.attrs = {"regimen": regimens[name]}
+        r._.concept_label = " ".join(m.group().lower().split())
+        r._.attrs = {}
         found.append(r)
     if not found:
         return spans
@@ -375,21 +420,22 @@ def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], patter
 
 
 class DrugUse(finding_type.FindingType):
-    def __init__(self, name: str, path: str, regimens: str, decide: bool = True) -> None:
+    def __init__(self, name: str, path: str, regimens: str, decide: bool = True, short_forms: str = "") -> None:
         super().__init__(name, path or str(DATA))
         self.decide = decide
         self.regimens = read_regimens(regimens or REGIMENS)
         self.regimen_re = regimen_pattern(self.regimens)
+        self.short_forms = short_form_concepts(read_short_forms(short_forms or SHORT_FORMS))
+        self.short_re = regimen_pattern(self.short_forms)
 
     def __call__(self, doc: Doc) -> Doc:
         group = doc.spans.get(extensions.SPAN_GROUP)
         if not group or len(doc) < genre.MIN_WORDS or not genre.is_case_narrative(doc):
             return doc
         spans = list(group)
-        if self.regimens:
-            new = _with_regimens(doc, spans, self.regimens, self.regimen_re)
-            if new is not spans:
-                doc.spans[extensions.SPAN_GROUP] = spans = new
+        new = _with_regimens(doc, spans, self.regimens, self.regimen_re, self.short_forms, self.short_re)
+        if new is not spans:
+            doc.spans[extensions.SPAN_GROUP] = spans = new
         if not self.decide:
             return doc
         cands = candidates(doc, spans)
@@ -399,12 +445,13 @@ class DrugUse(finding_type.FindingType):
         return doc
 
 
-@Language.factory("casekg_drug_use", default_config={"path": "", "regimens": "", "decide": True})
-def make_drug_use(nlp: Language, name: str, path: str, regimens: str, decide: bool) -> DrugUse:
+@Language.factory("casekg_drug_use", default_config={"path": "", "regimens": "", "decide": True, "short_forms": ""})
+def make_drug_use(nlp: Language, name: str, path: str, regimens: str, decide: bool, short_forms: str) -> DrugUse:
     """`path`: the weights file ("" = the shipped `kg/data/drug_use_maccrobat.tsv`); `regimens`:
-    the regimen table ("" = the shipped `kg/data/regimens.tsv`); `decide`: False adds the regimen
+    the regimen table ("" = the shipped `kg/data/regimens.tsv`); `short_forms`: the drug short-form
+    table ("" = the shipped `kg/data/drug_short_forms.tsv`); `decide`: False adds the regimen
     spans only and flags nothing (see docs/quality.md, "MACCROBAT session 5: medications")."""
-    return DrugUse(name, path, regimens, decide)
+    return DrugUse(name, path, regimens, decide, short_forms)
 
 
 # --------------------------------------------------------------------------- learning the weights
