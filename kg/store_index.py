@@ -18,6 +18,15 @@ What it holds (`INDEX_FILE` in the store directory):
   `concept`; so a term page (`kg.term_pages`) is picked by range reads of the graphs of the
   term's resolved concepts instead of reading every statement about them out of Oxigraph, and
   the page's own (graph, concept) pairs come with it (docs/scale.md, "Session 5: broad terms").
+- `closure`: for every numbered concept, each node of the vocabulary graph it reaches by
+  `rdfs:subClassOf*` (itself included), so resolving a term to its HPO descendants (the
+  `?concept rdfs:subClassOf* ?term` of the term queries) is one range read per term instead of
+  a walk down the is_a tree in SPARQL (HP:0000118: 12,171 classes, ~100 ms CPU), and it yields
+  the concepts already numbered. It is derived from the vocabulary graph's subClassOf edges,
+  whose digest `meta` keeps (`vocabulary`): a writer session re-reads the edges at `finish` and
+  recomputes every row when they changed, else adds the rows of the concepts numbered since
+  (`closure_upto`). A vocabulary with a blank node in an edge gets no closure (`vocabulary` ''):
+  readers then resolve in SPARQL (docs/scale-s6-closure.md).
 
 Why a sidecar file, not a named graph: the index is derived data that must never be wrong, and
 a named graph would travel into dumps, exports, `kg validate` and the union default graph of
@@ -38,19 +47,22 @@ Readers open it read-only per query (`open_reader`) and get None whenever it is 
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import os
 import sqlite3
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.rdf import VOCAB_GRAPH
+
 INDEX_FILE = ".kg-index.sqlite"
-VERSION = "2"  # 2: the term and concept tables
+VERSION = "3"  # 2: the term and concept tables; 3: the closure table
 # Graphs re-read from Oxigraph per query when refreshing: the query runs on a dataset of only
 # these graphs, so its cost follows the batch, not the store.
 REFRESH_BATCH = 2000
@@ -61,6 +73,7 @@ REBUILD_SHARE = 0.3
 REBUILD_MIN = 100  # (below this many graphs, not worth counting the store's)
 
 _CKG = "https://w3id.org/casekg/vocab#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 _SCHEMA = """
@@ -77,6 +90,7 @@ CREATE INDEX outcome_key ON outcome (drug, manifestation, outcome);
 CREATE TABLE concept (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 CREATE TABLE term (source INTEGER NOT NULL, graph TEXT NOT NULL, concept INTEGER NOT NULL,
   PRIMARY KEY (source, graph, concept)) WITHOUT ROWID;
+CREATE TABLE closure (ancestor TEXT NOT NULL, concept INTEGER NOT NULL, PRIMARY KEY (ancestor, concept)) WITHOUT ROWID;
 CREATE TABLE outcome_total (
   drug TEXT NOT NULL, manifestation TEXT NOT NULL, outcome TEXT NOT NULL,
   drug_label TEXT NOT NULL, drug_label_lang TEXT NOT NULL, drug_label_type TEXT NOT NULL,
@@ -149,8 +163,9 @@ class IndexReader:
     """A clean index, read inside one SQLite read transaction (a writer cannot change it
     between the clean check and the reads)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, closure: bool = True) -> None:
         self._conn = conn
+        self.has_closure = closure  # the closure table is there (the vocabulary has no blank-node edge)
 
     def close(self) -> None:
         try:
@@ -175,10 +190,11 @@ class IndexReader:
         ).fetchall()
         return sorted(rows)
 
-    def term_graphs(self, source: int, concepts: Iterable[str], after: str, n: int,
+    def term_graphs(self, source: int, concepts: Iterable[str] | Mapping[int, str], after: str, n: int,
                     budget: int | None = None) -> list[tuple[str, list[str]]]:
         """The first `n` graphs, in IRI order, whose IRI sorts after `after` and that hold one
-        of `concepts` (N-Triples terms) in `TERM_SOURCES[source]`, each with the ones it holds.
+        of `concepts` (N-Triples terms, or {number: term} as `descendants` gives them) in
+        `TERM_SOURCES[source]`, each with the ones it holds.
 
         Two ways to the same answer: a merge of one cursor per concept over its graphs in order
         (a cursor costs ~23 microseconds to open at 100k articles, then one row per (graph,
@@ -186,7 +202,7 @@ class IndexReader:
         `n` hold one (~1.5 microseconds a row: few rows when most graphs hold one, as for a
         broad HPO term). The scan runs first, with the merge's opening cost in rows as its
         budget (16 rows a concept), so a page costs at most about twice the cheaper way."""
-        ids = self._concept_ids(concepts)
+        ids = dict(concepts) if isinstance(concepts, Mapping) else self.concept_ids(concepts)
         budget = 16 * len(ids) + n if budget is None else budget  # (tests force either way)
         out: list[tuple[str, list[str]]] = []
         read = 0
@@ -225,14 +241,28 @@ class IndexReader:
                 cursor.close()
         return out
 
+    def descendants(self, terms: Iterable[str]) -> dict[int, str]:
+        """{number: term} of the numbered concepts that reach one of `terms` (N-Triples) by
+        `rdfs:subClassOf*` in the vocabulary graph: what `?concept rdfs:subClassOf* ?term`
+        gives for those terms, less the concepts that occur in no graph. Only when
+        `has_closure`."""
+        out: dict[int, str] = {}
+        terms = list(dict.fromkeys(terms))
+        for start in range(0, len(terms), _CHUNK):
+            chunk = terms[start : start + _CHUNK]
+            out.update(self._conn.execute(
+                "SELECT closure.concept, concept.term FROM closure JOIN concept ON concept.id = closure.concept "
+                f"WHERE closure.ancestor IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def term_graph_range(self, source: int) -> tuple[str, str] | None:
         """The smallest and the largest graph IRI of `TERM_SOURCES[source]`; None when it has none."""
         low = self._conn.execute("SELECT MIN(graph) FROM term WHERE source = ?", (source,)).fetchone()[0]
         high = self._conn.execute("SELECT MAX(graph) FROM term WHERE source = ?", (source,)).fetchone()[0]
         return None if low is None else (low, high)
 
-    def _concept_ids(self, concepts: Iterable[str]) -> dict[int, str]:
-        # the concepts the table has a number for (the rest occur in no graph)
+    def concept_ids(self, concepts: Iterable[str]) -> dict[int, str]:
+        """{number: term} of those of `concepts` (N-Triples) the table numbers (the rest occur in no graph)."""
         terms, out = list(dict.fromkeys(concepts)), {}
         for start in range(0, len(terms), _CHUNK):
             chunk = terms[start : start + _CHUNK]
@@ -283,7 +313,7 @@ def open_reader(store_dir: str | os.PathLike[str] | None) -> IndexReader | None:
         conn.execute("BEGIN")
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("version") == VERSION and meta.get("dirty") == "0":
-            return IndexReader(conn)
+            return IndexReader(conn, closure=bool(meta.get("vocabulary")))
     except sqlite3.Error:
         pass
     conn.close()
@@ -390,6 +420,7 @@ class IndexWriter:
             for key in keys:
                 conn.execute("DELETE FROM outcome_total WHERE drug = ? AND manifestation = ? AND outcome = ?", key)
                 conn.execute(_TOTAL_INSERT + " WHERE drug = ? AND manifestation = ? AND outcome = ? GROUP BY drug, manifestation, outcome", key)
+            _update_closure(conn, store)
         with conn:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('dirty', '0')")
@@ -437,6 +468,46 @@ def _insert(conn: sqlite3.Connection, store: ox.Store, dataset: list[ox.NamedNod
                          ((source, r[0].value, _concept_id(conn, ids, str(r[1]))) for r in store.query(_term_rq(pattern), **kwargs)))
 
 
+_SUBCLASS_RQ = f"SELECT ?s ?o WHERE {{ GRAPH <{VOCAB_GRAPH}> {{ ?s <{_RDFS}subClassOf> ?o }} }}"
+
+
+def _update_closure(conn: sqlite3.Connection, store: ox.Store) -> None:
+    """Bring the closure table up to date with the vocabulary graph of `store` (inside the
+    caller's transaction). The edges are re-read every time (~0.1 s CPU for the 14k edges of a
+    10k-article store; bounded by the ontology, not the corpus): the vocabulary graph is only
+    added to by article writes, but an article built with another ontology snapshot can give
+    an old class a new parent, and `kg.store.Store.prune_vocabulary` removes edges. When their
+    digest is the one the rows were computed from, only the concepts numbered since get rows."""
+    edges = sorted({(str(r[0]), str(r[1])) for r in store.query(_SUBCLASS_RQ)})
+    usable = not any(s.startswith("_:") or o.startswith("_:") for s, o in edges)  # blank nodes: no stable name
+    digest = hashlib.sha256("\n".join(f"{s} {o}" for s, o in edges).encode()).hexdigest() if usable else ""
+    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('vocabulary', 'closure_upto')").fetchall())
+    if usable and meta.get("vocabulary") == digest:
+        start = int(meta.get("closure_upto") or 0)
+    else:
+        conn.execute("DELETE FROM closure")
+        start = 0
+    upto = conn.execute("SELECT COALESCE(MAX(id), 0) FROM concept").fetchone()[0]
+    if usable:
+        parents: dict[str, list[str]] = {}
+        for s, o in edges:
+            parents.setdefault(s, []).append(o)
+        new = conn.execute("SELECT id, term FROM concept WHERE id > ?", (start,)).fetchall()
+        conn.executemany("INSERT INTO closure VALUES (?, ?)", ((a, cid) for cid, term in new for a in _ancestors(term, parents)))
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("vocabulary", digest), ("closure_upto", str(upto))])
+
+
+def _ancestors(term: str, parents: Mapping[str, list[str]]) -> set[str]:
+    """`term` and every node it reaches along `parents` (cycles allowed, as SPARQL paths)."""
+    seen, todo = {term}, [term]
+    while todo:
+        for p in parents.get(todo.pop(), ()):
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return seen
+
+
 def _concept_id(conn: sqlite3.Connection, ids: dict[str, int], term: str) -> int:
     found = ids.get(term)
     if found is None:
@@ -463,6 +534,7 @@ def rebuild(path: Path, store: ox.Store) -> None:
             with conn:
                 conn.execute("INSERT INTO meta VALUES ('version', ?), ('dirty', '0')", (VERSION,))
                 _insert(conn, store, None)
+                _update_closure(conn, store)
                 conn.execute(_TOTAL_INSERT + " GROUP BY drug, manifestation, outcome")
                 conn.execute(_TERM_INDEX)
         with open(tmp, "rb") as fh:

@@ -39,7 +39,13 @@ With the store's clean catalogue index (`kg.store_index`, `choose_term_page(inde
 `kg.store_index.TERM_SOURCES` (`_index_source`): the resolution alone runs in Oxigraph, and the
 first graphs after `after` that hold a resolved concept, each with the concepts it holds, are
 range reads of the index's term table (`_by_index`); the naming check of step 2 still runs on
-the store. Without it (dirty, missing, another pattern), the steps above.
+the store. Without it (dirty, missing, another pattern), the steps above. The resolution itself
+is read from the index too when it is a term by its lookup key, or with its descendants
+(`?c rdfs:subClassOf* ?t`: the index's closure table, `_resolve_by_closure`); the root of HPO,
+12,171 classes, costs ~100 ms CPU to walk in SPARQL. And when the page binds the concepts
+(`# page-concepts:`), a group of the rest that only repeats the candidate SELECT's resolution is
+cut from what runs (`_redundant_resolution`): it could only keep values already bound
+(docs/scale-s6-closure.md).
 
 The text other engines run is the query's own, so rdflib and `kg query --endpoint` answer the
 same rows page by page (tests/test_term_pages.py compares them on a built store).
@@ -205,10 +211,15 @@ class PageSelect:
         return (f"{self.prologue}\nSELECT {self.page.projection} WHERE {{{self.page.pattern}}}\n"
                 f"ORDER BY ?article OFFSET {self.size - 1} LIMIT 2")
 
-    def without_page(self, instead: str = "") -> str:
+    def without_page(self, instead: str = "", drop: tuple[int, int] | None = None) -> str:
         """The query with its page sub-SELECT cut out (for a dataset of the page's graphs), or
-        replaced by `instead` (a VALUES block: it stays in the page sub-SELECT's group)."""
-        return self.text[: self.page.start] + instead + self.text[self.page.end :]
+        replaced by `instead` (a VALUES block: it stays in the page sub-SELECT's group); `drop`:
+        a span of the text after the page sub-SELECT to cut as well (`_redundant_resolution`)."""
+        text = self.text
+        if drop is not None:
+            assert drop[0] >= self.page.end, drop
+            text = text[: drop[0]] + text[drop[1] :]
+        return text[: self.page.start] + instead + text[self.page.end :]
 
 
 def page_selects(text: str) -> list[PageSelect]:
@@ -295,6 +306,10 @@ def choose_term_page(
     # for those, not for every resolved concept in every page graph (broad HPO terms:
     # thousands of classes; docs/scale.md, "Session 4: term queries")
     held = sorted({c for g in graphs for c in concepts.get(g, ())})
+    # the rest's own resolution of the term, when it repeats the candidate SELECT's, can only
+    # keep the concepts bound here (all of them resolved): cut, as Oxigraph would walk the whole
+    # is_a tree below the term again (HP:0000118: ~125 ms of a 10k evidence page)
+    drop = _redundant_resolution(select, mapping, substitutions)
     if len(held) < PAIRS_FROM:
         values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
     else:
@@ -302,7 +317,7 @@ def choose_term_page(
         # in every page graph cost more than Oxigraph's join with the page's statements
         rows = " ".join(f"({ox.NamedNode(g)} {c})" for g in graphs for c in sorted(concepts.get(g, ())))
         values = f"VALUES (?g ?{mapping[1]}) {{ {rows} }}"
-    return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page(values))
+    return TermPage([*graphs, VOCAB_GRAPH], next_after, select.without_page(values, drop))
 
 
 # --------------------------------------------------------------------------- the index's way
@@ -398,6 +413,159 @@ def _resolve(store: ox.Store, select: PageSelect, subs: Mapping, found: tuple[in
     return resolved
 
 
+_LOOKUP_KEY = ox.NamedNode("https://w3id.org/casekg/vocab#lookupKey")
+_GRAPH_GROUP = re.compile(r"\s*GRAPH\s+(<[^<>\"{}|^`\\\s]*>|[A-Za-z][\w.-]*:[\w-]*|:[\w-]*)\s*\{", re.IGNORECASE)
+# the two resolutions the index answers (canonical form, `_canonical`): a term by its lookup
+# key, and the term with its HPO descendants; ?0 is the term, ?1 the key
+_BY_KEY = f"?0 <{_LOOKUP_KEY.value}> ?1"
+_WITH_DESCENDANTS = f"{_BY_KEY} . ?2 <http://www.w3.org/2000/01/rdf-schema#subClassOf> * ?0"
+
+
+def _graph_group(pattern: str, prefixes: Mapping[str, str]) -> tuple[str, str, int, int] | None:
+    """(graph IRI, body, start, end) of a `GRAPH <iri> { body }` group at the start of
+    `pattern` (blanks before it allowed; end: just past its `}`); None otherwise."""
+    m = _GRAPH_GROUP.match(pattern)
+    if m is None:
+        return None
+    try:
+        end = _group_end(pattern, m.end() - 1)
+    except ValueError:
+        return None
+    name = m.group(1)
+    if name.startswith("<"):
+        iri = name[1:-1]
+    else:
+        prefix, local = name.split(":", 1)
+        if prefix not in prefixes:
+            return None
+        iri = prefixes[prefix] + local
+    start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+    return iri, pattern[m.end() : end - 1], start, end
+
+
+def _resolution(select: PageSelect, found: tuple[int, str, str]) -> tuple[str, list[str]] | None:
+    """The candidate SELECT's resolution (the pattern beside its source group) when it is one
+    `GRAPH <vocabulary> { ... }` group: its canonical body and variables (`_canonical`), else None."""
+    prefixes = {p or "": iri for p, iri in _PREFIX_DECL.findall(select.prologue)}
+    group = _graph_group(found[2], prefixes)
+    if group is None or group[0] != VOCAB_GRAPH or found[2][group[3]:].strip():
+        return None
+    return _canonical(group[1], prefixes)
+
+
+def _resolve_by_closure(store: ox.Store, index: IndexReader, select: PageSelect, subs: Mapping,
+                        found: tuple[int, str, str]) -> dict[int, str] | None:
+    """The numbered concepts (kg.store_index) the candidate SELECT's resolution gives, read from
+    the index when the resolution is a term by its lookup key (`?t ckg:lookupKey ?key`, the
+    concept being ?t) or with its descendants (`... ?c rdfs:subClassOf* ?t`, by the closure
+    table), the key bound by a substitution; else None (`_resolve` runs it in SPARQL). Concepts
+    that occur in no graph are left out: the page cannot hold them."""
+    assert select.candidates is not None
+    _, variable, _ = found
+    resolution = _resolution(select, found)
+    if resolution is None:
+        return None
+    canonical, names = resolution
+    if canonical == _WITH_DESCENDANTS and index.has_closure:
+        term, key, concept = names
+    elif canonical == _BY_KEY:
+        (term, key), concept = names, names[0]
+    else:
+        return None
+    value = {v.value: t for v, t in subs.items()}.get(key)
+    # the key must be what the candidate SELECT binds (a projected substitution), the rest free
+    if concept != variable or value is None or key not in select.candidates.variables or {term, concept} & set(
+            v.value for v in subs if v.value in select.candidates.variables):
+        return None
+    terms = [q.subject for q in store.quads_for_pattern(None, _LOOKUP_KEY, value, ox.NamedNode(VOCAB_GRAPH))]
+    if any(isinstance(t, ox.BlankNode) for t in terms):
+        return None  # (cannot be named in the index or in VALUES: `_resolve` says so too)
+    named = [str(t) for t in terms]
+    return index.descendants(named) if concept != term else index.concept_ids(named)
+
+
+def _redundant_resolution(select: PageSelect, mapping: tuple[str, str], subs: Mapping) -> tuple[int, int] | None:
+    """The span, in the query text, of a group of the top-level WHERE that repeats the
+    candidate SELECT's resolution for the variable the page binds (`# page-concepts: ?c as
+    ?x`: `VALUES ?x` or `VALUES (?g ?x)`, every value resolved), or None. Such a group can only
+    keep the bound values and bind its own variables, so cutting it changes no row when the
+    query is SELECT DISTINCT, the group sits beside the page (same group: the values are joined
+    with it), its key is the same substituted variable and its other variables occur nowhere
+    else in the text."""
+    assert select.candidates is not None
+    found = _index_source(select)
+    if found is None or found[1] != mapping[0]:
+        return None
+    resolution = _resolution(select, found)
+    if resolution is None:
+        return None
+    canonical, names = resolution
+    blank = _blank_comments(select.text)
+    top = _SELECT.search(blank)
+    where = _WHERE.search(blank, top.end()) if top is not None else None
+    if top is None or where is None or not re.match(r"\s*DISTINCT\b", blank[top.end():], re.IGNORECASE):
+        return None
+    prefixes = {p or "": iri for p, iri in _PREFIX_DECL.findall(select.prologue)}
+    substituted = {v.value for v in subs}
+    try:
+        close = _group_end(blank, where.end() - 1)
+    except ValueError:
+        return None
+    page_beside, span, private, i = False, None, set(), where.end()
+    while i < close - 1:  # the top group's own members: nested groups are stepped over
+        c = blank[i]
+        group = _graph_group(blank[i:close - 1], prefixes) if c in "Gg" and not (blank[i - 1].isalnum() or blank[i - 1] in "?$:_") else None
+        if group is not None:
+            iri, body, start, end = group
+            if span is None and iri == VOCAB_GRAPH and _same_resolution(body, prefixes, canonical, names, mapping, substituted,
+                                                                           select.candidates.variables):
+                span, private = (i + start, i + end), set(_VARIABLE.findall(body)) - {mapping[1]} - substituted
+            i += end
+        elif c == "{":
+            page_beside |= i == select.page.start
+            i = _group_end(blank, i)
+        elif c in "\"'<":
+            i = _skip_term(blank, i)
+        else:
+            i += 1
+    if not page_beside or span is None or span[0] < select.page.end:
+        return None
+    outside = blank[: select.page.start] + blank[select.page.end : span[0]] + blank[span[1] :]
+    return None if private & set(_VARIABLE.findall(outside)) else span
+
+
+def _same_resolution(body: str, prefixes: Mapping[str, str], canonical: str, names: list[str], mapping: tuple[str, str],
+                     substituted: set[str], projected: set[str]) -> bool:
+    """Whether a group body is the candidate resolution (`canonical`, `names`) with its
+    concept variable renamed mapping[0] -> mapping[1], the same substituted key variables
+    (projected by the candidate SELECT, so bound there too) and free variables of its own."""
+    mine = _canonical(body, prefixes)
+    if mine is None or mine[0] != canonical or len(mine[1]) != len(names):
+        return False
+    for theirs, ours in zip(names, mine[1]):
+        if theirs == mapping[0]:
+            if ours != mapping[1]:
+                return False
+        elif theirs in substituted:
+            if ours != theirs or theirs not in projected:
+                return False
+        elif ours in substituted or ours == mapping[1]:
+            return False
+    return True
+
+
+def _skip_term(text: str, i: int) -> int:
+    """The offset just past the string literal or IRI starting at `i` (or i + 1)."""
+    c = text[i]
+    if c == "<":
+        m = _IRI.match(text, i)
+        return m.end() if m else i + 1
+    j = i + 1
+    while j < len(text) and text[j] != c:
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
+
+
 def _graph_bound(after: str) -> str | None:
     """The graph IRI bound equivalent to `article > after` for kg-named graphs: a graph
     `_GRAPH_PREFIX + id` names an article after `after` exactly when the graph sorts after the
@@ -410,9 +578,9 @@ def _graph_bound(after: str) -> str | None:
 
 def _by_index(store: ox.Store, index: IndexReader, select: PageSelect, subs: Mapping, after: str, size: int,  # noqa: ANN202
               concept: str | None = None, concepts: dict[str, set[str]] | None = None):
-    """The page from the catalogue index's `term` table: the candidate SELECT's resolution runs
-    in Oxigraph (the vocabulary graph), the graphs that hold a resolved concept come from
-    SQLite, then kg's naming and the page check as in `_by_naming`. None when the candidate
+    """The page from the catalogue index's `term` table: the candidate SELECT's resolution is
+    read from the index's closure (`_resolve_by_closure`) or else runs in Oxigraph (the
+    vocabulary graph), the graphs that hold a resolved concept come from SQLite, then kg's naming and the page check as in `_by_naming`. None when the candidate
     SELECT is not an indexed source or a graph of that source is not kg-named. With
     `concept` (the source's concept variable), `concepts` gets each page graph's concepts."""
     assert select.candidates is not None
@@ -423,7 +591,9 @@ def _by_index(store: ox.Store, index: IndexReader, select: PageSelect, subs: Map
     bounds = index.term_graph_range(number)
     if bounds is not None and not all(b.startswith(_GRAPH_PREFIX) for b in bounds):
         return None  # (every graph between two kg-named ones is kg-named: they share the prefix)
-    resolved = _resolve(store, select, subs, found)
+    resolved = _resolve_by_closure(store, index, select, subs, found)
+    if resolved is None:
+        resolved = _resolve(store, select, subs, found)
     if resolved is None:
         return None
     bound = _graph_bound(after)

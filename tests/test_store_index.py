@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.query import Catalogue, _execute, bind, choose_page, page_of_articles, parse_query, query_text, run
-from kg.rdf import PREFIXES, graph_iri
+from kg.rdf import PREFIXES, VOCAB_GRAPH, graph_iri
 from kg.store import Store
 from kg.store_index import INDEX_FILE, open_reader
 
@@ -114,12 +114,23 @@ def _check_terms(store: Path, cat: Catalogue) -> None:
     conn = sqlite3.connect(f"{(store / INDEX_FILE).resolve().as_uri()}?mode=ro", uri=True)
     try:
         got = set(conn.execute("SELECT t.source, t.graph, c.term FROM term t JOIN concept c ON c.id = t.concept"))
+        closure = set(conn.execute("SELECT c.term, l.ancestor FROM closure l JOIN concept c ON c.id = l.concept"))
+        numbered = [r[0] for r in conn.execute("SELECT term FROM concept")]
     finally:
         conn.close()
     with Store(store, read_only=True) as st:
         want = {(i, r[0].value, str(r[1])) for i, pattern in enumerate(TERM_SOURCES)
                 for r in st.reader.query(f"SELECT DISTINCT ?g ?c WHERE {{ GRAPH ?g {{ {pattern} }} }}")}
+        # every numbered concept with each node it reaches by rdfs:subClassOf* in the vocabulary
+        # graph; Oxigraph's zero-length path gives nothing for a node absent from the graph (a
+        # concept pruned with its last article), the table its own row: a resolution starts from
+        # a term of the graph (its lookup key), so that row is never reached
+        walked = set()
+        for c in numbered:
+            walked |= {(c, str(r[0])) for r in st.reader.query(
+                f"SELECT ?a WHERE {{ GRAPH <{VOCAB_GRAPH}> {{ {c} <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?a }} }}")} or {(c, c)}
     assert got == want and {s for s, _, _ in want} == {0, 1, 2, 3}
+    assert closure == walked and len(walked) > 2 * len(numbered)  # (HPO classes have ancestors)
     for name, params in _term_cases(store):
         after = ""
         while True:
@@ -275,14 +286,19 @@ def test_raw_writes_rebuild_the_index_at_close(site, small):
 def test_a_store_without_a_usable_index_falls_back_then_gets_one(site, small):
     store = site / "store"
     want = {name: run(store, name, {}, catalogue=small).rows for name in (*PAGED, "drug-outcome-summary")}
-    for damage in ("missing", "garbage", "old version"):
+    for damage in ("missing", "garbage", "old version", "version 2"):
         if damage == "missing":
             (store / INDEX_FILE).unlink()
         elif damage == "garbage":
             (store / INDEX_FILE).write_bytes(b"not a database" * 100)
-        else:
+        elif damage == "old version":
             with sqlite3.connect(store / INDEX_FILE) as conn:
                 conn.execute("UPDATE meta SET value = '0-old' WHERE key = 'version'")
+        else:  # a clean file of schema 2, before the closure table
+            with sqlite3.connect(store / INDEX_FILE) as conn:
+                conn.execute("DROP TABLE closure")
+                conn.execute("DELETE FROM meta WHERE key IN ('vocabulary', 'closure_upto')")
+                conn.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
         assert open_reader(store) is None
         for name, rows in want.items():
             assert run(store, name, {}, catalogue=small).rows == rows, (damage, name)
@@ -483,3 +499,80 @@ def test_kg_load_into_a_store_keeps_the_index_right(site, small, tmp_path):
     with open_reader(store) as idx:
         assert len({a for a, _ in idx.page("", 10**6)}) == N_ARTICLES
     assert _check_all(store, small)
+
+
+# --------------------------------------------------------------------------- the closure table
+
+
+def _hpo_classes(store: Path) -> tuple[str, str, str]:
+    """A class some statement has as its concept, its parent, and an ancestor of it that is
+    in the vocabulary graph only (no statement has it): IRIs."""
+    with Store(store, read_only=True) as st:
+        rows = list(st.reader.query(f"""PREFIX ckg: <https://w3id.org/casekg/vocab#>
+            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT ?c ?p ?a WHERE {{ {{ SELECT DISTINCT ?c WHERE {{ GRAPH ?g {{ ?s ckg:concept ?c }} }} }}
+              GRAPH <{VOCAB_GRAPH}> {{ ?c rdfs:subClassOf ?p . ?p rdfs:subClassOf+ ?a }}
+              FILTER NOT EXISTS {{ GRAPH ?h {{ ?t ckg:drug|ckg:concept ?a }} }} }} ORDER BY ?c ?p ?a LIMIT 1"""))
+    assert rows
+    return rows[0][0].value, rows[0][1].value, rows[0][2].value
+
+
+def _write_into(store: Path, quads: list[ox.Quad], article: int = 0) -> None:
+    """One writer session that replaces an article's graph with its quads plus `quads` (those
+    in the vocabulary graph go there), as an article built with another ontology snapshot would."""
+    aid = _articles(store)[article].rsplit("/", 1)[1]
+    with Store(store) as st:
+        st.replace_article(aid, [*st.graph_quads(aid), *quads])
+
+
+def _meta(store: Path) -> dict[str, str]:
+    with sqlite3.connect(store / INDEX_FILE) as conn:
+        return dict(conn.execute("SELECT key, value FROM meta"))
+
+
+def test_a_new_parent_of_an_old_class_reaches_the_closure(site, small):
+    """An edge added to the vocabulary graph by a later writer session (another ontology
+    snapshot) gives a class already in the index a new ancestor: the closure is recomputed, so
+    the new ancestor's term page holds the class's articles, as the text says."""
+    store = site / "store"
+    cls, _, _ = _hpo_classes(store)
+    vocab = ox.NamedNode(VOCAB_GRAPH)
+    new = ox.NamedNode("https://example.org/NewParent")
+    before = _meta(store)["vocabulary"]
+    _write_into(store, [ox.Quad(ox.NamedNode(cls), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"), new, vocab),
+                        ox.Quad(new, ox.NamedNode("https://w3id.org/casekg/vocab#lookupKey"), ox.Literal("zznewparent"), vocab)], article=5)
+    assert _meta(store)["vocabulary"] != before
+    result = run(store, "evidence", {"entity": "zznewparent"}, catalogue=small)
+    assert result.rows and result.rows == _text_rows(store, small, "evidence", {"entity": "zznewparent"})
+    assert _check_all(store, small)
+
+
+def test_a_class_numbered_later_gets_its_closure_rows(site, small):
+    """A class that was only an ancestor in the vocabulary graph becomes a statement's concept:
+    same edges (the digest stays), its rows are added, and its ancestors' pages find it."""
+    store = site / "store"
+    cls, parent, ancestor = _hpo_classes(store)
+    before = _meta(store)
+    g = ox.NamedNode(graph_iri(_articles(store)[2].rsplit("/", 1)[1]))
+    _write_into(store, [ox.Quad(ox.NamedNode("https://example.org/statement"), ox.NamedNode("https://w3id.org/casekg/vocab#concept"),
+                                ox.NamedNode(ancestor), g)], article=2)
+    after = _meta(store)
+    assert after["vocabulary"] == before["vocabulary"] and int(after["closure_upto"]) > int(before["closure_upto"])
+    with open_reader(store) as idx:
+        number = idx.concept_ids([f"<{ancestor}>"])
+        assert number and set(number) <= set(idx.descendants([f"<{ancestor}>"]))
+    assert _check_all(store, small)
+
+
+def test_a_blank_node_in_the_vocabulary_turns_the_closure_off(site, small):
+    """An edge with a blank node cannot be named in the table: no closure rows, and term pages
+    resolve in SPARQL again, with the same rows."""
+    store = site / "store"
+    cls, _, _ = _hpo_classes(store)
+    _write_into(store, [ox.Quad(ox.NamedNode(cls), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"), ox.BlankNode("b"),
+                                ox.NamedNode(VOCAB_GRAPH))], article=1)
+    assert _meta(store)["vocabulary"] == ""
+    with open_reader(store) as idx:
+        assert not idx.has_closure
+    for name, params in _term_cases(store):
+        assert run(store, name, params, catalogue=small).rows == _text_rows(store, small, name, params), name

@@ -396,3 +396,112 @@ def test_page_concepts_from_n_applies_to_broad_terms_only_without_the_index():
     assert broad is not None and "VALUES ?concept { <urn:c:x> <urn:c:y> <urn:c:z> }" in broad.text
     for key in ("x", "any"):
         assert _rows(store, qdef, {"tag": key}) == _text_rows(store, qdef, {"tag": key}) != []
+
+
+# --------------------------------------------------------------------------- the closure table and the re-resolution
+
+# INDEXED resolving the key to a concept and its descendants (`rdfs:subClassOf*`), as the
+# catalogue's evidence and drugs-for-manifestation do, in the candidate SELECT and in the rest
+HIERARCHY = (INDEXED.replace("# page: 2\n", "# page: 2\n# page-concepts: ?c as ?concept\n")
+             .replace("PREFIX ckg:", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nPREFIX ckg:")
+             .replace("{ ?c ckg:lookupKey ?tag_key }", "{ ?t ckg:lookupKey ?tag_key . ?c rdfs:subClassOf* ?t }")
+             .replace("{ ?concept ckg:lookupKey ?tag_key }", "{ ?top ckg:lookupKey ?tag_key .\n    ?concept rdfs:subClassOf* ?top . }"))
+# child -> parents: a DAG under "root", a two-class cycle (v <-> v2) and a class on its own (w)
+PARENTS = {"x": ["p"], "y": ["p", "root"], "p": ["root"], "z": ["root"], "v": ["v2"], "v2": ["v"]}
+
+
+def _hierarchy_store(tmp_path):  # noqa: ANN001, ANN202
+    tags = {"a1": ["x"], "a2": ["y", "z"], "a3": ["w"], "a4": ["x", "w"], "a5": ["v"], "a6": ["p"], "a7": ["z"]}
+    store, index = _indexed_store(tags, tmp_path)
+    index.close()
+    vocab, sub = ox.NamedNode(VOCAB_GRAPH), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    for child, parents in PARENTS.items():
+        for p in parents:
+            store.add(ox.Quad(ox.NamedNode(f"urn:c:{child}"), sub, ox.NamedNode(f"urn:c:{p}"), vocab))
+    for name in ("p", "root", "v2"):  # classes only in the vocabulary graph, as HPO ancestors are
+        store.add(ox.Quad(ox.NamedNode(f"urn:c:{name}"), ox.NamedNode(CKG + "lookupKey"), ox.Literal(name), vocab))
+    from kg.store_index import INDEX_FILE, open_reader, rebuild
+
+    rebuild(tmp_path / INDEX_FILE, store)
+    return store, open_reader(tmp_path)
+
+
+def test_terms_resolve_by_the_closure_table(tmp_path, monkeypatch):
+    """With the index, the term and its descendants come from the closure table (SPARQL's
+    resolution is never run) and every page equals the text's own page: a DAG, a cycle, a class
+    with no parent, a class only in the vocabulary graph, a key nothing has."""
+    store, index = _hierarchy_store(tmp_path)
+    monkeypatch.setattr(term_pages, "_by_naming", lambda *a, **k: pytest.fail("picked by SPARQL"))
+    monkeypatch.setattr(term_pages, "_resolve", lambda *a, **k: pytest.fail("resolved by SPARQL"))
+    try:
+        assert index.has_closure
+        ids = index.concept_ids([f"<urn:c:{n}>" for n in "pxyz"])
+        assert sorted(index.descendants(["<urn:c:p>"]).values()) == ["<urn:c:p>", "<urn:c:x>", "<urn:c:y>"]
+        assert sorted(index.descendants(["<urn:c:root>"]).values()) == sorted(ids.values())
+        assert sorted(index.descendants(["<urn:c:v2>"]).values()) == ["<urn:c:v>"]  # v2 itself is in no graph
+        for key, want_pages in (("root", 3), ("p", 2), ("x", 1), ("v2", 1), ("w", 1), ("nothing", 1)):
+            after, pages, seen = "", 0, 0
+            while True:
+                params = {"tag": key, **({"after": f"<{after}>"} if after else {})}
+                rows, after = _page_rows(store, HIERARCHY, params, index)
+                assert rows == _text_rows(store, parse_query(HIERARCHY), params), (key, after)
+                pages, seen = pages + 1, seen + len(rows)
+                if after is None:
+                    break
+            assert pages == want_pages and (seen > 0) == (key != "nothing"), key
+    finally:
+        index.close()
+
+
+def test_the_rest_does_not_resolve_the_term_again(tmp_path, monkeypatch):
+    """When the page binds the concepts, the rest's repeat of the candidate SELECT's resolution
+    is cut from what runs (the rows stay the text's); kept when it is not a pure repeat."""
+    store, index = _hierarchy_store(tmp_path)
+    try:
+        subs = bind(parse_query(HIERARCHY), {"tag": "root"})
+        page = choose_term_page(store, HIERARCHY, subs, "", 2, index=index)
+        assert page is not None and "VALUES ?concept" in page.text and "?top" not in page.text
+        kept = choose_term_page(store, HIERARCHY.replace("?article ?note\nWHERE", "?article ?note ?top\nWHERE"), subs, "", 2, index=index)
+        assert kept is not None and "?top ckg:lookupKey" in kept.text
+        # the same rows with the group left in, page after page
+        for drop in (True, False):
+            if not drop:
+                monkeypatch.setattr(term_pages, "_redundant_resolution", lambda *a, **k: None)
+            after, got = "", []
+            while True:
+                params = {"tag": "root", **({"after": f"<{after}>"} if after else {})}
+                rows, after = _page_rows(store, HIERARCHY, params, index)
+                assert rows == _text_rows(store, parse_query(HIERARCHY), params)
+                got += rows
+                if after is None:
+                    break
+            assert len(got) == 6  # x in a1 and a4, y and z in a2, p in a6, z in a7
+    finally:
+        index.close()
+
+
+def test_only_a_pure_repeat_of_the_resolution_is_cut():
+    """`_redundant_resolution` on the catalogue's texts and on changes that make the group
+    matter: no DISTINCT, its term variable used elsewhere, inside OPTIONAL, another path,
+    another key, another concept variable."""
+    from kg.term_pages import _redundant_resolution
+
+    cat = Catalogue()
+    for name, param, concept in (("evidence", "entity", "concept"), ("drugs-for-manifestation", "manifestation", "phenotype")):
+        text = cat.get(name).text
+        mapping = page_select(text).page_concepts()
+        assert mapping is not None and mapping[1] == concept
+        subs = bind(cat.get(name), {param: "x"})
+        span = _redundant_resolution(page_select(text), mapping, subs)
+        assert span is not None and text[span[0]:span[1]].startswith("GRAPH <https://w3id.org/casekg/vocabulary>")
+        assert f"?{concept} rdfs:subClassOf* ?term" in text[span[0]:span[1]] and span[0] > page_select(text).page.end
+        group = text[span[0]:span[1]]
+        head = text[: span[0]]
+        for changed in (text.replace("SELECT DISTINCT ?", "SELECT ?", 1),
+                        text.replace(f"?{param} ?{param}_key ?after", f"?{param} ?{param}_key ?after ?term", 1),
+                        head + "OPTIONAL { " + group + " }" + text[span[1]:],
+                        head + group.replace("subClassOf*", "subClassOf+") + text[span[1]:],
+                        head + group.replace(f"?{param}_key", "?other_key") + text[span[1]:],
+                        head + group + " FILTER(?term != ?article)" + text[span[1]:]):
+            assert _redundant_resolution(page_select(changed), mapping, bind(parse_query(changed), {param: "x"})) is None, changed
+        assert _redundant_resolution(page_select(text), (mapping[0], "other"), subs) is None
