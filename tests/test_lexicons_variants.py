@@ -39,3 +39,21 @@ def test_variants_match_in_text(nlp) -> None:  # noqa: F811 - the fixture
     got = {t: c for t, _, c in spans(nlp, "A visual deficit and impaired hearing followed the infection.")}
     assert got.get("visual deficit") == "HP:0000505"
     assert got.get("impaired hearing") == "HP:0000365"
+
+
+def test_organ_adjectives_of_abnormality_names() -> None:
+    from kg.nlp.lexicons import hpo_variants
+
+    # v32: the adjective of each organ HPO names in "Abnormality of the X" (and the X itself)
+    assert "articular involvement" in hpo_variants("Abnormality of the joints")
+    assert "pleural disease" in hpo_variants("Abnormality of the pleura")
+    assert "ophthalmic manifestation" in hpo_variants("Abnormality of the eye")
+    assert "ocular manifestation" in hpo_variants("Abnormality of the eye")
+    assert not any("articular" in v for v in hpo_variants("Abnormality of the skin"))
+
+
+def test_organ_adjective_variants_match_in_text(nlp) -> None:  # noqa: F811 - the fixture
+    got = {t: c for t, _, c in spans(nlp, "Ophthalmic manifestations, cerebellar dysfunction and esophageal injury were seen.")}
+    assert got.get("Ophthalmic manifestations") == "HP:0000478"  # Abnormality of the eye
+    assert got.get("cerebellar dysfunction") == "HP:0001317"  # Abnormal cerebellum morphology
+    assert got.get("esophageal injury") == "HP:0002031"  # Abnormal esophagus morphology

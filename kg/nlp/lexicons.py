@@ -52,7 +52,7 @@ from kg.nlp import abbreviations, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "31"
+LEXICON_VERSION = "32"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -200,7 +200,7 @@ def _disease_base_name(name: str) -> str | None:
 
 # Noun -> adjective, for "Abnormality of the skin" -> "cutaneous abnormality".
 _ADJ = {
-    "skin": ("cutaneous", "dermal"), "eye": ("ocular",), "eyes": ("ocular",), "kidney": ("renal",),
+    "skin": ("cutaneous", "dermal"), "eye": ("ocular", "ophthalmic"), "eyes": ("ocular", "ophthalmic"), "kidney": ("renal",),
     "kidneys": ("renal",), "ear": ("auricular", "otic"), "ears": ("auricular", "otic"), "heart": ("cardiac",),
     "lung": ("pulmonary",), "lungs": ("pulmonary",), "liver": ("hepatic",), "brain": ("cerebral",),
     "face": ("facial",), "teeth": ("dental",), "tooth": ("dental",), "nose": ("nasal",), "mouth": ("oral",),
@@ -211,6 +211,16 @@ _ADJ = {
     "skeletal system": ("skeletal", "bone"), "urinary system": ("urinary",), "endocrine system": ("endocrine",),
     "immune system": ("immune",), "vasculature": ("vascular",), "pancreas": ("pancreatic",),
     "spleen": ("splenic",), "thyroid gland": ("thyroid",), "gastrointestinal tract": ("gastrointestinal",),
+    # v32: the common anatomical adjectives of the other organs HPO names in "Abnormality of the X"
+    "joint": ("articular",), "joints": ("articular",), "uterus": ("uterine",), "ovary": ("ovarian",),
+    "testis": ("testicular",), "breast": ("mammary",), "larynx": ("laryngeal",), "pharynx": ("pharyngeal",),
+    "esophagus": ("esophageal", "oesophageal"), "rectum": ("rectal",), "retina": ("retinal",), "cornea": ("corneal",),
+    "thorax": ("thoracic",), "abdomen": ("abdominal",), "pituitary gland": ("pituitary",), "vagina": ("vaginal",),
+    "penis": ("penile",), "prostate": ("prostatic",), "biliary tract": ("biliary",), "cerebellum": ("cerebellar",),
+    "peritoneum": ("peritoneal",), "pleura": ("pleural",), "pericardium": ("pericardial",), "trachea": ("tracheal",),
+    "bronchi": ("bronchial",), "diaphragm": ("diaphragmatic",), "mandible": ("mandibular",), "eyelid": ("palpebral",),
+    "sclera": ("scleral",), "conjunctiva": ("conjunctival",), "ureter": ("ureteral",), "urethra": ("urethral",),
+    "thymus": ("thymic",), "placenta": ("placental",), "tongue": ("lingual",), "palate": ("palatal",),
 }
 # Heads that, after an organ name, mean "something wrong with that organ" ("renal involvement",
 # "hepatic injury", "cutaneous manifestations"): variants of the organ's "Abnormality of the X".
