@@ -198,6 +198,19 @@ def test_words_built_like_diagnoses_are_disorders_in_case_reports(tmp_path) -> N
     assert {t for t, _, _ in _spans(nlp("In 12 patients, " + tail))} == {"Hepatitis"}
 
 
+def test_words_built_like_signs_are_signs_in_case_reports(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {"Manifestation": ["fever"]})
+    tail = ("He reported fever, polyarthralgia and bouts of haematemesis; examination found organomegaly and "
+            "thrombocytosis, with marked hypokinesis. A gastrectomy was done under general anaesthesia, and "
+            "normoglycemia followed.")
+    got = {(t, lab) for t, lab, _ in _spans(nlp("A 38-year-old man was seen. " + FILLER + tail))}
+    assert got == {("fever", "Manifestation"), ("polyarthralgia", "Manifestation"), ("haematemesis", "Manifestation"),
+                   ("organomegaly", "Manifestation"), ("thrombocytosis", "Manifestation"),
+                   ("hypokinesis", "Manifestation")}  # no procedure, anaesthesia or normal value
+    # an abstract is left to the rules
+    assert {t for t, _, _ in _spans(nlp("In 40 patients, " + tail))} == {"fever"}
+
+
 def test_water_after_a_length_unit_is_a_pressure_unit(tmp_path) -> None:
     nlp = _rules_only(tmp_path, {"Drug": ["H2O", "heparin"]})
     text = ("A 3-day-old boy was ventilated. " + FILLER +

@@ -92,6 +92,22 @@ def test_features_read_cues_words_and_nesting() -> None:
     assert "coordinated" not in feats[7]
 
 
+def test_features_carry_the_hpo_branches_above_a_concept() -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("Imaging showed an ovarian tumour, a plasma cell tumour and a cough.")
+    ovary, plasma, cough = Span(doc, 3, 5, "Manifestation", kb_id="HP:0100615"), \
+        Span(doc, 7, 10, "Disease", kb_id="MESH:D009101"), Span(doc, 12, 13, "Manifestation", kb_id="MESH:D003371")
+    plasma._.xrefs = ("HP:0006775",)  # an HPO term reached through a cross-reference counts too
+    feats = dict((s.start, set(f)) for s, f in ft.doc_features(doc, [ovary, plasma, cough]))
+    # two neoplasms never seen together share their branch (HP:0002664 Neoplasm), not the root
+    assert "anc=HP:0002664" in feats[3] & feats[7]
+    assert "anc=HP:0000118" not in feats[3] | feats[7]
+    assert "anc=HP:0004377" in feats[7] and "anc=HP:0004377" not in feats[3]  # haematological, myeloma only
+    assert not any(x.startswith("anc=") for x in feats[12])  # no HPO concept, no branch
+
+
 def test_examples_take_one_type_spans_only(tmp_path) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")

@@ -1,0 +1,185 @@
+"""Error budget of the MACCROBAT finding spans (Sign_symptom, Disease_disorder) under the joint CV.
+
+`python benchmarks/finding_errors.py [--cache FILE] [--t_X=V ...] [--l2=X ...]` runs the joint
+5-fold CV of `kg.nlp.finding_type` (case_terms table and finding-type weights learned on four
+folds, the full pipeline run on the fifth; the same folds as `finding_type cv --joint=1`), keeps
+every predicted span of the held-out documents, and sorts the overlap errors against the full
+brat annotation (all 41 MACCROBAT types, events' POLARITY attributes):
+
+FN (a gold finding no right-typed prediction overlaps):
+  a  no predicted span touches it at all
+  b  touched only by a finding span of the other finding type (mistyped), or by a span of
+     another type (Drug, Outcome, Dose, ...)
+  c  a right-typed span within 3 characters that does not overlap it (boundaries)
+FP (a predicted finding that overlaps no gold finding of its type):
+  d  overlaps a gold finding of the other type (mistyped)
+  e  overlaps a gold annotation of another MACCROBAT type (which types), or none at all
+
+With `--cache FILE` the predictions are written to (or read from, when it exists) a JSON file,
+so the analysis can be rerun without the pipeline. Train only: dev is never read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+FINDING = {"Sign_symptom": "Manifestation", "Disease_disorder": "Disease"}
+OTHER = {"Manifestation": "Disease", "Disease": "Manifestation"}
+
+
+def read_ann(path: Path) -> list[dict]:
+    """Text-bound annotations of one .ann file: type, start, end, text, negated (POLARITY NEG
+    on the event or on the entity)."""
+    ents: dict[str, dict] = {}
+    event_of: dict[str, str] = {}
+    neg: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cols = line.split("\t")
+        if line.startswith("T") and len(cols) >= 3:
+            typ, _, offsets = cols[1].partition(" ")
+            pieces = [tuple(map(int, seg.split())) for seg in offsets.split(";")]
+            ents[cols[0]] = {"type": typ, "start": min(a for a, _ in pieces), "end": max(b for _, b in pieces),
+                             "text": cols[2], "negated": False}
+        elif line.startswith("E") and len(cols) >= 2:
+            trig = cols[1].split()[0].split(":")[1]
+            event_of[cols[0]] = trig
+        elif line.startswith("A") and len(cols) >= 2:
+            parts = cols[1].split()
+            if parts[0] == "POLARITY" and parts[-1] == "NEG":
+                neg.add(parts[1])
+    for x in neg:
+        t = event_of.get(x, x)
+        if t in ents:
+            ents[t]["negated"] = True
+    return list(ents.values())
+
+
+def cv_predictions(folds: int = 5, table_params: dict | None = None, **params: float) -> dict[str, list[dict]]:
+    """doc id -> the held-out pipeline's spans (start, end, label, source, status, text)."""
+    from kg import gold
+    from kg.nlp import case_terms, finding_type
+    from kg.nlp.pipeline import build_nlp, build_nlp_before
+
+    docs = gold.maccrobat_train()
+    params = {**finding_type.PARAMS, **params}
+    margin, threshold = params.pop("margin"), params.pop("threshold")
+    pre = build_nlp_before("casekg_case_terms")
+    upto = build_nlp_before("casekg_finding_type")
+    full = build_nlp()
+    parsed = [(d, pre(d.text)) for d in docs]
+    out: dict[str, list[dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fold.tsv"
+        for k in range(folds):
+            training = [p for i, p in enumerate(parsed) if i % folds != k]
+            case_terms.write_table(case_terms.learn_rows(training, pre.tokenizer, **(table_params or {})), path)
+            table = case_terms.read_table(path, case_terms.CURATED, tokenizer=full.tokenizer)
+            full.get_pipe("casekg_case_terms").table = upto.get_pipe("casekg_case_terms").table = table
+            ex = finding_type.examples((d, upto(d.text)) for d, _ in training)
+            full.get_pipe("casekg_finding_type").model = finding_type.Model(finding_type.train(ex, **params), margin, threshold)
+            for i, d in enumerate(docs):
+                if i % folds != k:
+                    continue
+                doc = full(d.text)
+                out[d.id] = [{"start": s.start_char, "end": s.end_char, "label": s.label_, "kb": s.kb_id_,
+                              "source": (s._.attrs or {}).get("source", ""), "status": s._.status, "text": s.text}
+                             for s in doc.spans.get("casekg", [])]
+    return out
+
+
+def _touch(a: dict, b: dict) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def budget(preds: dict[str, list[dict]], root: Path, examples: int = 0) -> str:
+    lines = []
+    fn: dict[str, Counter] = defaultdict(Counter)
+    fp: dict[str, Counter] = defaultdict(Counter)
+    fp_other_types: dict[str, Counter] = defaultdict(Counter)
+    fn_words: dict[str, Counter] = defaultdict(Counter)
+    fp_words: dict[str, Counter] = defaultdict(Counter)
+    neg = Counter()
+    totals = Counter()
+    for doc_id, spans in sorted(preds.items()):
+        anns = read_ann(root / f"{doc_id}.ann")
+        text = (root / f"{doc_id}.txt").read_text(encoding="utf-8")
+        for g in anns:
+            ours = FINDING.get(g["type"])
+            if ours is None:
+                continue
+            totals[f"gold {ours}"] += 1
+            touching = [s for s in spans if _touch(s, g)]
+            right = [s for s in touching if s["label"] == ours]
+            if g["negated"]:
+                neg[f"{ours} gold negated"] += 1
+                neg[f"{ours} gold negated found"] += bool(right)
+            if right:
+                continue
+            if not touching:
+                near = [s for s in spans if s["label"] == ours and (0 <= g["start"] - s["end"] <= 3 or 0 <= s["start"] - g["end"] <= 3)]
+                kind = "c boundary (right type within 3 chars)" if near else "a untouched"
+            elif any(s["label"] == OTHER[ours] for s in touching):
+                kind = "b mistyped (other finding type)"
+            else:
+                kind = "b other type: " + "/".join(sorted({s["label"] for s in touching}))
+            fn[ours][kind] += 1
+            fn_words[ours][(kind[0], g["text"].lower().split()[-1] if g["text"].split() else "")] += 1
+        for s in spans:
+            if s["label"] not in OTHER:
+                continue
+            totals[f"pred {s['label']}"] += 1
+            gold_touch = [g for g in anns if _touch(s, g)]
+            if any(FINDING.get(g["type"]) == s["label"] for g in gold_touch):
+                continue
+            if s["status"] != "present":
+                fp[s["label"]]["(of which ours not present: " + s["status"] + ")"] += 1
+            if any(FINDING.get(g["type"]) == OTHER[s["label"]] for g in gold_touch):
+                kind = "d mistyped (gold other finding type)"
+            elif gold_touch:
+                # the widest gold annotation it touches names the category
+                g = max(gold_touch, key=lambda g: min(g["end"], s["end"]) - max(g["start"], s["start"]))
+                kind = "e other MACCROBAT type"
+                fp_other_types[s["label"]][g["type"]] += 1
+            else:
+                kind = "e not annotated at all"
+            fp[s["label"]][kind] += 1
+            fp[s["label"]]["  source " + (s["source"] or ("lexicon " + s["kb"].split(":")[0] if s["kb"] else "lexicon"))] += 1
+            fp_words[s["label"]][(kind[0], s["text"].lower())] += 1
+        del text
+    for typ in ("Manifestation", "Disease"):
+        n_fn, n_fp = sum(v for k, v in fn[typ].items()), sum(v for k, v in fp[typ].items() if k[0] in "de")
+        lines.append(f"\n## {typ}: gold {totals['gold ' + typ]}, predicted {totals['pred ' + typ]}, FN {n_fn}, FP {n_fp}")
+        for k, v in sorted(fn[typ].items()):
+            lines.append(f"FN {k}\t{v}")
+        for k, v in sorted(fp[typ].items()):
+            lines.append(f"FP {k}\t{v}")
+        lines.append("FP e by gold type: " + ", ".join(f"{t} {n}" for t, n in fp_other_types[typ].most_common()))
+        lines.append(f"gold negated {neg[typ + ' gold negated']}, found {neg[typ + ' gold negated found']}")
+        if examples:
+            for cat in "abc":
+                top = [(w, n) for (c, w), n in fn_words[typ].most_common() if c == cat][:examples]
+                lines.append(f"FN {cat} top heads: " + ", ".join(f"{w} {n}" for w, n in top))
+            for cat in "de":
+                top = [(w, n) for (c, w), n in fp_words[typ].most_common() if c == cat][:examples]
+                lines.append(f"FP {cat} top: " + ", ".join(f"{w} {n}" for w, n in top))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    from kg import gold
+
+    args = dict(a.lstrip("-").split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+    cache = Path(args.pop("cache")) if "cache" in args else None
+    n_examples = int(args.pop("examples", 0))
+    if cache and cache.exists():
+        predictions = json.loads(cache.read_text())
+    else:
+        table = {k[2:]: float(v) for k, v in args.items() if k.startswith("t_")}
+        predictions = cv_predictions(table_params=table, **{k: float(v) for k, v in args.items() if not k.startswith("t_")})
+        if cache:
+            cache.write_text(json.dumps(predictions))
+    print(budget(predictions, gold.gold_root() / "maccrobat-train", n_examples))
