@@ -28,11 +28,26 @@ _NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "se
              "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _TIME = r"(?:years?|yrs?|months?|weeks?|days?|hours?|h|min|mg|g|ml|times?|cycles?|doses?|and\s+\d|or\s+\d|,\s*\d|-\s*\d)\b"
 
+# The words a label starts with, case-sensitive (the regexes have no IGNORECASE). LABEL_RE is built
+# from them and `_may_label` tests for them, so the gate cannot drift from the regex. "Pt" takes
+# an optional "."; a lower-case "case" counts only after "in", "of" or "for" ("in case 2").
+_LABEL_WORDS = ("Patient", "patient", "Pt", "pt", "Case", "CASE", "PATIENT", "case")
+
+
+def _label_kind(word: str) -> str:
+    if word.lower() == "pt":
+        return word + r"\.?"
+    if word == "case":
+        return "|".join(rf"(?<={before}\s)case" for before in ("in", "of", "for"))
+    return word
+
+
 # "Patient 1", "Patient1", "patient no. 2", "Case #3", "Case II" (not "patients 1 month")
 LABEL_RE = re.compile(
-    rf"\b(?P<kind>[Pp]atient|[Pp]t\.?|Case|CASE|PATIENT|(?<=in\s)case|(?<=of\s)case|(?<=for\s)case)\s*(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d+|[IVX]+)\b(?!\s*{_TIME})(?![-.]\d)"
+    rf"\b(?P<kind>{'|'.join(map(_label_kind, _LABEL_WORDS))})\s*(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d+|[IVX]+)\b(?!\s*{_TIME})(?![-.]\d)"
 )
-ORDINAL_RE = re.compile(rf"\b(?:[Tt]he|[Oo]ur)\s+(?P<ord>{'|'.join(_ORDINALS)})\s+(?:patient|case)\b")
+_ORDINAL_NOUNS = ("patient", "case")  # ORDINAL_RE's nouns, and its gate's words
+ORDINAL_RE = re.compile(rf"\b(?:[Tt]he|[Oo]ur)\s+(?P<ord>{'|'.join(_ORDINALS)})\s+(?:{'|'.join(_ORDINAL_NOUNS)})\b")
 _AGE = r"(?P<age>\d+(?:[.,]\d+)?|(?:[a-z]+-)?[a-z]+)"
 _NOUN_SEX = {"woman": "female", "female": "female", "girl": "female", "lady": "female", "mother": "female",
              "primipara": "female", "multipara": "female", "primigravida": "female", "gravida": "female",
@@ -76,10 +91,13 @@ _PRONOUN_M = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 
 def _may_label(text: str) -> bool:
     """False when `LABEL_RE` cannot match `text`: every match holds one of its kind words
-    ("patient", "Patient", "PATIENT", "pt", "Pt", "case", "Case", "CASE"; the regex has no
-    IGNORECASE), and 7 of 8 sentences of a case report hold none of them."""
-    return ("atient" in text or "PATIENT" in text or "case" in text or "Case" in text or "CASE" in text
-            or "pt" in text or "Pt" in text)
+    (`_LABEL_WORDS`), and 7 of 8 sentences of a case report hold none of them."""
+    return any(map(text.__contains__, _LABEL_WORDS))
+
+
+def _may_ordinal(text: str) -> bool:
+    """False when `ORDINAL_RE` cannot match `text` (it holds none of `_ORDINAL_NOUNS`)."""
+    return any(map(text.__contains__, _ORDINAL_NOUNS))
 
 
 def _age_char(text: str, i: int) -> bool:
@@ -173,7 +191,7 @@ class PatientSegmenter:
 
             # each regex only where its literal words are (most sentences name no patient)
             label_hits = (list(LABEL_RE.finditer(s_text)) if _may_label(s_text) else []) + (
-                list(ORDINAL_RE.finditer(s_text)) if "patient" in s_text or "case" in s_text else [])
+                list(ORDINAL_RE.finditer(s_text)) if _may_ordinal(s_text) else [])
             label_hits.sort(key=lambda m: m.start())
             for m in label_hits:
                 num = _ORDINALS[m.group("ord").lower()] if "ord" in m.groupdict() and m.groupdict().get("ord") else _label_number(m)
