@@ -1,7 +1,7 @@
 """p50/p99 latency of every catalogue query on an existing store, optionally against rdflib.
 
 Usage:
-  python benchmarks/query_latency.py STORE [--repeat N] [--extra] [--queries DIR] [--limit N] [--no-index] [--rdflib N_ARTICLES]
+  python benchmarks/query_latency.py STORE [--repeat N] [--extra] [--queries DIR] [--limit N] [--no-index] [--index FILE] [--rdflib N_ARTICLES]
 
 Every query in queries/ runs once to warm the caches, then --repeat times with the sample
 parameters of `benchmarks/build_scale.py` (SAMPLE_PARAMS); --extra adds the broad-term and
@@ -12,6 +12,8 @@ printed with the row count, so an A/B of two query shapes can check the rows too
 passes limit=N to the queries that declare a `limit` parameter (default: their own default).
 `--no-index` ignores the store's catalogue index (kg.store_index), as on a store without one:
 the paged listings read every article IRI and drug-outcome-summary runs its text.
+`--index FILE`: use that catalogue index file instead of the store's own (e.g. one of a new
+schema built beside a store that must not be written).
 `--rdflib N` copies the first N article graphs into a small store and times rdflib's
 in-memory engine against Oxigraph on it, same run (`build_scale.rdflib_compare`).
 Prints figures; never gates anything.
@@ -79,12 +81,17 @@ def main() -> None:
     ap.add_argument("--queries", type=Path, default=None, help="catalogue directory (default: the shipped queries/)")
     ap.add_argument("--limit", type=int, default=None, help="limit=N for queries with a limit parameter")
     ap.add_argument("--no-index", action="store_true", help="ignore the store's catalogue index (kg.store_index)")
+    ap.add_argument("--index", type=Path, default=None, help="an index file to use instead of the store's")
     ap.add_argument("--rdflib", type=int, default=0, metavar="N_ARTICLES", help="compare with rdflib on the first N articles")
     ap.add_argument("--rdflib-timeout", type=float, default=120)
     args = ap.parse_args()
 
     from kg.store import Store
 
+    if args.index is not None:
+        from index_check import use_index_file
+
+        use_index_file(args.index)
     if args.no_index:
         import kg.store_index
 
