@@ -82,7 +82,10 @@ _IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 # `... from N`: without the catalogue index, fetch the concepts per graph only when the term
 # resolves to at least N concepts (the pick then reads a row per graph and concept instead of
 # per graph, which costs more than it saves for narrow terms: docs/scale.md, "Session 5")
-_PAGE_CONCEPTS = re.compile(r"^#\s*page-concepts\s*:\s*\?(\w+)\s+as\s+\?(\w+)(?:\s+from\s+(\d+))?\s*$",
+# `... pairs from M`: bind (graph, concept) pairs from M concepts held by the page (at most
+# PAIRS_FROM): where the rest of the query reads few statements per graph, the pairs' one join
+# with the page's statements pays off sooner (docs/scale-s6-closure.md)
+_PAGE_CONCEPTS = re.compile(r"^#\s*page-concepts\s*:\s*\?(\w+)\s+as\s+\?(\w+)(?:\s+from\s+(\d+))?(?:\s+pairs\s+from\s+(\d+))?\s*$",
                             re.IGNORECASE | re.MULTILINE)
 
 
@@ -200,6 +203,12 @@ class PageSelect:
         m = _PAGE_CONCEPTS.search(self.text)
         return int(m.group(3)) if m is not None and m.group(3) else 0
 
+    def pairs_from(self) -> int:
+        """From how many concepts held by a page it binds (graph, concept) pairs: the M of a
+        `# page-concepts: ... pairs from M` line, never more than `PAIRS_FROM`."""
+        m = _PAGE_CONCEPTS.search(self.text)
+        return min(PAIRS_FROM, int(m.group(4))) if m is not None and m.group(4) else PAIRS_FROM
+
     def page_pattern_query(self) -> str:
         """The page sub-SELECT without ORDER BY and LIMIT: every (article, graph) of the page's
         pattern after `after`, for Python to sort."""
@@ -310,7 +319,7 @@ def choose_term_page(
     # keep the concepts bound here (all of them resolved): cut, as Oxigraph would walk the whole
     # is_a tree below the term again (HP:0000118: ~125 ms of a 10k evidence page)
     drop = _redundant_resolution(select, mapping, substitutions)
-    if len(held) < PAIRS_FROM:
+    if len(held) < select.pairs_from():
         values = f"VALUES ?{mapping[1]} {{ {' '.join(held)} }}"
     else:
         # each graph with only its own concepts: past ~100 concepts the seeks of every concept

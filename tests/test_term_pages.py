@@ -505,3 +505,23 @@ def test_only_a_pure_repeat_of_the_resolution_is_cut():
                         head + group + " FILTER(?term != ?article)" + text[span[1]:]):
             assert _redundant_resolution(page_select(changed), mapping, bind(parse_query(changed), {param: "x"})) is None, changed
         assert _redundant_resolution(page_select(text), (mapping[0], "other"), subs) is None
+
+
+def test_pairs_from_m_lowers_the_pairs_threshold_of_one_query(tmp_path, monkeypatch):
+    """`# page-concepts: ... pairs from M`: a page holding M concepts or more binds (graph,
+    concept) pairs (never later than PAIRS_FROM); the rows are the text's either way."""
+    tags = {"a1": ["x"], "a2": ["y", "z"], "a3": ["w"], "a4": ["x", "w"]}
+    store, index = _indexed_store(tags, tmp_path)
+    try:
+        for m, pairs in ((3, True), (4, False)):
+            text = INDEXED.replace("# page: 2\n", f"# page: 2\n# page-concepts: ?c as ?concept from 1000 pairs from {m}\n")
+            select = page_select(text)
+            assert (select.page_concepts(), select.page_concepts_from(), select.pairs_from()) == (("c", "concept"), 1000, m)
+            page = choose_term_page(store, text, bind(parse_query(text), {"tag": "any"}), "", 2, index=index)
+            assert page is not None and ("VALUES (?g ?concept)" in page.text) == pairs and ("VALUES ?concept" in page.text) != pairs
+            for key in ("any", "x"):
+                assert _page_rows(store, text, {"tag": key}, index)[0] == _text_rows(store, parse_query(text), {"tag": key}) != []
+        monkeypatch.setattr(term_pages, "PAIRS_FROM", 2)  # the module's threshold still caps it
+        assert page_select(INDEXED.replace("# page: 2\n", "# page: 2\n# page-concepts: ?c as ?concept pairs from 50\n")).pairs_from() == 2
+    finally:
+        index.close()
