@@ -265,3 +265,32 @@ def test_a_patients_state_in_an_adjective_is_a_sign(tmp_path) -> None:
     got = [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]]
     assert got == [("febrile", "Manifestation"), ("tachypnoeic", "Manifestation"), ("lethargic", "Manifestation"),
                    ("hypoplastic", "Disease"), ("ruptured", "Disease")]  # no "auricle was hypoplastic"
+
+
+def test_structural_and_examination_findings_are_signs(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {})
+    text = ("A 70-year-old man presented with vomiting. " + FILLER + "The abdomen was distended with voluntary "
+            "guarding, and imaging showed small bowel obstruction with contrast extravasation; a septal defect and "
+            "calcified plaques were noted. He recovered without complications.")
+    doc = nlp(text)
+    got = [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]]
+    assert got == [("distended", "Manifestation"), ("voluntary guarding", "Manifestation"),
+                   ("small bowel obstruction", "Manifestation"), ("contrast extravasation", "Manifestation"),
+                   ("septal defect", "Manifestation"), ("calcified plaques", "Manifestation"),
+                   ("complications", "Manifestation")]
+    # an abstract is left to the rules
+    abstract = nlp("In 31 patients, " + text[text.index("The abdomen"):])
+    assert not abstract.spans[SPAN_GROUP]
+
+
+def test_a_finding_word_naming_a_test_or_procedure_is_no_finding(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {"Manifestation": ["tumor", "coma", "obesity"], "Disease": ["hepatitis B"]})
+    text = ("A 45-year-old woman was admitted in coma. " + FILLER + "Her Glasgow coma scale was 7 and tumor markers "
+            "were normal; a hepatitis B panel was sent. The tumor was large, obesity was noted, and tumor "
+            "resection followed.")
+    doc = nlp(text)
+    got = [(s.text, s.start_char > len(FILLER)) for s in doc.spans[SPAN_GROUP]]
+    assert got == [("coma", False), ("tumor", True), ("obesity", True)]
+    # an abstract is left to the rules
+    abstract = nlp("In 18 patients, the Glasgow coma scale and tumor markers were recorded.")
+    assert [s.text for s in abstract.spans[SPAN_GROUP]] == ["coma", "tumor"]
