@@ -392,3 +392,25 @@ def test_drug_class_phrases_named_by_what_they_act_against(tmp_path, sentence, p
     found = _added(tmp_path, case, drugs=("aspirin", "antiviral therapy", "aciclovir"))
     new = [(t, k, label) for t, k, label in found if t not in ("aspirin", "antiviral therapy", "aciclovir")]
     assert new == ([(phrase, "", phrase.lower())] if phrase else [])
+
+
+@pytest.mark.parametrize("sentence, given", [
+    ("She needed 2 L/min of supplemental oxygen overnight.", True),
+    ("Oxygen via a nasal cannula at 3 l/min was continued.", True),
+    ("We gave him 10 liters/min of O2 by mask.", True),
+    ("Her oxygen saturation was 88% on room air.", False),
+    ("The partial pressure of oxygen fell to 55 mmHg.", False),
+    ("Oxygen saturation rose after 4 L/min was started.", False),  # the rate is not next to the word
+])
+def test_oxygen_with_a_flow_rate_is_given_not_an_analyte(imaging_model, sentence, given) -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("A 70-year-old man came in with dyspnoea. " + sentence + FILLER)
+    start = next(t.i for t in doc if t.lower_ in ("oxygen", "o2"))
+    span = Span(doc, start, start + 1, "Drug")
+    span._.attrs = {"role": "analyte"}
+    doc.spans[SPAN_GROUP] = [span]
+    nlp.add_pipe("casekg_drug_use", config={"path": str(imaging_model)})  # keeps what it decides here
+    role = (nlp.get_pipe("casekg_drug_use")(doc).spans[SPAN_GROUP][0]._.attrs or {}).get("role")
+    assert role == (None if given else "analyte")

@@ -57,7 +57,7 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from kg.model import DOSE, DRUG, NAMED_ROLE, NOT_ADMINISTERED_ROLES
+from kg.model import ANALYTE_ROLE, DOSE, DRUG, NAMED_ROLE, NOT_ADMINISTERED_ROLES
 from kg.nlp import extensions, genre
 from kg.nlp.doctext import doc_text
 from kg.nlp import finding_type
@@ -465,6 +465,23 @@ def _with_regimens(doc: Doc, spans: list[Span], regimens: dict[str, str], patter
     return sorted(kept + found, key=lambda s: (s.start, s.end))
 
 
+# Oxygen with a flow rate was given, whatever the lexicon's lab reading of the word ("oxygen
+# saturation", "partial pressure of oxygen"): "4 L/min of oxygen", "oxygen via nasal cannula at 2 L/min".
+_FLOW = r"\d+(?:\.\d+)?\s*(?:l|L|liters?|litres?)\s*/\s*min(?:ute)?"
+_FLOW_BEFORE = re.compile(_FLOW + r"\s+(?:of\s+)?(?:supplemental\s+|nasal\s+|humidified\s+)?$")
+_FLOW_AFTER = re.compile(r"^\s+(?:at|via|by|through)\s[^.;]{0,40}?" + _FLOW)
+_OXYGEN = frozenset(("oxygen", "o2"))
+
+
+def _given_oxygen(spans: Iterable[Span], text: str) -> None:
+    """Lifts the analyte flag from oxygen with a flow rate next to it."""
+    for s in spans:
+        if s.label_ == DRUG and (s._.attrs or {}).get("role") == ANALYTE_ROLE and s.text.lower() in _OXYGEN \
+                and (_FLOW_BEFORE.search(text, max(0, s.start_char - 40), s.start_char)
+                     or _FLOW_AFTER.match(text[s.end_char:s.end_char + 60])):
+            s._.attrs = {k: v for k, v in s._.attrs.items() if k != "role"}
+
+
 class DrugUse(finding_type.FindingType):
     def __init__(self, name: str, path: str, regimens: str, decide: bool = True, short_forms: str = "") -> None:
         super().__init__(name, path or str(DATA))
@@ -478,6 +495,7 @@ class DrugUse(finding_type.FindingType):
         if not group or len(doc) < genre.MIN_WORDS or not genre.is_case_narrative(doc):
             return doc
         spans = list(group)
+        _given_oxygen(spans, doc_text(doc))
         new = _with_regimens(doc, spans, self.regimens, self.regimen_re, self.short_forms)
         if new is not spans:
             doc.spans[extensions.SPAN_GROUP] = spans = new
