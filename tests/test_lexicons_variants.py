@@ -57,3 +57,22 @@ def test_organ_adjective_variants_match_in_text(nlp) -> None:  # noqa: F811 - th
     assert got.get("Ophthalmic manifestations") == "HP:0000478"  # Abnormality of the eye
     assert got.get("cerebellar dysfunction") == "HP:0001317"  # Abnormal cerebellum morphology
     assert got.get("esophageal injury") == "HP:0002031"  # Abnormal esophagus morphology
+
+
+def test_organ_after_a_neoplasm_head_joins_it(nlp) -> None:  # noqa: F811 - the fixture
+    # v33: "N of [the] ORGAN", coordinated organs too, in abstracts
+    got = [t for t, _, _ in spans(nlp, "Two had a sarcoma of the tongue and one a carcinoma of the lower lip.")]
+    assert "sarcoma of the tongue" in got and "carcinoma of the lower lip" in got
+    got = [t for t, _, _ in spans(nlp, "Cancer of the anus, vulva or vagina was seen in four women.")]
+    assert "Cancer of the anus, vulva or vagina" in got
+    # an organ that may modify the next noun is not a conjunct; a non-organ is no site
+    got = [t for t, _, _ in spans(nlp, "Carcinoma of the cervix and lung metastases were seen.")]
+    assert "Carcinoma of the cervix" in got and not any("and lung" in t for t in got)
+    assert [t for t, _, _ in spans(nlp, "The lymphoma of this patient group was treated.")] == ["lymphoma"]
+
+
+def test_organ_after_a_neoplasm_head_stays_apart_in_case_reports(nlp) -> None:  # noqa: F811 - the fixture
+    from test_lexicons import case_report
+
+    got = [t for t, _, _ in spans(nlp, case_report("A sarcoma of the tongue was excised."))]
+    assert "sarcoma" in got and "sarcoma of the tongue" not in got
