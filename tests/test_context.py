@@ -134,10 +134,17 @@ def _context_view(doc):
             for s in doc.spans[SPAN_GROUP]]
 
 
-def test_fast_path_gives_medspacys_result(nlp):
+def test_fast_path_gives_medspacys_result(nlp, monkeypatch):
     """The fast path (its own matcher, scopes from the sentence bounds, extension values read
-    in doc.user_data) against medspaCy's ConText on the same docs: statuses, cues, modifiers."""
+    in doc.user_data) against medspaCy's ConText on the same docs: statuses, cues, modifiers.
+    medspaCy runs with the one fix the fast path makes (`_Modifier.limit_scope`: a terminator
+    cuts a cue whose scope lies inside its own); the last text needs it."""
+    from medspacy.context.context_modifier import ConTextModifier
+
     from kg import synth
+    from kg.nlp.context import _Modifier
+
+    monkeypatch.setattr(ConTextModifier, "limit_scope", _Modifier.limit_scope)
 
     texts = [a.text for a in synth.articles(12, 5)] + [
         "No fever, no rash and no arthritis were reported; she denied dysphagia but had vomiting.",
@@ -145,6 +152,8 @@ def test_fast_path_gives_medspacys_result(nlp):
         "If seizures recur, rituximab may be given. She had a history of hypertension and alopecia.",
         "Rash, fever and myositis were absent, whereas calcinosis and lymphadenopathy were present.",
         "Negative for anti-Jo-1 antibodies.\n\nNo improvement of the rash after prednisone; fever resolved.",
+        ("During the third week of her long stay in hospital she developed a rash which was attributed to prednisone "
+         "after myositis and arthritis were ruled out."),
     ]
     component = nlp.get_pipe("casekg_context")
     assert component.fast is not None

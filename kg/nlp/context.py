@@ -8,9 +8,19 @@ misfire, so they are dropped or narrowed here (each with the sentence that showe
 - "return" is hypothetical forward: "return of the rash" in a case narrative happened.
 - "not" / "was not" negate forward: "was not well tolerated because of lactose intolerance"
   negated the reason; a PSEUDO rule for "not (well) tolerated" stops that.
+- "free" negates backward over the whole sentence: "free air", "free thyroxine"; kept as "X free",
+  "X-free" (one word back) and "free of/from".
+- "to exclude" negates: what a test is done to exclude is in question, so it is uncertain here.
+- "child(ren)" is a family cue: in case reports the patient is often the child.
 Our own rules add "normal X" (normal muscle enzymes -> not elevated), "X was not detected",
 "within normal limits", "prior"/"previously" (historical), "to prevent" (hypothetical), and end a
-cue's scope at "and" opening a new clause ("denied chest pain and was given aspirin").
+cue's scope at "and" opening a new clause ("denied chest pain and was given aspirin"). Session 6
+(issue #7, read on MACCROBAT train errors, scored with `kg.evaluate` against its POLARITY
+attributes) adds scope ends (a presentation or diagnosis clause, exceptions, relative clauses,
+a comma before a new subject, past report verbs), negation cues ("were ruled out", "excluded X",
+"failed to reveal", "did not occur", "non-"), uncertain cues ("suspicion of", "suggesting",
+"differential diagnosis", "whether") and hypothetical ones ("risk of", "planned for", "without
+treatment, ... would"), and fixes medspaCy's scope overlap test (`_Modifier`).
 """
 
 import itertools
@@ -30,11 +40,22 @@ from kg.model import ANTIBODY, DOSE, OUTCOME
 from kg.nlp.doctext import SpanExtensions
 from kg.nlp.extensions import SPAN_GROUP, register
 
-_DROP = {"resolved", "now resolved", "prophylaxis", "return", "presentation"}
+_DROP = {"resolved", "now resolved", "prophylaxis", "return", "presentation",
+         # "free" negated the word before it anywhere in the sentence: "free air", "free
+         # thyroxine", "free-floating thrombi"; "free of" stays, "free from" and "X-free" are ours
+         "free"}
+# Default rules kept with another category: "to exclude X" puts X in question, it does not
+# assert X absent ("a biopsy was taken to exclude malignancy"), as medspaCy's "rule out" does.
+_RECATEGORISE = {"to exclude": "POSSIBLE_EXISTENCE"}
+# Words taken out of a default rule's word set: in case reports the patient is often a child
+# ("The child presented with hypotonia", "Children's Emergency Department", "Child-Pugh class"),
+# so "child(ren)" alone is no family cue; "her/his child" is one of ours.
+_NARROW = {"family": {"child", "children"}}
 
 # ConText category -> our status, strongest first (a negation beats a history cue)
 _STATUS = {
     "NEGATED_EXISTENCE": "negated",
+    "NEGATED_PREFIX": "negated",  # "non-tender" (our rule)
     "HYPOTHETICAL": "hypothetical",
     "FAMILY": "hypothetical",  # a relative's finding is not asserted for the patient
     "POSSIBLE_EXISTENCE": "uncertain",
@@ -55,7 +76,11 @@ def _default_rules() -> list[ConTextRule]:
         for k in ("allowed_types", "excluded_types"):
             if k in r:
                 kwargs[k] = set(r[k])
-        rules.append(ConTextRule(r["literal"], r["category"], **kwargs))
+        if r["literal"] in _NARROW:
+            first = kwargs["pattern"][0]["LOWER"]
+            kwargs["pattern"] = [{**kwargs["pattern"][0], "LOWER": {"IN": [w for w in first["IN"] if w not in _NARROW[r["literal"]]]}},
+                                 *kwargs["pattern"][1:]]
+        rules.append(ConTextRule(r["literal"], _RECATEGORISE.get(r["literal"], r["category"]), **kwargs))
     return rules
 
 
@@ -63,7 +88,19 @@ def _default_rules() -> list[ConTextRule]:
 # time adverb) rather than continue a list of findings.
 _CLAUSE_STARTS = ["was", "were", "is", "are", "had", "has", "have", "received", "receives", "underwent",
                   "started", "began", "required", "responded", "improved", "recovered", "developed",
-                  "then", "subsequently", "later", "thereafter", "she", "he", "they", "we"]
+                  "then", "subsequently", "later", "thereafter", "she", "he", "they", "we",
+                  # a possessive subject: "discharged without complication and his anemia improved"
+                  "his", "her", "their"]
+
+
+# A category for the session-6 scope ends: a PSEUDO rule of this category ends the scope of every
+# rule that lists it in `terminated_by` (all but the family rules, see CaseContext), where a
+# TERMINATE rule would end the family cue's too.
+_CLAUSE_END = "CLAUSE_END"
+
+
+def _clause_end(name: str, pattern: list[dict]) -> ConTextRule:
+    return ConTextRule(name, _CLAUSE_END, pattern=pattern, direction="PSEUDO")
 
 
 def _own_rules() -> list[ConTextRule]:
@@ -78,11 +115,59 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("was not detected", neg, pattern=[L(["was", "were", "is", "are"]), L(["not", "never"]),
                                                       L(["detected", "found", "observed", "seen", "present", "noted", "recorded",
                                                          "reported", "identified", "evident", "detectable"])],
-                    direction="BACKWARD", max_scope=8),
+                    direction="BACKWARD", max_scope=16),
         ConTextRule("was absent", neg, pattern=[L(["was", "were", "is", "are", "remained"]), L(["absent", "undetectable"])],
                     direction="BACKWARD", max_scope=8),
+        # "X free" / "X-free" negates the word before it only ("seizure free", "disease-free
+        # survival"); medspaCy's "free" reached back over the sentence ("free air", "free
+        # thyroxine" negated the findings before them)
+        ConTextRule("X free", neg, pattern=[L(["-"]) | {"OP": "?"}, L(["free"])], direction="BACKWARD", max_scope=1),
+        ConTextRule("free from", neg, pattern=[L(["free"]), L(["from"])], direction="FORWARD"),
         ConTextRule("none of", neg, pattern=[L(["none", "neither", "nor"])], direction="FORWARD", max_scope=8),
-        ConTextRule("excluded", neg, pattern=[L(["was", "were"]), L(["excluded"])], direction="BACKWARD", max_scope=8),
+        ConTextRule("excluded", neg, pattern=[L(["was", "were", "be", "been"]), L(["excluded"])], direction="BACKWARD", max_scope=8),
+        # -- negation cues, session 6 (MACCROBAT train errors) --
+        # "was negative for X" is a forward cue; "X was negative" (above) took "was negative"
+        # first and looked backward ("margins were negative for tumour cells" lost the tumour)
+        ConTextRule("was negative for", neg, pattern=[L(["was", "were", "is", "are"]), L(["negative"]), L(["for"])],
+                    direction="FORWARD"),
+        # medspaCy has "is/are/was ruled out" and "has/have been ruled out", not "were" or "be"
+        ConTextRule("were ruled out", neg, pattern=[L(["were", "be", "been"]), L(["ruled"]), L(["out"])], direction="BACKWARD",
+                    max_scope=16),
+        # an investigation that excludes: "CT excluded pulmonary embolism", "thereby ruling out
+        # acute coronary syndrome", "the cardiolipin test excluded tabes"
+        # ("excluding X" is "except X", no cue)
+        ConTextRule("excluded X", neg, pattern=[L(["excluded", "excludes"])], direction="FORWARD", max_scope=6),
+        ConTextRule("ruling out X", neg, pattern=[L(["ruling"]), L(["out"])], direction="FORWARD", max_scope=6),
+        ConTextRule("failed to reveal", neg, pattern=[L(["failed", "fails"]), L(["to"]), L(["identify", "reveal", "show", "detect",
+                                                                                          "demonstrate", "find", "disclose"])],
+                    direction="FORWARD"),
+        ConTextRule("was not given", neg, pattern=[L(["was", "were"]), L(["not", "never"]), L(["received", "given", "administered",
+                                                                                          "used", "performed", "started"])],
+                    direction="BACKWARD", max_scope=8),
+        # "liver dysfunction did not appear": verbs without an object look back ("did not develop
+        # fever" reads forward with medspaCy's "not"). With "and" before them the subject is
+        # elided and may be anything earlier ("reduced tacrolimus and the hypertrophy did not
+        # recur" and "... tacrolimus and did not recur"), so no cue there.
+        ConTextRule("did not occur", neg, pattern=[L(["did", "does"]), L(["not"]), L(["appear", "occur", "recur"])],
+                    direction="BACKWARD", max_scope=6),
+        ConTextRule("and did not occur", "PSEUDO", pattern=[L(["and"]), L(["did", "does"]), L(["not"]), L(["appear", "occur", "recur"])],
+                    direction="PSEUDO"),
+        # "has not demonstrated any impairment": a past report verb after "not" is a negation, not
+        # the scope end the verb alone is (below)
+        ConTextRule("not demonstrated", neg, pattern=[L(["not", "never"]), L(["revealed", "showed", "demonstrated", "disclosed"])],
+                    direction="FORWARD", max_scope=8),
+        # "non-tender": a category of its own (read as negated) so that it does not end the scope
+        # of another negation the way two cues of one category do ("no evidence of non-midline
+        # cleft palate or hypertension" kept its negation); it negates a finding only when the
+        # finding is the one word after it (CaseContext): "non-immune thrombocytopenia" is one
+        ConTextRule("non-", "NEGATED_PREFIX", pattern=[L(["non"]), L(["-"])], direction="FORWARD", max_scope=1),
+        ConTextRule("not shown", "PSEUDO", pattern=[L(["not"]), L(["shown"])], direction="PSEUDO"),
+        # "infarction could not be excluded" leaves it possible, it does not negate it
+        ConTextRule("could not be excluded", "POSSIBLE_EXISTENCE", pattern=[L(["could", "can", "cannot"]), L(["not"]) | {"OP": "?"},
+                                                                           L(["be"]), L(["excluded"])],
+                    direction="BACKWARD", max_scope=8),
+        ConTextRule("not be ruled out", "POSSIBLE_EXISTENCE", pattern=[L(["not"]), L(["be"]), L(["ruled"]), L(["out"])],
+                    direction="BACKWARD", max_scope=8),
         ConTextRule("not tolerated", "PSEUDO", pattern=[L(["not", "poorly"]), L(["well"], ) | {"OP": "?"}, L(["tolerated", "tolerate"])],
                     direction="PSEUDO"),
         ConTextRule("not only", "PSEUDO", pattern=[L(["not"]), L(["only", "just", "until"])], direction="PSEUDO"),
@@ -100,7 +185,87 @@ def _own_rules() -> list[ConTextRule]:
         # The sentencizer does not split at ";", which in case-report prose joins two clauses:
         # "she had no fever; methotrexate was started".
         ConTextRule("semicolon", "TERMINATE", pattern=[L([";"])], direction="TERMINATE"),
-        ConTextRule("would", "HYPOTHETICAL", pattern=[L(["would", "could", "may", "might"]), L(["develop", "occur", "cause", "induce"])],
+        # -- where a cue's scope ends (session 6, read on MACCROBAT train errors) --
+        # These end every cue's scope except a relative's (`_clause_end`): "her mother was
+        # diagnosed with lupus", "her sister showed the same rash" are still family.
+        # A presentation or diagnosis clause asserts what follows: "a woman with no significant
+        # medical history presented with dyspnea", "without past history was diagnosed with
+        # tuberculosis". (medspaCy's own present/presents/presenting rule is dropped above: it
+        # also ended scopes at "X was present".)
+        _clause_end("history developed", [L(["history"]), L([","]) | {"OP": "?"}, L(["developed", "presented", "presents", "presenting"])]),
+        _clause_end("presented with", [L(["presented", "presents", "presenting", "present"]), L(["with", "to"])]),
+        _clause_end("was diagnosed", [L(["was", "were", "is"]), L(["diagnosed"])]),
+        # What an exception names was there: "no abnormalities besides anaemia", "apart from
+        # lymphopenia, the course was unremarkable" (medspaCy has "aside from" and "except").
+        _clause_end("besides", [L(["besides"])]),
+        _clause_end("apart from", [L(["apart", "other"]), L(["from", "than"])]),
+        # A relative clause or a participle of conclusion is a new assertion: "negative for CD3,
+        # which was compatible with lymphoma", "no expression of CK7, confirming metastases".
+        _clause_end("which", [L(["which", "confirming", "thereby"])]),
+        # A comma and a new subject start a new clause: "given the lack of approved therapies,
+        # the patient was treated with ribavirin", "in the absence of risk factors, it was
+        # concluded ...". A comma before a noun ("no fever, rash or cough") does not. The new
+        # subject is the patient, so these end a relative's cue too ("after the birth of her
+        # child, the patient developed a rash").
+        ConTextRule(", the patient", "TERMINATE", pattern=[L([","]), L(["she", "he", "it", "they", "we"])], direction="TERMINATE"),
+        ConTextRule(", the patient (noun)", "TERMINATE", pattern=[L([","]), L(["the", "our", "this", "his", "her"]),
+                                                             L(["patient", "child", "woman", "man", "boy", "girl", "infant"])],
+                    direction="TERMINATE"),
+        # A report verb in the past opens a new finding: "negative for a lung tumour, a biopsy
+        # revealed carcinoma", "CT excluded embolism and confirmed pulmonary oedema". Only past
+        # forms: "did not reveal X" keeps its negation.
+        _clause_end("revealed", [L(["revealed", "showed", "demonstrated", "confirmed", "disclosed"])]),
+        # -- uncertain and hypothetical cues, session 6 (MACCROBAT train errors) --
+        ConTextRule("suspicion of", "POSSIBLE_EXISTENCE", pattern=[L(["suspicion", "suspected", "suspect", "suspicious", "possibility",
+                                                                      "presumption"]), L(["of", "for"])],
+                    direction="FORWARD", max_scope=8),
+        ConTextRule("suspected X", "POSSIBLE_EXISTENCE", pattern=[L(["suspected", "presumed", "presumptive", "probable", "putative"])],
+                    direction="FORWARD", max_scope=4),
+        ConTextRule("X was suspected", "POSSIBLE_EXISTENCE", pattern=[L(["was", "were", "is", "are"]), L(["highly", "strongly"]) | {"OP": "?"},
+                                                                     L(["suspected", "presumed", "suggested"])],
+                    direction="BACKWARD", max_scope=8),
+        ConTextRule("suggesting X", "POSSIBLE_EXISTENCE", pattern=[L(["suggesting", "suggests", "suggested"])],
+                    direction="FORWARD", max_scope=6),
+        # what a differential lists is in question; "the differential diagnosis of X" names the
+        # disease being told apart (X itself)
+        ConTextRule("differential diagnosis", "POSSIBLE_EXISTENCE", pattern=[L(["differential"]), L(["diagnosis", "diagnoses"])],
+                    direction="FORWARD", max_scope=10),
+        ConTextRule("differential diagnosis of", "PSEUDO", pattern=[L(["differential"]), L(["diagnosis", "diagnoses"]), L(["of"])],
+                    direction="PSEUDO"),
+        # "whether", "to evaluate for": what an investigation looks for is in question
+        ConTextRule("whether", "POSSIBLE_EXISTENCE", pattern=[L(["whether"])], direction="FORWARD", max_scope=8),
+        # "to evaluate for X", "to screen for X", "to detect X"; not "to evaluate the effect of
+        # thalidomide" (a study aim names what was given)
+        ConTextRule("to evaluate for", "POSSIBLE_EXISTENCE", pattern=[L(["to"]), L(["evaluate", "assess", "investigate", "screen", "look",
+                                                                                    "search", "test"]), L(["for"])],
+                    direction="FORWARD", max_scope=6),
+        ConTextRule("to detect", "POSSIBLE_EXISTENCE", pattern=[L(["to"]), L(["detect"])], direction="FORWARD", max_scope=6),
+        # medspaCy's "risk(s) of" is one token that never matches ("risk of" is two)
+        # (a short scope: "the risk of haemolysis in patients with hepatitis" - they have it)
+        ConTextRule("risk of", "HYPOTHETICAL", pattern=[L(["risk", "risks", "likelihood"]), L(["of", "for"])],
+                    direction="FORWARD", max_scope=4),
+        # "risk factors for vasculopathy, such as hypertension": the factors the patient has are
+        # listed after the short scope
+        ConTextRule("risk factors for", "HYPOTHETICAL", pattern=[L(["risk"]), L(["factors", "factor"]), L(["of", "for"])],
+                    direction="FORWARD", max_scope=3),
+        ConTextRule("planned", "HYPOTHETICAL", pattern=[L(["planned", "scheduled"]), L(["for"]) | {"OP": "?"}],
+                    direction="FORWARD", max_scope=6),
+        # A comparison is not a hedge: "more likely to", "less likely than", "as likely as"
+        # ("likely" alone, a medspaCy cue, stays one).
+        ConTextRule("more likely than", "PSEUDO", pattern=[L(["more", "less", "as"]), L(["likely"])], direction="PSEUDO"),
+        ConTextRule("as possible", "PSEUDO", pattern=[L(["as"]), L(["possible"])], direction="PSEUDO"),
+        ConTextRule("family doctor", "PSEUDO", pattern=[L(["family"]), L(["doctor", "doctors", "physician", "practitioner"])],
+                    direction="PSEUDO"),
+        ConTextRule("her child", "FAMILY", pattern=[L(["her", "his", "their"]), L(["child", "children"])], direction="FORWARD", max_scope=8),
+        # a counterfactual: "without treatment, the rash would worsen" is hypothetical, not
+        # negated (the comma ends "without"'s own object)
+        ConTextRule("without treatment,", "HYPOTHETICAL", pattern=[L(["without", "untreated"]), L(["treatment", "therapy", "intervention",
+                                                                                              "surgery"]) | {"OP": "?"}, L([","])],
+                    direction="FORWARD", max_scope=8),
+        ConTextRule("if untreated", "HYPOTHETICAL", pattern=[L(["if"]), L(["left"]) | {"OP": "?"}, L(["untreated"])],
+                    direction="BIDIRECTIONAL", max_scope=8),
+        ConTextRule("would", "HYPOTHETICAL", pattern=[L(["would", "could", "may", "might"]), L(["develop", "occur", "cause", "induce",
+                                                                                           "worsen", "progress", "recur", "lead"])],
                     direction="BIDIRECTIONAL", max_scope=6),
     ]
 
@@ -185,11 +350,18 @@ class _FastConText:
         modifiers = []
         by_sent: dict[int, list[int]] = {}
         vocab_strings = self.vocab.strings
-        for match_id, start, end in self._matches(doc):
-            rule = self.rule_map[vocab_strings[match_id]]
+        matched = [(self.rule_map[vocab_strings[match_id]], start, end) for match_id, start, end in self._matches(doc)]
+        # Only a sentence with a cue can change a status: scope ends (TERMINATE, CLAUSE_END) in a
+        # sentence without one limit nothing, and a rule of category PSEUDO has done its work in
+        # the pruning (it blocks the cues it overlaps; it limits no scope and modifies no
+        # target), so neither becomes a modifier. Every target gets the same modifiers.
+        cue_sents = {sent_of[start] for rule, start, _ in matched if rule.direction not in ("TERMINATE", "PSEUDO")}
+        for rule, start, end in matched:
+            if rule.category == "PSEUDO" or sent_of[start] not in cue_sents:
+                continue
             by_sent.setdefault(sent_of[start], []).append(len(modifiers))
             scope = _scope(rule, start, end, bounds[sent_of[start]])
-            modifiers.append(ConTextModifier(rule, start, end, doc, scope_start=scope[0], scope_end=scope[1],
+            modifiers.append(_Modifier(rule, start, end, doc, scope_start=scope[0], scope_end=scope[1],
                                              max_scope=self.max_scope))
         # update_scopes, restricted to pairs in one sentence (same i<j order as medspaCy)
         for idx in by_sent.values():
@@ -224,6 +396,32 @@ class _FastConText:
         graph.targets, graph.modifiers, graph.edges = targets, modifiers, edges
         doc._.context_graph = graph
         return doc
+
+
+class _Modifier(ConTextModifier):
+    """medspaCy's modifier with one fix: `limit_scope` asks whether two scopes overlap with
+    `medspacy.util.tuple_overlaps`, which answers False when one scope lies wholly inside the
+    other. A terminator's (or a same-category cue's) scope is its whole sentence, so a cue with
+    a `max_scope` that reaches neither end of the sentence was never cut: in "the patient
+    developed an ocular flutter which was attributed to a drug after other causes were ruled
+    out", "were ruled out" reached back over "which" to the flutter."""
+
+    def limit_scope(self, other: ConTextModifier) -> bool:
+        a, b = self.scope_span, other.scope_span
+        if not (a[0] < b[1] and b[0] < a[1]) or self.direction.upper() == "TERMINATE":
+            return False
+        if (other.direction.upper() != "TERMINATE" and other.category.upper() not in self.rule.terminated_by
+                and other.category.upper() != self.category.upper()):
+            return False
+        if self.category == other.category and (self.allowed_types != other.allowed_types
+                                                 or self.excluded_types != other.excluded_types):
+            return False
+        direction = self.direction.lower()
+        if direction in ("forward", "bidirectional") and other > self:
+            self._scope_end = min(self._scope_end, other.modifier_span[0])
+        if direction in ("backward", "bidirectional") and other < self:
+            self._scope_start = max(self._scope_start, other.modifier_span[1])
+        return (self._scope_start, self._scope_end) != a
 
 
 def _scope(rule: ConTextRule, start: int, end: int, sent: tuple[int, int]) -> tuple[int, int]:
@@ -261,7 +459,11 @@ class CaseContext:
             excluded_types={OUTCOME, DOSE},
             max_scope=max_scope,
         )
-        self.context.add(_default_rules() + _own_rules())
+        rules = _default_rules() + _own_rules()
+        for rule in rules:
+            if rule.category != "FAMILY" and rule.direction not in ("TERMINATE", "PSEUDO"):
+                rule.terminated_by = rule.terminated_by | {_CLAUSE_END}
+        self.context.add(rules)
         self.fast = None if context_prune(self.context) else _FastConText(nlp, self.context)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -282,6 +484,8 @@ class CaseContext:
                 if cat not in _STATUS:
                     continue
                 if any(i in outcome_toks for i in range(*mod.modifier_span)):
+                    continue
+                if cat == "NEGATED_PREFIX" and (span.start != mod.modifier_span[1] or len(span) != 1):
                     continue
                 if best is None or _PRIORITY.index(cat) < _PRIORITY.index(best[0]):
                     best = (cat, mod)
