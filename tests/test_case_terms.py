@@ -294,3 +294,15 @@ def test_a_finding_word_naming_a_test_or_procedure_is_no_finding(tmp_path) -> No
     # an abstract is left to the rules
     abstract = nlp("In 18 patients, the Glasgow coma scale and tumor markers were recorded.")
     assert [s.text for s in abstract.spans[SPAN_GROUP]] == ["coma", "tumor"]
+
+
+def test_sign_shaped_words_stay_out_of_the_abstract_reader() -> None:
+    # kg.nlp.abstract_terms reads case_terms' disorder shapes outside case reports; the sign shapes
+    # are case-report conventions and must not become abstract Disease spans through it
+    from kg.nlp import abstract_terms  # noqa: F401 - registers the factory
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_abstract_terms")
+    doc = nlp("In 14 rats, polyarthralgia, hypokinesis and thrombocytosis followed a fibroadenoma.")
+    assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [("thrombocytosis", "Disease"), ("fibroadenoma", "Disease")]

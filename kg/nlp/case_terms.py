@@ -59,18 +59,23 @@ _FINDINGS = (MANIFESTATION, DISEASE)
 # A word the rules left unlinked but that is built like a diagnosis ("fibroadenoma", "hypoplasia",
 # "steatohepatitis", "maculopathy"): case reports name rare disorders no lexicon lists, and
 # MACCROBAT marks such words disorders (train: 31 of 35 uncovered ones that are annotated at all).
+# kg.nlp.abstract_terms reads the same shapes outside case reports.
+_DISORDER_SUFFIXES = r"omas?|omata|itis|osis|opathy|opathies|plasia|emia|aemia|iasis|iases|ectasis|ectases"
+_DISORDER_WORD = re.compile(rf"(?<![\w-])[a-z-]{{3,}}(?:{_DISORDER_SUFFIXES})(?![\w-])", re.I)
 # A word built like the name of a sign ("polyarthralgia", "epigastralgia", "organomegaly",
 # "hypokinesis") is the sign's own name, which the lexicon may spell otherwise or not list; train:
 # of 13 uncovered ones 10 are gold signs (the -ectomy procedures built the same way are no match).
-# Words that end like both ("leukocytosis", "ptosis") are signs.
+# Words that end like both ("leukocytosis", "ptosis") are signs. Case reports only: in abstracts
+# (kg.nlp.abstract_terms) the corpora's conventions for signs differ.
 _SIGN_SUFFIXES = ("algia", "algias", "uria", "urias", "penia", "penias", "cytosis", "ptosis", "megaly", "megalies",
                   "plegia", "plegias", "paresis", "rrhoea", "rrhea", "rrhage", "rrhages", "pnoea", "pnea", "cardia",
                   "trophy", "trophies", "kinesia", "kinesis", "phasia", "phagia", "esthesia", "aesthesia", "tonia",
                   "thermia", "oxia", "spasm", "spasms", "edema", "oedema", "emesis", "ataxia", "phonia", "osmia",
                   "ptysis")
-_DISORDER_WORD = re.compile(r"(?<![\w-])[a-z-]{3,}(?:omas?|omata|itis|osis|opathy|opathies|plasia|emia|aemia|iasis|iases|"
-                            r"ectasis|ectases|" + "|".join(sorted(set(_SIGN_SUFFIXES) - {"cytosis", "ptosis"}, key=len, reverse=True)) +
-                            r")(?![\w-])", re.I)
+# both shapes in one scan of the text (the sign suffixes that end in -osis are matched as -osis)
+_FINDING_WORD = re.compile(
+    rf"(?<![\w-])[a-z-]{{3,}}(?:{_DISORDER_SUFFIXES}|"
+    + "|".join(sorted(set(_SIGN_SUFFIXES) - {"cytosis", "ptosis"}, key=len, reverse=True)) + r")(?![\w-])", re.I)
 # A finding named as what a diagnosis is or fits ("diagnosed with X", "consistent with X") is a
 # disorder (train: 17 of 19 such rule Manifestation spans that gold marks as a finding).
 _DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnosed\s+(?:as|with)|diagnosis\s+of|consistent\s+with|suggestive\s+of|"
@@ -240,7 +245,7 @@ class CaseTerms:
         found = find_phrases([t.text for t in doc], self.table, blocked)
         for start, end, _ in found:
             blocked.update(range(start, end))
-        for m in _DISORDER_WORD.finditer(text):  # one scan of the text, not a Python loop over tokens
+        for m in _FINDING_WORD.finditer(text):  # one scan of the text, not a Python loop over tokens
             word = m.group().lower()
             sp = doc.char_span(m.start(), m.end()) if _disorder_word(word) else None
             if sp is not None and len(sp) == 1 and sp.start not in blocked:
