@@ -49,3 +49,4 @@ def test_case_reports_are_left_to_case_terms():
 def test_disorder_word_shape():
     assert disorder_word("pseudomyxomatosis") and disorder_word("angiopathy")
     assert not disorder_word("antithrombosis") and not disorder_word("prognosis") and not disorder_word("normokalemia")
+    assert not disorder_word("imaging") and not disorder_word("questionnaire")

@@ -62,3 +62,22 @@ def test_existing_span_is_kept(nlp) -> None:
     # "SLE" is a dictionary synonym already: one span, the dictionary's
     doc = nlp(case_report("She was known to have SLE."))
     assert [s.kb_id_ for s in doc.spans["casekg"] if s.text == "SLE"] == ["ORPHA:536"]
+
+
+def test_unknown_defined_disorder_names_become_diseases(nlp) -> None:  # noqa: F811 - the fixture
+    # v34: a long form that no dictionary knows, ending in a disorder's head noun or shaped
+    # like a diagnosis, names a disorder; so does each use of its short form
+    doc = nlp("Patients with Blorfin syndrome (BFS) were studied; BFS was mild in most.")
+    got = sorted((s.text, s.label_, s.kb_id_) for s in doc.spans["casekg"])
+    assert got == [("BFS", "Disease", ""), ("BFS", "Disease", ""), ("Blorfin syndrome", "Disease", "")]
+    got = findings(nlp, "Transient pelvic symptoms (TPSs) followed the block, and TPSs resolved.")
+    assert got.get("Transient pelvic symptoms") == ("Disease", "") and got.get("TPSs") == ("Disease", "")
+    got = findings(nlp, "Rats developed cholangiofibromatosis (CFM) and CFM grew.")
+    assert got.get("CFM") == ("Disease", "")
+
+
+def test_defined_scales_and_methods_are_no_disorders(nlp) -> None:  # noqa: F811 - the fixture
+    for text in ("The Positive and Negative Syndrome Scale (PANSS) fell and PANSS rose.",
+                 "Functional magnetic resonance imaging (fMRI) and fMRI again were done.",
+                 "The Disease Activity Score (DAS) was recorded."):
+        assert findings(nlp, text) == {}, text

@@ -30,7 +30,7 @@ _AGENT_PREFIXES = ("anti",)
 
 def disorder_word(word: str) -> bool:
     """A lower-case word shaped like a diagnosis that names the disorder itself (not "antituberculosis")."""
-    return _disorder_word(word) and not word.startswith(_AGENT_PREFIXES)
+    return _DISORDER_WORD.fullmatch(word) is not None and _disorder_word(word) and not word.startswith(_AGENT_PREFIXES)
 
 
 class AbstractTerms:

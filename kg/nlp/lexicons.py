@@ -48,11 +48,11 @@ from spacy.tokens import Doc, Span
 
 from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import abbreviations, extensions
+from kg.nlp import abbreviations, abstract_terms, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "33"
+LEXICON_VERSION = "34"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -717,12 +717,18 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
                 start -= 1
             while start > 0 and doc[start - 1].is_alpha and _CHEM_PART.search(doc[start - 1].text):
                 start -= 1
-            if not chemical_name(doc[start : d.lf_end].text):
+            if _names_a_disorder(doc[d.lf_end - 1].lower_) and doc[start].is_alpha:
+                # "rabbit syndrome (RS)", "transient neurologic symptoms (TNSs)": an unknown long
+                # form ending in a disorder's head noun (or shaped like a diagnosis, which the
+                # chemical-name test below would also take) names a disorder, and so does its short form
+                lf = (start, d.lf_end, DISEASE, "", ())
+            elif chemical_name(doc[start : d.lf_end].text):
+                # "diethylnitrosamine (DEN)": an unknown long form built like a chemical name is
+                # one, and so is its short form (no identifier); drug matches inside it give way
+                lf = (start, d.lf_end, DRUG, "", ())
+                drop.update((m[0], m[1]) for m in matches if m[2] == DRUG and start <= m[0] and m[1] <= d.lf_end)
+            else:
                 continue
-            # "diethylnitrosamine (DEN)": an unknown long form built like a chemical name is
-            # one, and so is its short form (no identifier); drug matches inside it give way
-            lf = (start, d.lf_end, DRUG, "", ())
-            drop.update((m[0], m[1]) for m in matches if m[2] == DRUG and start <= m[0] and m[1] <= d.lf_end)
             added.append(lf)
         for s, e in occ:
             added.append((s, e, lf[2], lf[3], lf[4]))
@@ -735,6 +741,18 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
     kept += [m for m in dict.fromkeys(added) if not any((m[2], t) in taken for t in range(m[0], m[1]))]
     kept.sort(key=lambda m: (m[0], -m[1]))
     return kept
+
+
+# Head nouns that make an unknown defined long form a disorder's name ("... pain syndrome (CIPS)");
+# not "scale"/"score"/"index" ("Positive and Negative Syndrome Scale (PANSS)" ends in "Scale").
+_DISORDER_HEAD_NOUNS = frozenset(
+    "syndrome syndromes disorder disorders disease diseases symptoms failure deficiency dysfunction "
+    "insufficiency injury palsy dystrophy anomaly anomalies malformation malformations".split()
+)
+
+
+def _names_a_disorder(last_word: str) -> bool:
+    return last_word in _DISORDER_HEAD_NOUNS or abstract_terms.disorder_word(last_word)
 
 
 def _letters_in(short: str, long: str) -> bool:
