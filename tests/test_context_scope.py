@@ -92,6 +92,9 @@ CASES = [
     ("Prednisone was tapered and did not recur.", {"prednisone": "present"}),
     ("Fatigue was common, excluding patients with anaemia.", {"anaemia": "present"}),
     ("He has not demonstrated any myopathy since.", {"myopathy": "negated"}),
+    ("She refused further radiotherapy.", {"radiotherapy": "negated"}),
+    ("Rituximab was proposed but declined by the family.", {"rituximab": "negated"}),
+    ("She had fever but denied cough and arthritis.", {"fever": "present", "cough": "negated", "arthritis": "negated"}),
     ("The abdomen was soft and non-tender.", {"tender": "negated"}),
     # "non-X Y": "non-" qualifies the finding, it does not negate it
     ("He had non-immune thrombocytopenia.", {"immune thrombocytopenia": "present"}),

@@ -154,6 +154,11 @@ def _own_rules() -> list[ConTextRule]:
                     direction="PSEUDO"),
         # "has not demonstrated any impairment": a past report verb after "not" is a negation, not
         # the scope end the verb alone is (below)
+        # a refused treatment was not given: "he refused further chemotherapy", "rituximab was
+        # proposed but refused" ("declined" alone also means "fell": only after "but")
+        ConTextRule("refused", neg, pattern=[L(["refused", "refusing", "refuses"])], direction="FORWARD", max_scope=6),
+        # (not "but denied", which reads forward: "nausea but denied hematemesis")
+        ConTextRule("but refused", neg, pattern=[L(["but"]), L(["refused", "declined"])], direction="BACKWARD", max_scope=8),
         ConTextRule("not demonstrated", neg, pattern=[L(["not", "never"]), L(["revealed", "showed", "demonstrated", "disclosed"])],
                     direction="FORWARD", max_scope=8),
         # "non-tender": a category of its own (read as negated) so that it does not end the scope
