@@ -74,6 +74,9 @@ def test_unknown_defined_disorder_names_become_diseases(nlp) -> None:  # noqa: F
     assert got.get("Transient pelvic symptoms") == ("Disease", "") and got.get("TPSs") == ("Disease", "")
     got = findings(nlp, "Rats developed cholangiofibromatosis (CFM) and CFM grew.")
     assert got.get("CFM") == ("Disease", "")
+    # v35: the cause before "-induced" stays out, as for dictionary names
+    got = findings(nlp, "Outpatients with cocaine-induced grumbling disorder (CIGD) were seen; CIGD recurred.")
+    assert got.get("grumbling disorder") == ("Disease", "") and "cocaine-induced grumbling disorder" not in got
 
 
 def test_defined_scales_and_methods_are_no_disorders(nlp) -> None:  # noqa: F811 - the fixture

@@ -52,7 +52,7 @@ from kg.nlp import abbreviations, abstract_terms, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "34"
+LEXICON_VERSION = "35"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -721,6 +721,8 @@ def expand_abbreviations(doc: Doc, matches: list[Match], keys: list[str] | None 
                 # "rabbit syndrome (RS)", "transient neurologic symptoms (TNSs)": an unknown long
                 # form ending in a disorder's head noun (or shaped like a diagnosis, which the
                 # chemical-name test below would also take) names a disorder, and so does its short form
+                if d.lf_end - start >= 4 and keys[start + 1] == _SKIP and keys[start + 2] in _CAUSED:
+                    start += 3  # "cocaine-induced mood disorder (CIMD)": the disorder, as for dictionary names
                 lf = (start, d.lf_end, DISEASE, "", ())
             elif chemical_name(doc[start : d.lf_end].text):
                 # "diethylnitrosamine (DEN)": an unknown long form built like a chemical name is
