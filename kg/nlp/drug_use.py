@@ -22,17 +22,26 @@ as with analytes.
 The decision is cautious by construction, because a wrong flag costs a drug the patient got:
 - a span with a dose or route attached, or whose sentence has a given-type word (given,
   received, started, treated, administered, prescribed, took, dose, infused, ...), is never
-  flagged, and the regression is learned only from the spans it may flag;
+  flagged by the regression, and the regression is learned only from the spans it may flag;
 - a drug in the parentheses right after another drug ("cyclosporine A (CsA)", "(MTX)") takes
   that drug's decision; it and every later span spelt like a short form the report defines for
   a drug (kg.nlp.abbreviations) lose the capital / short-form / in-parentheses features, which
-  describe spelling, not use.
+  describe spelling, not use;
+- a chemical right before a head noun of something nobody is given ("VP shunt", "titanium mesh",
+  "vancomycin levels", "glucagon stimulation test", "growth hormone (GH) deficiency";
+  `_NOT_GIVEN_HEADS`) is always flagged, unless a dose is attached.
 
-Recall: chemotherapy regimens named by acronym ("R-CHOP", "FOLFOX", "ABVD") are drugs the
-patient received, but no drug vocabulary lists them; `kg/data/regimens.tsv` (written from general
-oncology knowledge, ambiguous acronyms left out) names them with their component drugs, and in a
-case report each one no Drug span covers becomes a Drug span without concept ID, its components
-in `_.attrs["regimen"]`, before the decision above.
+Recall, before the decision (case reports only):
+- chemotherapy regimens named by acronym ("R-CHOP", "FOLFOX", "ABVD") are drugs the patient
+  received, but no drug vocabulary lists them; `kg/data/regimens.tsv` (written from general
+  oncology knowledge, ambiguous acronyms left out) names them with their component drugs, and each
+  one no Drug span covers becomes a Drug span without concept ID, its components in
+  `_.attrs["regimen"]`;
+- undefined drug short forms the dictionaries miss ("INH", "RMP", "IVCY", "mPSL";
+  `kg/data/drug_short_forms.tsv`, same conditions) become Drug spans with their drug's concept;
+- anti-X class phrases ("anti-TB therapy", "antihelminthic drugs") become Drug spans without
+  concept ID where no Drug span overlaps them;
+- oxygen with a flow rate next to it ("4 L/min of oxygen") loses the lexicon's analyte flag.
 
 The weights are learned from the 128 MACCROBAT *training* documents of our split, with settings
 chosen by 5-fold CV on them: `python -m kg.nlp.drug_use build` writes
@@ -43,6 +52,8 @@ Session 5 round 1 shipped with `decide=False`: without the two rules above the d
 train CV (medication overlap 0.871 -> 0.886) but lowered dev (0.807 -> 0.792) by flagging
 parenthesised short forms of drugs given. With them, train CV 0.888 and dev (seen before, so no
 longer a clean check) 0.822: the shipped pipeline decides (docs/quality.md, "MACCROBAT session 5: medications").
+Session 6 (the head nouns, short forms, class phrases, oxygen): train CV 0.901, dev (seen) 0.825
+(docs/quality-s6-medications.md, to be merged into docs/quality.md).
 """
 
 import re
