@@ -590,3 +590,9 @@ def test_hyphenated_name_written_in_capitals(nlp) -> None:
     assert len({c for _, c in drugs}) == 1
     # a capital word on its own is still an abbreviation that must match in capitals
     assert not [t for t, lab, _ in spans(nlp, "The DOPA test was normal.") if lab == "Drug"]
+
+
+def test_behaviour_synonyms_that_are_ordinary_verbs_are_no_findings(nlp) -> None:
+    # v36: HPO lists "Collecting", "Jumping", "Spinning" as stereotypies; as bare words they are verbs
+    got = spans(nlp, "Dye filled the collecting system while the rats kept jumping and spinning; coughing persisted.")
+    assert [t for t, _, _ in got] == ["coughing"]
