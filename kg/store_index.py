@@ -26,7 +26,7 @@ What it holds (`INDEX_FILE` in the store directory):
   whose digest `meta` keeps (`vocabulary`): a writer session re-reads the edges at `finish` and
   recomputes every row when they changed, else adds the rows of the concepts numbered since
   (`closure_upto`). A vocabulary with a blank node in an edge gets no closure (`vocabulary` ''):
-  readers then resolve in SPARQL (docs/scale-s6-closure.md).
+  readers then resolve in SPARQL (docs/scale.md, "Session 6: root-term pages").
 
 Why a sidecar file, not a named graph: the index is derived data that must never be wrong, and
 a named graph would travel into dumps, exports, `kg validate` and the union default graph of

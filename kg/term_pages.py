@@ -45,7 +45,7 @@ is read from the index too when it is a term by its lookup key, or with its desc
 12,171 classes, costs ~100 ms CPU to walk in SPARQL. And when the page binds the concepts
 (`# page-concepts:`), a group of the rest that only repeats the candidate SELECT's resolution is
 cut from what runs (`_redundant_resolution`): it could only keep values already bound
-(docs/scale-s6-closure.md).
+(docs/scale.md, "Session 6: root-term pages").
 
 The text other engines run is the query's own, so rdflib and `kg query --endpoint` answer the
 same rows page by page (tests/test_term_pages.py compares them on a built store).
@@ -84,7 +84,7 @@ _IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 # per graph, which costs more than it saves for narrow terms: docs/scale.md, "Session 5")
 # `... pairs from M`: bind (graph, concept) pairs from M concepts held by the page (at most
 # PAIRS_FROM): where the rest of the query reads few statements per graph, the pairs' one join
-# with the page's statements pays off sooner (docs/scale-s6-closure.md)
+# with the page's statements pays off sooner (docs/scale.md, "Session 6: root-term pages")
 _PAGE_CONCEPTS = re.compile(r"^#\s*page-concepts\s*:\s*\?(\w+)\s+as\s+\?(\w+)(?:\s+from\s+(\d+))?(?:\s+pairs\s+from\s+(\d+))?\s*$",
                             re.IGNORECASE | re.MULTILINE)
 
