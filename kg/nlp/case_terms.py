@@ -110,7 +110,7 @@ _FINDING_HEADS: dict[str, str] = {
                     "hypodensity hypodensities hyperdensity hyperdensities hypointensity hypointensities hyperintensity "
                     "hyperintensities opacity opacities opacification".split(), MANIFESTATION),
     # physical and imaging findings named by what happened to a structure ("small bowel obstruction",
-    # "contrast extravasation", "FDG uptake", "abdominal guarding"); train, uncovered: 62 of 76 are gold
+    # "contrast extravasation", "FDG uptake", "abdominal guarding"); train, uncovered: 65 of 80 are gold
     # signs (general words such as "changes", "signs", "findings", "growth", "fluid" are far lower)
     **dict.fromkeys("obstruction obstructions occlusion occlusions consolidation consolidations defect defects dilation "
                     "dilatation distention distension infiltrate infiltrates extravasation compression stricture "
@@ -118,7 +118,8 @@ _FINDING_HEADS: dict[str, str] = {
                     "enhancement uptake complication complications guarding plaque plaques".split(), MANIFESTATION),
 }
 # adjectives: the words before them are their subject ("the ear was hypoplastic"), no modifier. The
-# patient's state in an adjective ("she was febrile and lethargic") is the sign its noun names.
+# patient's state in an adjective ("she was febrile and lethargic") is the sign its noun names
+# (session 6 added swollen ... hoarse: uncovered on train, 11 of 12 are gold signs).
 _STATE_ADJECTIVES = frozenset(
     "febrile lethargic somnolent drowsy unconscious confused disoriented restless edematous oedematous tachypneic "
     "tachypnoeic tachycardic bradycardic dyspneic dyspnoeic cyanotic jaundiced icteric diaphoretic cachectic hypoxic "
