@@ -12,7 +12,7 @@ span. Words whose prefix makes them an agent against the disorder ("antitubercul
 
 Chosen on cross-fitted BC5CDR train predictions (each fifth scored with a MeSH list derived
 from the other four): of 49 uncovered words of this shape, 31 are exactly a gold disease
-mention and 10 lie inside one (docs/quality-s6-abstracts.md).
+mention and 10 lie inside one (docs/quality.md, "Abstracts, session 6").
 """
 
 import numpy

@@ -53,7 +53,7 @@ train CV (medication overlap 0.871 -> 0.886) but lowered dev (0.807 -> 0.792) by
 parenthesised short forms of drugs given. With them, train CV 0.888 and dev (seen before, so no
 longer a clean check) 0.822: the shipped pipeline decides (docs/quality.md, "MACCROBAT session 5: medications").
 Session 6 (the head nouns, short forms, class phrases, oxygen): train CV 0.901, dev (seen) 0.825
-(docs/quality-s6-medications.md, to be merged into docs/quality.md).
+(docs/quality.md, "MACCROBAT session 6: medications").
 """
 
 import re
