@@ -135,7 +135,6 @@ CASES = [
     ("Her family doctor had treated her hypertension.", {"hypertension": "present"}),
     ("There was a family history of gout.", {"gout": "hypothetical"}),
     # -- the session-6 scope ends leave a relative's cue alone --
-    # the session-6 scope ends do not end a relative's cue
     ("Her mother was diagnosed with lupus at forty.", {"lupus": "hypothetical"}),
     ("His brother, who lives abroad, showed the same rash.", {"rash": "hypothetical"}),
     ("After the birth of her child, the patient developed a rash.", {"rash": "present"}),
