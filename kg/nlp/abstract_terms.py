@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import extensions, genre
-from kg.nlp.case_terms import _DISORDER_WORD, _disorder_word
+from kg.nlp.case_terms import DISORDER_WORD, disorder_shaped
 
 _COVERING = (DRUG, MANIFESTATION, DISEASE)
 # against the disorder: a drug class or a treatment, not the disorder itself
@@ -35,7 +35,7 @@ _ENDINGS = numpy.array(sorted(get_string_id(e) for e in "oma mas ata tis sis thy
 
 def disorder_word(word: str) -> bool:
     """A lower-case word shaped like a diagnosis that names the disorder itself (not "antituberculosis")."""
-    return _disorder_word(word) and not word.startswith(_AGENT_PREFIXES) and _DISORDER_WORD.fullmatch(word) is not None
+    return disorder_shaped(word) and not word.startswith(_AGENT_PREFIXES) and DISORDER_WORD.fullmatch(word) is not None
 
 
 class AbstractTerms:

@@ -61,7 +61,7 @@ _FINDINGS = (MANIFESTATION, DISEASE)
 # MACCROBAT marks such words disorders (train: 31 of 35 uncovered ones that are annotated at all).
 # kg.nlp.abstract_terms reads the same shapes outside case reports.
 _DISORDER_SUFFIXES = r"omas?|omata|itis|osis|opathy|opathies|plasia|emia|aemia|iasis|iases|ectasis|ectases"
-_DISORDER_WORD = re.compile(rf"(?<![\w-])[a-z-]{{3,}}(?:{_DISORDER_SUFFIXES})(?![\w-])", re.I)
+DISORDER_WORD = re.compile(rf"(?<![\w-])[a-z-]{{3,}}(?:{_DISORDER_SUFFIXES})(?![\w-])", re.I)
 # A word built like the name of a sign ("polyarthralgia", "epigastralgia", "organomegaly",
 # "hypokinesis") is the sign's own name, which the lexicon may spell otherwise or not list; train:
 # of 13 uncovered ones 10 are gold signs (the -ectomy procedures built the same way are no match).
@@ -82,7 +82,7 @@ _DISORDER_ENDINGS = ("oma", "omas", "omata", "itis", "osis", "opathy", "opathies
 
 def _word_shape(word: str) -> str | None:
     """MANIFESTATION for a (lower-case) word built like a sign's name, DISEASE for one built like a
-    diagnosis, with at least three letters before the ending (as `_DISORDER_WORD` asks); else None."""
+    diagnosis, with at least three letters before the ending (as `DISORDER_WORD` asks); else None."""
     for endings, typ in ((_SIGN_SUFFIXES, MANIFESTATION), (_DISORDER_ENDINGS, DISEASE)):
         if word.endswith(endings) and any(word.endswith(e) and len(word) - len(e) >= 3 for e in endings):
             return typ
@@ -262,7 +262,7 @@ class CaseTerms:
         for m in _LONG_WORD.finditer(text):  # one scan of the text, not a Python loop over tokens
             word = m.group().lower()
             shape = _word_shape(word)
-            sp = doc.char_span(m.start(), m.end()) if shape and _disorder_word(word) else None
+            sp = doc.char_span(m.start(), m.end()) if shape and disorder_shaped(word) else None
             if sp is not None and len(sp) == 1 and sp.start not in blocked:
                 found.append((sp.start, sp.end, shape))
                 blocked.add(sp.start)
@@ -321,7 +321,7 @@ def _first_modifier(m: re.Match) -> int | None:
     return start
 
 
-def _disorder_word(word: str) -> bool:
+def disorder_shaped(word: str) -> bool:
     """A word shaped like a diagnosis ("fibroadenoma", "hypoplasia"), not a normal value
     ("normokalemia") or one of the words built the same way that name no disorder."""
     return len(word) >= 7 and word not in _NOT_DISORDER and not word.startswith("normo")
