@@ -596,3 +596,23 @@ def test_behaviour_synonyms_that_are_ordinary_verbs_are_no_findings(nlp) -> None
     # v36: HPO lists "Collecting", "Jumping", "Spinning" as stereotypies; as bare words they are verbs
     got = spans(nlp, "Dye filled the collecting system while the rats kept jumping and spinning; coughing persisted.")
     assert [t for t, _, _ in got] == ["coughing"]
+
+
+def test_roman_numeral_after_a_class_word_is_no_drug(nlp) -> None:
+    # the MeSH list has "IVA" (a regimen); after "stage" it is the stage's sub-class
+    assert not [s for s in spans(nlp, "She had stage IVA cervical cancer.") if s[1] == "Drug"]
+    assert not [s for s in spans(nlp, "Two years later a FIGO stage IVA relapse was found.") if s[1] == "Drug"]
+    # the same letters elsewhere stay a chemical, and a real drug after a class word is kept
+    assert [s for s in spans(nlp, "He received IVA chemotherapy for rhabdomyosarcoma.") if s[0] == "IVA" and s[1] == "Drug"]
+    assert [s for s in spans(nlp, "Stage III disease was treated with cisplatin.") if s[0] == "cisplatin"]
+
+
+def test_class_value_shapes() -> None:
+    import spacy
+
+    from kg.nlp.lexicons import class_value
+
+    doc = spacy.blank("en")("stage IVA grade IIb type 2 class X tumor IVA")
+    assert class_value(doc, 1, 2) and class_value(doc, 3, 4) and class_value(doc, 7, 8)
+    assert not class_value(doc, 5, 6)  # an Arabic numeral is no Roman one
+    assert not class_value(doc, 9, 10)  # "tumor" is no class word

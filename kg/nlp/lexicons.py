@@ -52,7 +52,7 @@ from kg.nlp import abbreviations, abstract_terms, extensions
 from kg.nlp.genre import is_case_narrative
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "36"
+LEXICON_VERSION = "37"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -806,6 +806,19 @@ _LAB_NEXT = frozenset(
 _LAB_PREV = frozenset("serum plasma blood ionic ionized ionised urinary urine total free fasting cm".split())
 _LAB_UNIT = re.compile(r"(?:/d?l|/ml|mmol|μmol|umol|nmol|pmol|mol/|u/l|iu/l|%|mg/dl|g/dl|mmhg|seconds?|s)$", re.I)
 _NUM = re.compile(r"^[<>≤≥]?\d+(?:[.,]\d+)?")
+
+
+# "stage IVA", "type IIB", "grade III": a Roman numeral (with a sub-letter) right after a staging or
+# classification word is that class's value, never a chemical, though the BC5CDR MeSH list has
+# "IVA" (a regimen) and "II"/"III" match code-like drug names.
+_CLASS_WORDS = frozenset("stage stages grade grades type types class classes phase phases tanner figo nyha".split())
+_ROMAN = re.compile(r"(?:I{1,3}|IV|VI{0,3}|IX|X)[A-Da-d]?[0-9]?")
+
+
+def class_value(doc: Doc, start: int, end: int) -> bool:
+    """True if doc[start:end] is one Roman-numeral token after a class word ("stage IVA")."""
+    return (end - start == 1 and start > 0 and doc[start - 1].lower_ in _CLASS_WORDS
+            and _ROMAN.fullmatch(doc[start].text) is not None)
 
 
 def lab_context(doc: Doc, start: int, end: int) -> bool:
@@ -1585,6 +1598,8 @@ class LexiconComponent:
             adjusted = with_salts(doc, keys, adjusted)
         for s, e, typ, curie, xr in adjusted:
             if typ not in self.types:
+                continue
+            if typ == DRUG and class_value(doc, s, e):
                 continue
             if curie in self.case_only and not is_case_narrative(doc):  # decided once per Doc
                 continue
