@@ -616,3 +616,9 @@ def test_class_value_shapes() -> None:
     assert class_value(doc, 1, 2) and class_value(doc, 3, 4) and class_value(doc, 7, 8)
     assert not class_value(doc, 5, 6)  # an Arabic numeral is no Roman one
     assert not class_value(doc, 9, 10)  # "tumor" is no class word
+
+
+def test_both_inn_and_usan_spellings_name_the_drug(nlp) -> None:
+    for a, b in (("mesalamine", "mesalazine"), ("chlorphenamine", "chlorpheniramine"), ("colecalciferol", "cholecalciferol")):
+        got = {t: c for t, _, c in spans(nlp, f"She took {a} and later {b}.")}
+        assert got.get(a) and got.get(a) == got.get(b), (a, b, got)
