@@ -16,6 +16,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
+from kg.nlp.tables import table_rows
 _MAX_SF_TOKENS = 4
 _MAX_SF_CHARS = 12
 
@@ -132,13 +133,8 @@ def read_table(path: Path) -> list[tuple[str, str, str]]:
     """(short form, dictionary name, what it stands for) rows of a curated abbreviation table
     (tab-separated, "#" comments); the third column, where the dictionaries only have a broader
     name, defaults to the name."""
-    if not path.is_file():
-        return []
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        cols = line.split("\t")
+    for cols in table_rows(path, missing_ok=True):
         if len(cols) >= 2 and cols[0].strip() and cols[1].strip():
             rows.append((cols[0].strip(), cols[1].strip(), (cols[2] if len(cols) > 2 else "").strip() or cols[1].strip()))
     return rows

@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from kg.nlp import extensions
 from kg.nlp.doctext import sentence_at, sentence_starts
+from kg.nlp.tables import table_rows
 
 _FINDING_LABELS = ("Manifestation", "Disease", "AdverseEvent")
 _LINKERS = {"in", "on", "of", "over", "at", "around", "involving", "affecting", "to", "along", "across", "within"}
@@ -35,11 +36,7 @@ _MAX_GAP = 3
 def body_sites() -> dict[str, str]:
     """surface form (lower case) -> canonical site."""
     table: dict[str, str] = {}
-    text = files("kg").joinpath("data/body_sites.tsv").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        canonical, forms = line.split("\t")
+    for canonical, forms in table_rows(files("kg").joinpath("data/body_sites.tsv")):
         for form in forms.split("|"):
             table[form.strip().lower()] = canonical.strip()
     return table

@@ -37,6 +37,7 @@ from spacy.tokens import Doc, Span
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import extensions, genre
 from kg.nlp.doctext import doc_text
+from kg.nlp.tables import table_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "case_terms_maccrobat.tsv"
 CURATED = DATA.with_name("case_terms_curated.tsv")
@@ -179,10 +180,7 @@ def read_table(*paths: Path | str, tokenizer: Callable[[str], Doc] | None = None
     "fresh - frozen plasma"), as the component matches them."""
     t = Table()
     for path in paths or (DATA,):
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            cols = line.split("\t")
+        for cols in table_rows(path):
             key = phrase_key(w.text for w in tokenizer(cols[2])) if tokenizer else cols[2].lower()
             if cols[0] == "add":
                 t.add[key] = cols[1]

@@ -73,6 +73,7 @@ from kg.nlp import extensions, genre
 from kg.nlp.doctext import doc_text
 from kg.nlp import finding_type
 from kg.nlp.finding_type import Model, _word_features, read_model, train  # noqa: F401 - read_model for callers
+from kg.nlp.tables import table_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "drug_use_maccrobat.tsv"
 REGIMENS = DATA.with_name("regimens.tsv")
@@ -338,9 +339,7 @@ def p_given(model: Model, feats: Iterable[str]) -> float:
 
 def read_regimens(path: Path | str = REGIMENS) -> dict[str, str]:
     """Regimen acronym -> its component drugs ("R-CHOP" -> "rituximab;cyclophosphamide;...")."""
-    rows = (line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#"))
-    return {cols[0]: cols[1] for cols in rows}
+    return {cols[0]: cols[1] for cols in table_rows(path)}
 
 
 def regimen_pattern(names: Iterable[str]) -> re.Pattern:

@@ -41,6 +41,7 @@ from kg.model import DISEASE, MANIFESTATION
 from kg.nlp import extensions, genre
 from kg.nlp.case_terms import retyped
 from kg.nlp.doctext import doc_text
+from kg.nlp.tables import table_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "finding_type_maccrobat.tsv"
 _FINDINGS = (MANIFESTATION, DISEASE)
@@ -257,10 +258,7 @@ def write_model(model: Model, path: Path | str, note: str = "",
 
 def read_model(path: Path | str = DATA) -> Model:
     m = Model()
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        cols = line.split("\t")
+    for cols in table_rows(path):
         if cols[0] == "margin":
             m.margin = float(cols[1])
         elif cols[0] == "threshold":

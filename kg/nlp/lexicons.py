@@ -38,10 +38,8 @@ run costs a pickle load (~0.3 s) instead of tokenising ~150k names.
 
 
 import ast
-import csv
 import re
 import threading
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -50,6 +48,7 @@ from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations, abstract_terms, extensions
 from kg.nlp.genre import is_case_narrative
+from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
 LEXICON_VERSION = "38"
@@ -353,13 +352,6 @@ def head_variants(name: str) -> list[str]:
     return out
 
 
-def _read_tsv(path: Path) -> list[list[str]]:
-    if not path.is_file():
-        return []
-    with open(path, encoding="utf-8", newline="") as f:
-        return [r for r in csv.reader(f, delimiter="\t") if r and not r[0].startswith("#")]
-
-
 _ADJ_PRIO = _PRIO["NARROW"] + 2
 
 
@@ -392,7 +384,7 @@ _SHORT_CHEMICAL = re.compile(r"^[A-Z](?:[a-z]?[A-Z0-9]|[A-Z]?[a-z0-9]?\d)[A-Za-z
 def _entries() -> list[tuple[str, str, str, int]]:
     """(name, type, curie, priority) for every dictionary name."""
     snap = vocab.snapshot()
-    stop = {(stop_key(r[0]), r[1] if len(r) > 1 else "*") for r in _read_tsv(STOP_TSV)}
+    stop = {(stop_key(r[0]), r[1] if len(r) > 1 else "*") for r in table_rows(STOP_TSV, missing_ok=True)}
     drug_stop = _drug_stopwords()
     out: list[tuple[str, str, str, int]] = []
 
@@ -448,7 +440,7 @@ def _entries() -> list[tuple[str, str, str, int]]:
                 if (len(n) < 4 and not (n.isupper() and len(n) >= 2) and not _SHORT_CHEMICAL.match(n)) or stopped(n, DRUG):
                     continue
                 out.append((n, DRUG, target, 2 if target == curie else 3))
-    for r in _read_tsv(EXTRA_TSV):
+    for r in table_rows(EXTRA_TSV, missing_ok=True):
         if len(r) >= 3:
             out.append((r[2], r[1], r[0], _PRIO["curated"]))
     return out
@@ -1498,7 +1490,7 @@ def case_only_curies(rows: list[list[str]] | None = None) -> frozenset[str]:
     generic findings ("mass", "nodule"). Case reports give them as exposures and signs
     (MACCROBAT marks "chemotherapy" as a medication 56 times in train); abstracts' corpora do
     not annotate them (BC5CDR train+dev: "chemotherapy" 0 of 85, "analgesic" 0 of 26)."""
-    rows = _read_tsv(EXTRA_TSV) if rows is None else rows
+    rows = table_rows(EXTRA_TSV, missing_ok=True) if rows is None else rows
     return frozenset(
         r[0]
         for r in rows
