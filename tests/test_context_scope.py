@@ -118,6 +118,12 @@ CASES = [
     ("He had several risk factors for hypertension.", {"hypertension": "hypothetical"}),
     ("She had risk factors for lymphoma, such as lupus and gout.", {"lymphoma": "hypothetical", "gout": "present"}),
     ("She was planned for rituximab after the operation.", {"rituximab": "hypothetical"}),
+    # "declined" is a refusal only after a person; after a finding or a value it means "fell"
+    ("The patient declined penicillin.", {"penicillin": "negated"}),
+    ("She declined penicillin and was given prednisone.", {"penicillin": "negated", "prednisone": "present"}),
+    ("Her anaemia declined with prednisone.", {"prednisone": "present"}),
+    ("Creatine kinase declined after rituximab was started.", {"rituximab": "present"}),
+    ("A decline in weight followed cidofovir.", {"cidofovir": "present"}),
     # counterfactuals
     ("Without treatment, the rash would worsen.", {"rash": "hypothetical"}),
     ("If left untreated, myositis can be fatal.", {"myositis": "hypothetical"}),

@@ -43,7 +43,10 @@ from kg.nlp.extensions import SPAN_GROUP, register
 _DROP = {"resolved", "now resolved", "prophylaxis", "return", "presentation",
          # "free" negated the word before it anywhere in the sentence: "free air", "free
          # thyroxine", "free-floating thrombi"; "free of" stays, "free from" and "X-free" are ours
-         "free"}
+         "free",
+         # "decline(d)" negated what followed it anywhere: "creatine kinase declined after rituximab
+         # was started" negated the rituximab; a refusal has a person as its subject (ours, below)
+         "decline"}
 # Default rules kept with another category: "to exclude X" puts X in question, it does not
 # assert X absent ("a biopsy was taken to exclude malignancy"), as medspaCy's "rule out" does.
 _RECATEGORISE = {"to exclude": "POSSIBLE_EXISTENCE"}
@@ -155,8 +158,13 @@ def _own_rules() -> list[ConTextRule]:
         # "has not demonstrated any impairment": a past report verb after "not" is a negation, not
         # the scope end the verb alone is (below)
         # a refused treatment was not given: "he refused further chemotherapy", "rituximab was
-        # proposed but refused" ("declined" alone also means "fell": only after "but")
+        # proposed but refused" ("declined" alone also means "fell": only after "but" or a person)
         ConTextRule("refused", neg, pattern=[L(["refused", "refusing", "refuses"])], direction="FORWARD", max_scope=6),
+        # "declined" is a refusal only with a person as its subject ("she declined surgery"); after a
+        # finding or a value it means "fell" ("the anaemia declined with prednisone")
+        ConTextRule("person declined", neg, pattern=[L(["she", "he", "they", "patient", "parents", "parent", "family",
+                                                         "mother", "father", "husband", "wife", "we"]),
+                                                      L(["declined", "declines"])], direction="FORWARD", max_scope=6),
         # (not "but denied", which reads forward: "nausea but denied hematemesis")
         ConTextRule("but refused", neg, pattern=[L(["but"]), L(["refused", "declined"])], direction="BACKWARD", max_scope=8),
         ConTextRule("not demonstrated", neg, pattern=[L(["not", "never"]), L(["revealed", "showed", "demonstrated", "disclosed"])],
