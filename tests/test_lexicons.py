@@ -622,3 +622,11 @@ def test_both_inn_and_usan_spellings_name_the_drug(nlp) -> None:
     for a, b in (("mesalamine", "mesalazine"), ("chlorphenamine", "chlorpheniramine"), ("colecalciferol", "cholecalciferol")):
         got = {t: c for t, _, c in spans(nlp, f"She took {a} and later {b}.")}
         assert got.get(a) and got.get(a) == got.get(b), (a, b, got)
+
+
+def test_proton_pump_inhibitors_are_a_drug_class_of_case_reports(nlp) -> None:
+    got = spans(nlp, case_report("She was started on a proton pump inhibitor. Proton pump inhibitors were stopped later."))
+    assert ("proton pump inhibitor", "Drug", "MESH:D054328") in got
+    assert ("Proton pump inhibitors", "Drug", "MESH:D054328") in got
+    # as for the other classes, abstracts do not annotate them
+    assert not spans(nlp, "Proton pump inhibitors were compared with placebo in rats.")

@@ -51,7 +51,7 @@ from kg.nlp.genre import is_case_narrative
 from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "38"
+LEXICON_VERSION = "39"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
