@@ -22,15 +22,14 @@ from spacy.tokens import Doc, Span
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import extensions, genre
-from kg.nlp.case_terms import DISORDER_WORD, disorder_shaped
+from kg.nlp.case_terms import DISORDER_ENDINGS, DISORDER_WORD, disorder_shaped
 
 _COVERING = (DRUG, MANIFESTATION, DISEASE)
 # against the disorder: a drug class or a treatment, not the disorder itself
 _AGENT_PREFIXES = ("anti",)
-# The last three letters of every disorder suffix (-oma/-omas/-omata, -itis, -osis/-iasis/-ectasis,
-# -opathy/-opathies, -plasia, -emia, -iases/-ectases): tokens are picked by spaCy's SUFFIX attribute
-# in one array test, and only those are matched (a regex over the text cost 18% of the lexicon's time).
-_ENDINGS = numpy.array(sorted(get_string_id(e) for e in "oma mas ata tis sis thy ies sia mia ses".split()), dtype=numpy.uint64)
+# The last three letters of every disorder suffix: tokens are picked by spaCy's SUFFIX attribute in
+# one array test, and only those are matched (a regex over the text cost 18% of the lexicon's time).
+_ENDINGS = numpy.array(sorted({get_string_id(e[-3:]) for e in DISORDER_ENDINGS}), dtype=numpy.uint64)
 
 
 def disorder_word(word: str) -> bool:
