@@ -183,6 +183,10 @@ class PageSelect:
     candidates: _Select | None  # the inner SELECT of the graphs the parameter selects
     text: str  # the whole query
 
+    def prefixes(self) -> dict[str, str]:
+        """{prefix: IRI} of the prologue's PREFIX declarations ("" for the empty prefix)."""
+        return {p or "": iri for p, iri in _PREFIX_DECL.findall(self.prologue)}
+
     def candidate_graphs_query(self, concept: str | None = None) -> str:
         """The candidate SELECT alone; with `concept`, projecting that variable of its pattern
         as well (one row per graph and concept)."""
@@ -388,7 +392,7 @@ def _index_source(select: PageSelect) -> tuple[int, str, str] | None:
     except ValueError:
         return None
     body, rest = pattern[found[0].end() : end - 1], pattern[:start] + pattern[end:]
-    prefixes = {p or "": iri for p, iri in _PREFIX_DECL.findall(select.prologue)}
+    prefixes = select.prefixes()
     mine = _canonical(body, prefixes)
     if mine is None:
         return None
@@ -455,7 +459,7 @@ def _graph_group(pattern: str, prefixes: Mapping[str, str]) -> tuple[str, str, i
 def _resolution(select: PageSelect, found: tuple[int, str, str]) -> tuple[str, list[str]] | None:
     """The candidate SELECT's resolution (the pattern beside its source group) when it is one
     `GRAPH <vocabulary> { ... }` group: its canonical body and variables (`_canonical`), else None."""
-    prefixes = {p or "": iri for p, iri in _PREFIX_DECL.findall(select.prologue)}
+    prefixes = select.prefixes()
     group = _graph_group(found[2], prefixes)
     if group is None or group[0] != VOCAB_GRAPH or found[2][group[3]:].strip():
         return None
@@ -514,7 +518,7 @@ def _redundant_resolution(select: PageSelect, mapping: tuple[str, str], subs: Ma
     where = _WHERE.search(blank, top.end()) if top is not None else None
     if top is None or where is None or not re.match(r"\s*DISTINCT\b", blank[top.end():], re.IGNORECASE):
         return None
-    prefixes = {p or "": iri for p, iri in _PREFIX_DECL.findall(select.prologue)}
+    prefixes = select.prefixes()
     substituted = {v.value for v in subs}
     try:
         close = _group_end(blank, where.end() - 1)
