@@ -160,7 +160,7 @@ def test_label_gates_never_hide_a_match():
     import random
 
     from kg import synth
-    from kg.nlp.patients import LABEL_RE, ORDINAL_RE, _may_label, _may_ordinal
+    from kg.nlp.patients import _LABEL_WORDS, _ORDINAL_NOUNS, LABEL_RE, ORDINAL_RE, _gated_hits
 
     words = ("patient Patient PATIENT patients pt pt. Pt Pt. case Case CASE cases in of for the The our Our "
              "first second third no. number # 1 2 12 II IV x years months mg - . , ( ) symptoms except "
@@ -171,24 +171,24 @@ def test_label_gates_never_hide_a_match():
         texts.append("".join(rng.choice(words) + rng.choice([" ", "", "  ", "\n"]) for _ in range(rng.randint(1, 8))))
     gated = 0
     for text in texts:
-        if not _may_label(text):
+        for regex, gate_words in ((LABEL_RE, _LABEL_WORDS), (ORDINAL_RE, _ORDINAL_NOUNS)):
+            hits = _gated_hits(regex, gate_words, text)
+            assert [m.span() for m in hits] == [m.span() for m in regex.finditer(text)], text
+        if not any(w in text for w in _LABEL_WORDS):
             gated += 1
-            assert LABEL_RE.search(text) is None, text
-        if not _may_ordinal(text):
-            assert ORDINAL_RE.search(text) is None, text
     assert gated > 100  # the gate did turn texts away
 
 
 def test_label_gate_words_are_the_regex_words():
     """Every word the label gate tests for starts a label match, and a text holding one of them
     passes the gate: both come from one tuple, so adding a kind word reaches both."""
-    from kg.nlp.patients import _LABEL_WORDS, LABEL_RE, _may_label
+    from kg.nlp.patients import _LABEL_WORDS, LABEL_RE, _gated_hits
 
     for word in _LABEL_WORDS:
         m = LABEL_RE.search(f"seen in {word} 2 today")
         assert m is not None and m.group("kind").rstrip(".") == word, word
-        assert _may_label(f"seen in {word} 2 today")
+        assert _gated_hits(LABEL_RE, _LABEL_WORDS, f"seen in {word} 2 today")
         # the gate is case-sensitive like the regex: other spellings of the word are turned away
         other = word.swapcase()
         if other not in _LABEL_WORDS and not any(w in other for w in _LABEL_WORDS):
-            assert not _may_label(f"seen in {other} 2 today") and LABEL_RE.search(f"seen in {other} 2 today") is None
+            assert not any(w in f"seen in {other} 2 today" for w in _LABEL_WORDS) and LABEL_RE.search(f"seen in {other} 2 today") is None

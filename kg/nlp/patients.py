@@ -29,7 +29,7 @@ _NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "se
 _TIME = r"(?:years?|yrs?|months?|weeks?|days?|hours?|h|min|mg|g|ml|times?|cycles?|doses?|and\s+\d|or\s+\d|,\s*\d|-\s*\d)\b"
 
 # The words a label starts with, case-sensitive (the regexes have no IGNORECASE). LABEL_RE is built
-# from them and `_may_label` tests for them, so the gate cannot drift from the regex. "Pt" takes
+# from them and `_gated_hits` tests for them, so the gate cannot drift from the regex. "Pt" takes
 # an optional "."; a lower-case "case" counts only after "in", "of" or "for" ("in case 2").
 _LABEL_WORDS = ("Patient", "patient", "Pt", "pt", "Case", "CASE", "PATIENT", "case")
 
@@ -89,15 +89,11 @@ _PRONOUN_F = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _PRONOUN_M = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 
 
-def _may_label(text: str) -> bool:
-    """False when `LABEL_RE` cannot match `text`: every match holds one of its kind words
-    (`_LABEL_WORDS`), and 7 of 8 sentences of a case report hold none of them."""
-    return any(map(text.__contains__, _LABEL_WORDS))
-
-
-def _may_ordinal(text: str) -> bool:
-    """False when `ORDINAL_RE` cannot match `text` (it holds none of `_ORDINAL_NOUNS`)."""
-    return any(map(text.__contains__, _ORDINAL_NOUNS))
+def _gated_hits(regex: re.Pattern, words: tuple[str, ...], text: str) -> list[re.Match]:
+    """`regex`'s matches in `text`, skipping the search where none of `words` occurs: every
+    match of the label regexes holds one of their kind words (`_LABEL_WORDS`, `_ORDINAL_NOUNS`),
+    and 7 of 8 sentences of a case report hold none of them."""
+    return list(regex.finditer(text)) if any(map(text.__contains__, words)) else []
 
 
 def _age_char(text: str, i: int) -> bool:
@@ -190,8 +186,7 @@ class PatientSegmenter:
             refs: list[dict] = []
 
             # each regex only where its literal words are (most sentences name no patient)
-            label_hits = (list(LABEL_RE.finditer(s_text)) if _may_label(s_text) else []) + (
-                list(ORDINAL_RE.finditer(s_text)) if _may_ordinal(s_text) else [])
+            label_hits = _gated_hits(LABEL_RE, _LABEL_WORDS, s_text) + _gated_hits(ORDINAL_RE, _ORDINAL_NOUNS, s_text)
             label_hits.sort(key=lambda m: m.start())
             for m in label_hits:
                 num = _ORDINALS[m.group("ord").lower()] if "ord" in m.groupdict() and m.groupdict().get("ord") else _label_number(m)
