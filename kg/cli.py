@@ -228,7 +228,10 @@ def _document_paths(paths: tuple[Path, ...]) -> list[Path]:
 )
 @click.option("--errors", "errors", type=int, default=0, show_default=True, help="List this many false positives and negatives.")
 @click.option("--lexicon-only", is_flag=True, help="Score the dictionary recogniser alone, not the full pipeline.")
-def evaluate(gold: Path, fmt: str, errors: int, lexicon_only: bool) -> None:
+@click.option("--assertion-convention", type=click.Choice(["plain", "graph"]), default="plain", show_default=True,
+              help="graph: a finding with a resolution, or a drug with a stop, recorded about it reads negated, "
+                   "as brat NEG marks them (the plain figures are printed beside).")
+def evaluate(gold: Path, fmt: str, errors: int, lexicon_only: bool, assertion_convention: str) -> None:
     """Score the extractor against a gold corpus: P/R/F1 per entity type.
 
     Prints strict-span, overlapping-span and (for linked types) identifier-level
@@ -251,7 +254,7 @@ def evaluate(gold: Path, fmt: str, errors: int, lexicon_only: bool) -> None:
     except CaseKGError as exc:
         _fail(str(exc), EXIT_USAGE)
     for report in reports:
-        click.echo(format_report(report, errors))
+        click.echo(format_report(report, errors, assertion_convention))
 
 
 @main.command()

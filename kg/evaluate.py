@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from kg.gold import GoldDoc
 from kg.model import NOT_ADMINISTERED_ROLES
 
-# (start, end, type, curie), optionally followed by xrefs, our assertion status and its cue
+# (start, end, type, curie), optionally followed by xrefs, our assertion status, its cue and the
+# graph's notes on the mention (`graph_notes`)
 Prediction = tuple
 # Our predictors report a Drug span flagged `attrs["role"]` "analyte" or "named" (a chemical
 # measured or merely named, not a medication given; kg.model.NOT_ADMINISTERED_ROLES) under this
@@ -84,9 +85,23 @@ class ErrorItem:
 # attribute are asserted findings.
 GOLD_ASSERTION = {"NEG": "negated", "UNCERTAIN": "uncertain", "MAYBE_POS": "uncertain", "MAYBE_NEG": None, "POS": "present"}
 # Our statuses -> the same classes: a historical finding was present, so it is neither.
-OUR_ASSERTION = {"negated": "negated", "hypothetical": "uncertain", "uncertain": "uncertain"}
+OUR_ASSERTION = {"negated": "negated", "hypothetical": "uncertain", "uncertain": "uncertain",
+                 "resolved": "negated", "stopped": "negated"}  # the last two: "graph" convention only
 ASSERTION_CLASSES = ("negated", "uncertain")
 STATUSES = ("present", "negated", "hypothetical", "uncertain", "historical")
+
+# Assertion conventions (`kg evaluate --assertion-convention`). "plain" reads our status alone.
+# "graph" reads the mention as the graph does: MACCROBAT marks NEG a finding that resolved ("the
+# rash resolved") and a drug that was stopped ("aspirin was discontinued"), where casekg keeps the
+# finding or the drug present and records the change as a statement about it (an outcome
+# statement with value resolved or remission_maintained - "no recurrence of X" - whose target is
+# the finding; a discontinuation statement whose subject is the drug). Under "graph" such a
+# mention with status present or historical reads "resolved" or "stopped", both scored as
+# negated, whatever the gold says (a resolution we record where the gold has no NEG is a
+# negated-FP), so the figure says how far the two conventions, not the two readings, differ.
+ASSERTION_CONVENTIONS = ("plain", "graph")
+GONE_OUTCOMES = ("resolved", "remission_maintained")
+GRAPH_STATUSES = ("resolved", "stopped")
 
 
 @dataclass
@@ -119,6 +134,7 @@ class Report:
     n_docs: int = 0
     n_chars: int = 0
     assertion: Assertion | None = None  # set where the gold has assertion status (brat)
+    assertion_graph: Assertion | None = None  # the same under the "graph" convention
 
 
 def _prefix(curie: str) -> str:
@@ -181,8 +197,9 @@ def evaluate(
         preds = list(dict.fromkeys(q for q, _ in normed))  # duplicates count once
         if doc.has_polarity:
             if rep.assertion is None:
-                rep.assertion = Assertion()
+                rep.assertion, rep.assertion_graph = Assertion(), Assertion()
             _score_assertion(rep.assertion, doc, wanted, normed)
+            _score_assertion(rep.assertion_graph, doc, wanted, normed, "graph")
         if drop_nested:
             preds = [
                 p
@@ -252,11 +269,23 @@ def _score_type(rep: Report, doc: GoldDoc, typ: str, gold, preds, spaces: set[st
 ASSERTION_TYPES = ("Drug", "Manifestation", "Disease")
 
 
-def _score_assertion(a: Assertion, doc: GoldDoc, wanted: set[str], normed: list[tuple]) -> None:
-    """Add one document's gold entities to `a` (see `Assertion`)."""
+def _graph_status(p: Prediction) -> str:
+    """A prediction's status as the graph reads it (see ASSERTION_CONVENTIONS): a present or
+    historical mention that a resolution or a stop is recorded about reads "resolved"/"stopped"."""
+    status = p[5] if len(p) > 5 and p[5] else "present"
+    notes = p[7] if len(p) > 7 else ()
+    if status in ("present", "historical"):
+        for note in GRAPH_STATUSES:
+            if note in notes:
+                return note
+    return status
+
+
+def _score_assertion(a: Assertion, doc: GoldDoc, wanted: set[str], normed: list[tuple], convention: str = "plain") -> None:
+    """Add one document's gold entities to `a` (see `Assertion`) under `convention`."""
     types = [t for t in ASSERTION_TYPES if t in wanted]
-    cands = [(q[0], q[1], p[5] if len(p) > 5 and p[5] else "present", p[6] if len(p) > 6 else None)
-             for q, p in normed if q[2] in types]
+    status_of = _graph_status if convention == "graph" else lambda p: p[5] if len(p) > 5 and p[5] else "present"
+    cands = [(q[0], q[1], status_of(p), p[6] if len(p) > 6 else None) for q, p in normed if q[2] in types]
     for m in doc.mentions:
         if m.type not in types:
             continue
@@ -292,11 +321,20 @@ def _score_assertion(a: Assertion, doc: GoldDoc, wanted: set[str], normed: list[
                                           _context(doc.text, m.start, m.end, 60)))
 
 
-def format_assertion(a: Assertion, errors: int = 0) -> str:
-    """The assertion table of `a` (and, if `errors` > 0, that many errors per kind)."""
+def format_assertion(a: Assertion, errors: int = 0, convention: str = "plain", plain: Assertion | None = None) -> str:
+    """The assertion table of `a` (and, if `errors` > 0, that many errors per kind); under the
+    "graph" `convention` it names the convention and, given the `plain` table, its F1 figures."""
     lines = ["assertion: gold Drug/Manifestation/Disease entities overlapped by a prediction, our status vs POLARITY"
              " (NEG -> negated; UNCERTAIN, MAYBE_POS -> uncertain; ours: hypothetical, uncertain -> uncertain;"
-             " MAYBE_NEG left out)",
+             " MAYBE_NEG left out)"]
+    if convention == "graph":
+        lines.append("convention: graph (ours: a present mention with a resolved/remission_maintained outcome or a"
+                     " discontinuation recorded -> resolved/stopped -> negated)")
+        if plain is not None:
+            lines.append("plain convention: " + ", ".join(
+                f"{k} F1 {plain.scores[k]['all'].f1:.3f} (P {plain.scores[k]['all'].precision:.3f}"
+                f" / R {plain.scores[k]['all'].recall:.3f})" for k in ASSERTION_CLASSES))
+    lines += [
              f"{'class':<10} {'gold type':<14} {'P':>6} {'R':>6} {'F1':>6} {'pred':>6} {'gold':>6} {'unextracted':>11}"]
     for k in ASSERTION_CLASSES:
         for typ in ("all", *sorted(t for t in a.scores[k] if t != "all")):
@@ -306,10 +344,11 @@ def format_assertion(a: Assertion, errors: int = 0) -> str:
                 continue
             lines.append(f"{k:<10} {typ:<14} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.n_pred:6d} {c.n_gold:6d} {missed:11d}")
     values = sorted({g for g, _ in a.confusion}, key=lambda v: (v != "present", v))
+    statuses = STATUSES + (GRAPH_STATUSES if convention == "graph" else ())
     corner = "gold \\ ours"
-    lines.append(f"{corner:<12}" + "".join(f" {s:>12}" for s in STATUSES))
+    lines.append(f"{corner:<12}" + "".join(f" {s:>12}" for s in statuses))
     for v in values:
-        lines.append(f"{v:<12}" + "".join(f" {a.confusion[(v, s)]:12d}" for s in STATUSES))
+        lines.append(f"{v:<12}" + "".join(f" {a.confusion[(v, s)]:12d}" for s in statuses))
     if errors:
         for kind in (f"{k}-{e}" for k in ASSERTION_CLASSES for e in ("FP", "FN")):
             items = [e for e in a.errors if e.kind == kind][:errors]
@@ -320,8 +359,9 @@ def format_assertion(a: Assertion, errors: int = 0) -> str:
     return "\n".join(lines)
 
 
-def format_report(report: Report, errors: int = 0) -> str:
-    """A plain-text table (and, if `errors` > 0, that many FP/FN lines per kind)."""
+def format_report(report: Report, errors: int = 0, assertion_convention: str = "plain") -> str:
+    """A plain-text table (and, if `errors` > 0, that many FP/FN lines per kind); the assertion
+    table, where the gold has one, under `assertion_convention` (ASSERTION_CONVENTIONS)."""
     lines = []
     title = f"{report.name}: {report.n_docs} documents" if report.name else f"{report.n_docs} documents"
     lines.append(title)
@@ -346,16 +386,36 @@ def format_report(report: Report, errors: int = 0) -> str:
                 lines.append(f"-- {kind} (first {len(items)})")
             for e in items:
                 lines.append(f"{kind} {e.type:<13} {e.doc_id:<10} {e.id or '-':<22} {e.context}")
-    if report.assertion is not None:
+    if assertion_convention not in ASSERTION_CONVENTIONS:
+        raise ValueError(f"unknown assertion convention {assertion_convention!r} (expected one of {ASSERTION_CONVENTIONS})")
+    if assertion_convention == "graph" and report.assertion_graph is not None:
+        lines.append(format_assertion(report.assertion_graph, errors, "graph", report.assertion))
+    elif report.assertion is not None:
         lines.append(format_assertion(report.assertion, errors))
     return "\n".join(lines)
 
 
-def _pred(s) -> Prediction:  # noqa: ANN001 - a spaCy Span
+def _pred(s, notes: dict | None = None) -> Prediction:  # noqa: ANN001 - a spaCy Span
     typ = s.label_
     if typ == "Drug" and (s._.attrs or {}).get("role") in NOT_ADMINISTERED_ROLES:
         typ = ANALYTE
-    return (s.start_char, s.end_char, typ, s.kb_id_, tuple(s._.xrefs or ()), s._.status, s._.cue)
+    key = (s.start_char, s.end_char, s.label_)
+    return (s.start_char, s.end_char, typ, s.kb_id_, tuple(s._.xrefs or ()), s._.status, s._.cue,
+            frozenset((notes or {}).get(key, ())))
+
+
+def graph_notes(statements: Iterable[dict]) -> dict[tuple[int, int, str], set[str]]:
+    """What the graph records about a mention beyond its status, from the relation component's
+    statements (`doc._.statements`): (start_char, end_char, label) -> {"resolved"} for the target
+    of an outcome statement with a GONE_OUTCOMES value, {"stopped"} for the subject of a
+    discontinuation statement. The "graph" assertion convention reads these."""
+    notes: dict[tuple[int, int, str], set[str]] = defaultdict(set)
+    for st in statements:
+        if st["kind"] == "outcome" and st.get("value") in GONE_OUTCOMES and st.get("target"):
+            notes[tuple(st["target"])].add("resolved")
+        elif st["kind"] == "discontinuation":
+            notes[tuple(st["subject"])].add("stopped")
+    return notes
 
 
 def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:
@@ -389,7 +449,8 @@ def predictor_from_pipeline(nlp=None) -> Predictor:  # noqa: ANN001 - a spaCy La
 
     def predict(text: str) -> list[Prediction]:
         doc = nlp(text)
-        return [_pred(s) for s in doc.spans.get("casekg", [])]
+        notes = graph_notes(doc._.statements or ()) if doc.has_extension("statements") else {}
+        return [_pred(s, notes) for s in doc.spans.get("casekg", [])]
 
     return predict
 
@@ -537,11 +598,12 @@ def _hpo_normalize(curie: str) -> str:
 if __name__ == "__main__":
     import sys
 
-    # python -m kg.evaluate [N_ERRORS] [CORPUS,...] [--lexicon-only] [--train]
+    # python -m kg.evaluate [N_ERRORS] [CORPUS,...] [--lexicon-only] [--train] [--assertion-convention=graph]
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n_err = int(args[0]) if args else 0
     corpora = args[1].split(",") if len(args) > 1 else None
+    convention = next((a.partition("=")[2] for a in sys.argv if a.startswith("--assertion-convention=")), "plain")
     pred = lexicon_predictor() if "--lexicon-only" in sys.argv else predictor_from_pipeline()
     for r in evaluate_dev(pred, corpora, train="--train" in sys.argv):
-        print(format_report(r, n_err))
+        print(format_report(r, n_err, convention))
         print()
