@@ -11,7 +11,7 @@ from kg.nlp.extensions import SPAN_GROUP
 # Hand-made findings and drugs keep these tests independent of the lexicon's coverage.
 _FINDINGS = {"fever", "arthritis", "myositis", "dysphagia", "rash", "hypertension", "vomiting", "tuberculosis",
              "lymphadenopathy", "hepatomegaly", "neutropenia", "intolerance", "alopecia", "calcinosis",
-             "enzymes", "seizures", "lung"}
+             "enzymes", "seizures", "lung", "significant effusion"}
 _DRUGS = {"valaciclovir", "prednisone", "acyclovir", "rituximab"}
 
 
@@ -137,14 +137,16 @@ def _context_view(doc):
 def test_fast_path_gives_medspacys_result(nlp, monkeypatch):
     """The fast path (its own matcher, scopes from the sentence bounds, extension values read
     in doc.user_data) against medspaCy's ConText on the same docs: statuses, cues, modifiers.
-    medspaCy runs with the one fix the fast path makes (`_Modifier.limit_scope`: a terminator
-    cuts a cue whose scope lies inside its own); the last text needs it."""
+    medspaCy runs with the two fixes the fast path makes (`_Modifier.limit_scope`: a terminator
+    cuts a cue whose scope lies inside its own; `_Modifier.modifies`: a cue that opens a span
+    modifies it); the last two texts need them."""
     from medspacy.context.context_modifier import ConTextModifier
 
     from kg import synth
     from kg.nlp.context import _Modifier
 
     monkeypatch.setattr(ConTextModifier, "limit_scope", _Modifier.limit_scope)
+    monkeypatch.setattr(ConTextModifier, "modifies", _Modifier.modifies)
 
     texts = [a.text for a in synth.articles(12, 5)] + [
         "No fever, no rash and no arthritis were reported; she denied dysphagia but had vomiting.",
@@ -154,6 +156,8 @@ def test_fast_path_gives_medspacys_result(nlp, monkeypatch):
         "Negative for anti-Jo-1 antibodies.\n\nNo improvement of the rash after prednisone; fever resolved.",
         ("During the third week of her long stay in hospital she developed a rash which was attributed to prednisone "
          "after myositis and arthritis were ruled out."),
+        # a cue that opens the span ("no significant" / "significant effusion")
+        "There was no significant effusion, and no fever.",
     ]
     component = nlp.get_pipe("casekg_context")
     assert component.fast is not None

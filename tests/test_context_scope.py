@@ -17,14 +17,20 @@ _FINDINGS = ["fever", "arthritis", "asthma", "cough", "sarcoidosis", "seizures",
 _DRUGS = ["cidofovir", "rituximab", "prednisone", "radiotherapy", "penicillin"]
 
 
-@pytest.fixture(scope="module")
-def nlp():
+def toy_nlp(findings: list[str], drugs: list[str]):
+    """Sentencizer, a toy lexicon of these words, outcome cues and casekg_context (also used by
+    tests/test_context_s7.py)."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": _FINDINGS, "Drug": _DRUGS}})
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": findings, "Drug": drugs}})
     nlp.add_pipe("casekg_outcomes")
     nlp.add_pipe("casekg_context")
     return nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return toy_nlp(_FINDINGS, _DRUGS)
 
 
 def statuses(nlp, text):

@@ -20,12 +20,17 @@ attributes) adds scope ends (a presentation or diagnosis clause, exceptions, rel
 a comma before a new subject, past report verbs), negation cues ("were ruled out", "excluded X",
 "failed to reveal", "did not occur", "non-"), uncertain cues ("suspicion of", "suggesting",
 "differential diagnosis", "whether") and hypothetical ones ("risk of", "planned for", "without
-treatment, ... would"), and fixes medspaCy's scope overlap test (`_Modifier`).
+treatment, ... would"), and fixes medspaCy's scope overlap test (`_Modifier`). Session 7 adds
+working-diagnosis hedges ("suspected to have", "considered as", "the initial diagnosis was",
+"under the diagnosis of", "concern for"), "impending", "X-negative", "exclusion of", lets a cue
+that opens a span modify it (`_Modifier.modifies`), and ends a cue at the end of a fronted
+clause ("After exclusion of X, prednisone was started": `_FrontedClauses`).
 """
 
 import itertools
 import json
 import os
+from bisect import bisect_right
 
 import medspacy  # noqa: F401  (registers medspaCy factories)
 from medspacy.common.util import prune_overlapping_matches
@@ -280,6 +285,50 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("would", "HYPOTHETICAL", pattern=[L(["would", "could", "may", "might"]), L(["develop", "occur", "cause", "induce",
                                                                                            "worsen", "progress", "recur", "lead"])],
                     direction="BIDIRECTIONAL", max_scope=6),
+        # -- session 7 (MACCROBAT train errors) --
+        # "X-negative" negates the one word before it, as "X-free" does ("node-negative",
+        # "HIV-negative"); "X was negative" reads further back (above)
+        ConTextRule("X-negative", neg, pattern=[L(["-"]), L(["negative"])], direction="BACKWARD", max_scope=1),
+        # a passive refusal: "surgery was offered but denied by the patient" ("but denied X"
+        # alone reads forward, as medspaCy's "denied" does)
+        ConTextRule("but denied by", neg, pattern=[L(["but"]), L(["denied", "refused", "declined"]), L(["by"])],
+                    direction="BACKWARD", max_scope=8),
+        # a working diagnosis put in words: "suspected to have X", "presumed to be due to X",
+        # "believed to be X" ("thought to be associated with X" names a cause the authors
+        # assert, so "thought" is left out). The hedge covers the phrase right after it: "supposed
+        # to be liver metastases from the colon cancer" hedges the metastases, not the cancer.
+        ConTextRule("suspected to be", "POSSIBLE_EXISTENCE", pattern=[L(["suspected", "presumed", "supposed", "believed"]),
+                                                                     L(["to"]), L(["be", "have", "represent"])],
+                    direction="FORWARD", max_scope=4),
+        ConTextRule("suggestion of", "POSSIBLE_EXISTENCE", pattern=[L(["suggestion"]), L(["of"])], direction="FORWARD", max_scope=6),
+        ConTextRule("concern for", "POSSIBLE_EXISTENCE", pattern=[L(["concern", "concerns"]), L(["for", "of"])],
+                    direction="FORWARD", max_scope=3),
+        # "considered as an abscess", "treated as pneumonia": the diagnosis the team worked on
+        # ("X was considered" alone, tried in session 6, read "was considered effective";
+        # "diagnosed as X" asserts X)
+        ConTextRule("considered as", "POSSIBLE_EXISTENCE", pattern=[L(["considered", "treated", "managed"]), L(["as"])],
+                    direction="FORWARD", max_scope=4),
+        # a diagnosis named as provisional: "the initial diagnosis was X", "a presumptive
+        # diagnosis of X", "under the diagnosis of X, Y or Z"
+        ConTextRule("provisional diagnosis", "POSSIBLE_EXISTENCE", pattern=[L(["presumptive", "provisional", "tentative", "working",
+                                                                                "initial", "preliminary", "putative"]),
+                                                                             L(["diagnosis", "diagnoses"])],
+                    direction="FORWARD", max_scope=10),
+        ConTextRule("under the diagnosis of", "POSSIBLE_EXISTENCE", pattern=[L(["under"]), L(["the", "a"]), L(["diagnosis"])],
+                    direction="FORWARD", max_scope=12),
+        # "after exclusion of X": the fronted clause's end (`_FrontedClauses`) keeps it from the
+        # main clause; "with the exclusion of X" means "except X"
+        ConTextRule("exclusion of", neg, pattern=[L(["exclusion"]), L(["of"])], direction="FORWARD", max_scope=8),
+        ConTextRule("with the exclusion of", "PSEUDO", pattern=[L(["with"]), L(["the"]), L(["exclusion"]), L(["of"])],
+                    direction="PSEUDO"),
+        # medspaCy's "concerned about" hedges what a clinician fears; a patient's concern is a
+        # complaint ("she was concerned about recurrent nosebleeds" - she had them)
+        ConTextRule("patient concerned about", "PSEUDO", pattern=[L(["patient", "she", "he", "they", "parents", "mother", "father"]),
+                                                                 L(["was", "were", "is", "are", "became", "remained"]) | {"OP": "?"},
+                                                                 L(["concerned", "worried"]), L(["about", "by", "for"])],
+                    direction="PSEUDO"),
+        # what is impending has not happened yet: "impending respiratory failure"
+        ConTextRule("impending", "HYPOTHETICAL", pattern=[L(["impending", "imminent", "threatened"])], direction="FORWARD", max_scope=3),
     ]
 
 
@@ -411,6 +460,10 @@ class _FastConText:
         return doc
 
 
+# medspaCy's own test, named so that the fast-path test can run medspaCy with our `modifies`
+_MEDSPACY_MODIFIES = ConTextModifier.modifies
+
+
 class _Modifier(ConTextModifier):
     """medspaCy's modifier with one fix: `limit_scope` asks whether two scopes overlap with
     `medspacy.util.tuple_overlaps`, which answers False when one scope lies wholly inside the
@@ -437,6 +490,21 @@ class _Modifier(ConTextModifier):
         return (self._scope_start, self._scope_end) != a
 
 
+    def modifies(self, target: Span) -> bool:
+        """medspaCy's test, except for a forward cue that opens the target itself: a span that
+        took the cue's last words in ("significant atypia" after "no significant") or, for a
+        hedge, the whole cue ("presumed CNS disease") is modified when the rest of it is in the
+        cue's scope. medspaCy never lets a modifier that overlaps a target modify it. A span
+        that starts with a whole negation cue names the absence itself ("lack of bowel sounds",
+        "normal-density bands") and is left alone."""
+        start, end = self.modifier_span
+        first = start + 1 if self.category.upper() in ("NEGATED_EXISTENCE", "NEGATED_PREFIX") else start
+        if first <= target.start < end < target.end and self.direction.upper() in ("FORWARD", "BIDIRECTIONAL"):
+            return (self.allows(target.label_.upper()) and self._scope_start < target.end and end < self._scope_end
+                    and self.on_modifies(target))
+        return _MEDSPACY_MODIFIES(self, target)
+
+
 def _scope(rule: ConTextRule, start: int, end: int, sent: tuple[int, int]) -> tuple[int, int]:
     """The scope `ConTextModifier` gives a match at tokens [start, end) of sentence `sent` with
     no component-level max_scope (the fast path's case): its own computation reads
@@ -458,6 +526,61 @@ def _scope(rule: ConTextRule, start: int, end: int, sent: tuple[int, int]) -> tu
         if limit is not None and scope_end - end > limit:
             scope_end = end + limit
     return scope_start, scope_end
+
+
+# A sentence opening with one of these words may open with a clause of its own ("After
+# exclusion of tuberculosis, prednisone was started", "Given the lack of fever, ..."), which
+# ends at a comma before the main clause's verb (one of `_MAIN_VERBS`).
+_FRONTING = {"after", "following", "because", "given", "despite", "upon", "on", "in", "since", "as", "due", "under",
+             "with", "without", "although", "though", "while", "when", "before", "during", "considering", "once",
+             "owing", "to", "for", "at", "by"}
+_MAIN_VERBS = {"was", "were", "is", "are", "had", "has", "have", "did", "does", "underwent", "received", "required",
+               "developed", "started", "began", "showed", "revealed", "presented", "remained", "became", "persisted",
+               "occurred", "appeared", "continued", "improved", "resolved", "recovered", "may", "might", "could",
+               "would", "should", "can", "will"}
+
+
+class _FrontedClauses:
+    """Where a fronted clause ends, so that a cue inside it does not reach the main clause.
+
+    In "After exclusion of tuberculosis, sarcoidosis and lymphoma, prednisone was started" the
+    negation covers the list up to the last comma before the main verb ("was"), not the
+    prednisone. A cue before the fronted clause's first comma does not reach past that last
+    comma (forward), and a cue after it does not reach back into the part before the first
+    comma (backward: "After treatment with prednisone, fever and rash were not observed").
+    Sentences are looked at only when a span has a modifier, once each."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.starts: list[int] | None = None
+        self.cache: dict[int, tuple[int, int] | None] = {}
+
+    def _bounds(self, sent_start: int, sent_end: int) -> tuple[int, int] | None:
+        """(first comma, last comma before the main verb) of the sentence's fronted clause."""
+        doc = self.doc
+        if doc[sent_start].lower_ not in _FRONTING:
+            return None
+        first = next((i for i in range(sent_start + 1, sent_end) if doc[i].text == ","), None)
+        if first is None:
+            return None
+        verb = next((i for i in range(first + 1, sent_end) if doc[i].lower_ in _MAIN_VERBS), None)
+        if verb is None:
+            return None
+        return first, max(i for i in range(first, verb) if doc[i].text == ",")
+
+    def separates(self, cue: tuple[int, int], span: Span) -> bool:
+        """True when the fronted clause's end lies between the cue and the span."""
+        if self.starts is None:
+            self.starts = [s.start for s in self.doc.sents]
+        k = bisect_right(self.starts, span.start) - 1
+        if k not in self.cache:
+            end = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.doc)
+            self.cache[k] = self._bounds(self.starts[k], end)
+        bounds = self.cache[k]
+        if bounds is None:
+            return False
+        first, last = bounds
+        return (cue[1] <= first and span.start > last) or (cue[0] > last and span.end <= first)
 
 
 class CaseContext:
@@ -488,6 +611,7 @@ class CaseContext:
         outcome_toks = {i for s in doc.spans[SPAN_GROUP] if s.label_ == OUTCOME for i in range(s.start, s.end)}
         ext = SpanExtensions(doc)  # span._ values without an accessor object per read
         has_modifiers = Span.has_extension("modifiers")
+        fronted = _FrontedClauses(doc)
         for span in doc.spans[SPAN_GROUP]:
             if ext.get(span, "attrs") is None:
                 ext.set(span, "attrs", {})
@@ -497,6 +621,8 @@ class CaseContext:
                 if cat not in _STATUS:
                     continue
                 if any(i in outcome_toks for i in range(*mod.modifier_span)):
+                    continue
+                if cat != "FAMILY" and fronted.separates(mod.modifier_span, span):
                     continue
                 if cat == "NEGATED_PREFIX" and (span.start != mod.modifier_span[1] or len(span) != 1):
                     continue
