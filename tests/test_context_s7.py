@@ -30,6 +30,13 @@ CASES = [
     ("A presumptive diagnosis of tuberculosis was made.", {"tuberculosis": "uncertain"}),
     ("Under the diagnosis of lymphoma, melanoma or sarcoidosis, we resected the mass.",
      {"lymphoma": "uncertain", "melanoma": "uncertain", "sarcoidosis": "uncertain", "mass": "present"}),
+    ("Under the diagnosis of lymphoma, a melanoma metastasis (rare), sarcoidosis, or tuberculosis, we resected the mass.",
+     {"lymphoma": "uncertain", "tuberculosis": "uncertain", "mass": "present"}),
+    # speculation, kept short
+    ("In retrospect the cyst must have been an infection.", {"infection": "uncertain", "cyst": "present"}),
+    ("It was a coma which we believed was caused by meningitis.", {"meningitis": "uncertain"}),
+    ("We suspected a drug-induced rash and rituximab and prednisone were stopped.",
+     {"rash": "uncertain", "prednisone": "present"}),
     # "diagnosed as" asserts the diagnosis
     ("Two years later she was diagnosed as having lupus.", {"lupus": "present"}),
     # what is impending has not happened (and the cue is short)
@@ -47,6 +54,10 @@ CASES = [
     ("Cidofovir was recommended but denied by the insurer.", {"cidofovir": "negated"}),
     ("Investigations led to the exclusion of tuberculosis.", {"tuberculosis": "negated"}),
     ("All findings improved, with the exclusion of the cough.", {"cough": "present"}),
+    # a participle of a report verb opens a new finding, and so does "and the patient"
+    ("The biopsy was taken without complications, revealing a lymphoma.", {"lymphoma": "present"}),
+    ("No relapse was seen on CT and the patient has had fever since.", {"fever": "present"}),
+    ("No fever and the rash were noted.", {"fever": "negated", "rash": "negated"}),
     # -- a fronted clause ends at the last comma before the main verb --
     ("After exclusion of tuberculosis, sarcoidosis and lymphoma, prednisone was started.",
      {"tuberculosis": "negated", "sarcoidosis": "negated", "lymphoma": "negated", "prednisone": "present"}),

@@ -222,17 +222,21 @@ def _own_rules() -> list[ConTextRule]:
         _clause_end("which", [L(["which", "confirming", "thereby"])]),
         # A comma and a new subject start a new clause: "given the lack of approved therapies,
         # the patient was treated with ribavirin", "in the absence of risk factors, it was
-        # concluded ...". A comma before a noun ("no fever, rash or cough") does not. The new
+        # concluded ...", "no recurrence was found and the patient has been well" (session 7:
+        # "and" too). A comma before a noun ("no fever, rash or cough") does not. The new
         # subject is the patient, so these end a relative's cue too ("after the birth of her
         # child, the patient developed a rash").
         ConTextRule(", the patient", "TERMINATE", pattern=[L([","]), L(["she", "he", "it", "they", "we"])], direction="TERMINATE"),
-        ConTextRule(", the patient (noun)", "TERMINATE", pattern=[L([","]), L(["the", "our", "this", "his", "her"]),
+        ConTextRule(", the patient (noun)", "TERMINATE", pattern=[L([",", "and"]), L(["the", "our", "this", "his", "her"]),
                                                              L(["patient", "child", "woman", "man", "boy", "girl", "infant"])],
                     direction="TERMINATE"),
         # A report verb in the past opens a new finding: "negative for a lung tumour, a biopsy
         # revealed carcinoma", "CT excluded embolism and confirmed pulmonary oedema". Only past
         # forms: "did not reveal X" keeps its negation.
         _clause_end("revealed", [L(["revealed", "showed", "demonstrated", "confirmed", "disclosed"])]),
+        # ... and so does a participle of the same verbs: "done without difficulty, revealing an
+        # erythematous mucosa" (session 7)
+        _clause_end("revealing", [L(["revealing", "showing", "demonstrating", "disclosing"])]),
         # -- uncertain and hypothetical cues, session 6 (MACCROBAT train errors) --
         ConTextRule("suspicion of", "POSSIBLE_EXISTENCE", pattern=[L(["suspicion", "suspected", "suspect", "suspicious", "possibility",
                                                                       "presumption"]), L(["of", "for"])],
@@ -314,8 +318,17 @@ def _own_rules() -> list[ConTextRule]:
                                                                                 "initial", "preliminary", "putative"]),
                                                                              L(["diagnosis", "diagnoses"])],
                     direction="FORWARD", max_scope=10),
+        # (a long scope: the diagnoses come as a list, "under the diagnosis of A, B (C), D, or E,
+        # we resected"; the comma and new subject end it)
         ConTextRule("under the diagnosis of", "POSSIBLE_EXISTENCE", pattern=[L(["under"]), L(["the", "a"]), L(["diagnosis"])],
-                    direction="FORWARD", max_scope=12),
+                    direction="FORWARD", max_scope=20),
+        # speculation: "the mass must have been a thrombus", "which we believed was caused by X"
+        # (short: "we suspected X and Y was stopped" - Y was given)
+        ConTextRule("must have been", "POSSIBLE_EXISTENCE", pattern=[L(["must", "may", "might", "could"]), L(["have"]), L(["been"])],
+                    direction="FORWARD", max_scope=4),
+        ConTextRule("we believed", "POSSIBLE_EXISTENCE", pattern=[L(["we", "i", "they"]), L(["believed", "suspected", "thought", "presumed",
+                                                                                        "hypothesized", "hypothesised", "speculated"])],
+                    direction="FORWARD", max_scope=5),
         # "after exclusion of X": the fronted clause's end (`_FrontedClauses`) keeps it from the
         # main clause; "with the exclusion of X" means "except X"
         ConTextRule("exclusion of", neg, pattern=[L(["exclusion"]), L(["of"])], direction="FORWARD", max_scope=8),
