@@ -50,3 +50,83 @@ def test_disorder_word_shape():
     assert disorder_word("pseudomyxomatosis") and disorder_word("angiopathy")
     assert not disorder_word("antithrombosis") and not disorder_word("prognosis") and not disorder_word("normokalemia")
     assert not disorder_word("imaging") and not disorder_word("questionnaire")
+
+
+# --- names interrupted by a short form's definition; gene-word modifiers ---------------------
+
+from kg.nlp.abstract_terms import MODIFIER_ROLE, interrupted_names, mark_named  # noqa: E402
+from kg.nlp.lexicons import normalize_token  # noqa: E402
+
+# a toy dictionary, keyed as the lexicon keys names (normalize_token of each word)
+_NAMES = {
+    ("left", "ventricular", "dysfunction"): ("Manifestation", "TOY:lvd", ()),
+    ("kessler", normalize_token("-"), "brandt", "disease"): ("Disease", "TOY:kb", ()),
+    ("left", "ventricular", "bleeding"): ("Manifestation", "TOY:lvb", ()),
+}
+
+
+def _toy_lookup(keys):
+    return _NAMES.get(tuple(keys))
+
+
+def _blank_with(text, found=()):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp(text)
+    from spacy.tokens import Span
+
+    from kg.nlp import extensions
+
+    extensions.register()
+    spans = []
+    for s, e, label in found:
+        sp = Span(doc, s, e, label=label)
+        sp._.xrefs = ()
+        spans.append(sp)
+    doc.spans[SPAN_GROUP] = spans
+    return doc
+
+
+def test_a_name_interrupted_by_its_short_form_is_one_finding():
+    doc = _blank_with("Echocardiography showed left ventricular (LV) dysfunction at rest.")
+    interrupted_names(doc, _toy_lookup)
+    assert _spans(doc) == [("left ventricular (LV) dysfunction", "Manifestation", "TOY:lvd")]
+    # the short form alone stands for a part of the name ("left ventricular"), not the finding
+    doc = _blank_with("Left ventricular (LV) dysfunction was graded; the LV was dilated.")
+    interrupted_names(doc, _toy_lookup)
+    assert [t for t, _, _ in _spans(doc)] == ["Left ventricular (LV) dysfunction"]
+
+
+def test_a_generic_head_gives_the_short_form_the_disease():
+    text = "Kessler-Brandt (KB) disease is rare. KB patients and the KB gene were studied in KB disease."
+    doc = _blank_with(text)
+    interrupted_names(doc, _toy_lookup)
+    assert _spans(doc) == [("Kessler-Brandt (KB) disease", "Disease", "TOY:kb"), ("KB", "Disease", "TOY:kb"),
+                           ("KB", "Disease", "TOY:kb"), ("KB disease", "Disease", "TOY:kb")]
+
+
+def test_a_whole_name_replaces_the_finding_read_from_its_last_word():
+    # tokens: Nausea and left ventricular ( LV ) bleeding; "bleeding" (7) was read alone
+    doc = _blank_with("Nausea and left ventricular (LV) bleeding", [(7, 8, "Manifestation")])
+    interrupted_names(doc, _toy_lookup)
+    assert _spans(doc) == [("left ventricular (LV) bleeding", "Manifestation", "TOY:lvb")]
+    # a finding reaching out of the name stands, and the name is not added
+    doc = _blank_with("Nausea and left ventricular (LV) bleeding", [(0, 3, "Manifestation")])
+    interrupted_names(doc, _toy_lookup)
+    assert [t for t, _, _ in _spans(doc)] == ["Nausea and left"]
+
+
+def test_no_name_when_the_dictionary_lacks_it_or_the_parenthesis_is_glued():
+    for text in ("The right ventricular (RV) dysfunction was mild.", "Left ventricular (LV)-dysfunction was mild.",
+                 "Left ventricular (LV; dilated) dysfunction was mild."):
+        doc = _blank_with(text)
+        interrupted_names(doc, _toy_lookup)
+        assert _spans(doc) == [], text
+
+
+def test_a_finding_before_a_gene_word_is_marked_as_a_modifier():
+    doc = _blank_with("Mutations of the KB gene and KB mRNA were found in KB patients.",
+                      [(3, 4, "Disease"), (6, 7, "Disease"), (11, 12, "Disease")])
+    mark_named(doc)
+    roles = [(s.text, s.end, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]]
+    assert roles == [("KB", 4, MODIFIER_ROLE), ("KB", 7, MODIFIER_ROLE), ("KB", 12, None)]

@@ -13,18 +13,33 @@ span. Words whose prefix makes them an agent against the disorder ("antitubercul
 Chosen on cross-fitted BC5CDR train predictions (each fifth scored with a MeSH list derived
 from the other four): of 49 uncovered words of this shape, 31 are exactly a gold disease
 mention and 10 lie inside one (docs/quality.md, "Abstracts, session 6").
+
+Outside case reports it also reads names that a short form's definition
+interrupts: "left ventricular (LV) dysfunction", "von Hippel-Lindau (VHL) disease". The lexicon
+matches names word by word, so the parenthesis splits the name and neither half is one; where
+the dictionary has the name without the parenthesis, the whole stretch becomes one finding span
+with that name's concept (the corpora annotate it whole, parenthesis included). Where the name's
+last word is a generic disease head ("disease", "syndrome", "disorder"), the letters stand for
+the disease itself, and each later use of them ("VHL patients", "the VHL gene": a disease name
+used as a modifier is still a mention of it, as the NCBI disease guidelines have it) gets its
+concept; with another head ("atrioventricular (AV) block") they stand for a part of the name,
+and are left alone.
 """
+
+from collections.abc import Callable
 
 import numpy
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
+from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import extensions, genre
+from kg.nlp import abbreviations, extensions, genre
 from kg.nlp.case_terms import DISORDER_ENDINGS, DISORDER_WORD, disorder_shaped
 
 _COVERING = (DRUG, MANIFESTATION, DISEASE)
+_FINDING = (MANIFESTATION, DISEASE)
 # against the disorder: a drug class or a treatment, not the disorder itself
 _AGENT_PREFIXES = ("anti",)
 # The last three letters of every disorder suffix: tokens are picked by spaCy's SUFFIX attribute in
@@ -37,14 +52,43 @@ def disorder_word(word: str) -> bool:
     return disorder_shaped(word) and not word.startswith(_AGENT_PREFIXES) and DISORDER_WORD.fullmatch(word) is not None
 
 
+# A finding named by a key sequence: (type, curie, xrefs), or None.
+FindingLookup = Callable[[list[str]], "tuple[str, str, tuple[str, ...]] | None"]
+# Heads after which a name's remaining words name the disease itself, so its short form does too.
+_GENERIC_HEADS = frozenset("disease diseases syndrome syndromes disorder disorders".split())
+# `_.attrs["role"]` of a finding named only as a modifier of a gene word (`mark_named`)
+MODIFIER_ROLE = "modifier"
+_MAX_HEAD = 2  # words after the parenthesis that may finish the name ("(LV) systolic dysfunction")
+# Words that make a disease's name before them the name of a gene, its products or its carriers
+# ("the VHL gene", "DMD mRNA", "A-T heterozygotes"): the corpora annotate the disease there (the
+# NCBI disease guidelines' "modifier" mentions), but nobody is said to have it.
+_MOLECULAR_NEXT = frozenset(
+    "gene genes locus loci mrna mrnas cdna cdnas protein proteins product products allele alleles transcript "
+    "transcripts isoform isoforms promoter mutation mutations carrier carriers heterozygote heterozygotes".split()
+)
+
+
 class AbstractTerms:
     def __init__(self, nlp: Language, name: str) -> None:
         extensions.register()
         self.name = name
+        self.nlp = nlp
+        self._lookup: FindingLookup | None = None
+
+    def finding_lookup(self) -> FindingLookup | None:
+        """The lexicon's dictionary as a finding lookup, or None in a pipeline without one."""
+        if self._lookup is None and "casekg_lexicon" in self.nlp.pipe_names:
+            lex = self.nlp.get_pipe("casekg_lexicon")
+            self._lookup = dictionary_lookup(lex.trie, lex.diagnosis_type)
+        return self._lookup
 
     def __call__(self, doc: Doc) -> Doc:
+        mark_named(doc)
         if len(doc) >= genre.MIN_WORDS and genre.is_case_narrative(doc):
             return doc  # casekg_case_terms handles case reports
+        lookup = self.finding_lookup()
+        if lookup is not None:
+            interrupted_names(doc, lookup)
         candidates = numpy.flatnonzero(numpy.isin(doc.to_array("SUFFIX"), _ENDINGS))
         if not len(candidates):
             return doc
@@ -68,6 +112,105 @@ class AbstractTerms:
         if new:
             doc.spans[extensions.SPAN_GROUP] = spans + new
         return doc
+
+
+def mark_named(doc: Doc) -> None:
+    """Give a finding named as a modifier of a gene word ("the VHL gene", "DMD mutations")
+    `_.attrs["role"] = MODIFIER_ROLE`: the mention stays, and kg.nlp.relations makes no
+    patient's finding of it. (Not the drugs' "named" role: a finding with a drug's offsets,
+    "PCP", shares the drug's attrs.)"""
+    group = doc.spans.get(extensions.SPAN_GROUP)
+    if group is None:
+        return
+    n = len(doc)
+    for sp in group:
+        if sp.label_ in _FINDING and sp.end < n and doc[sp.end].lower_ in _MOLECULAR_NEXT:
+            sp._.attrs = {**(sp._.attrs or {}), "role": MODIFIER_ROLE}
+
+
+def dictionary_lookup(trie: dict, diagnosis_type: Callable[[str, str, str], str]) -> FindingLookup:
+    """A FindingLookup over the lexicon's trie, typed as the lexicon types its own matches."""
+    from kg.nlp import lexicons  # the lexicon module imports this one
+
+    def find(keys: list[str]) -> tuple[str, str, tuple[str, ...]] | None:
+        found = [m for m in lexicons.resolve_leaf(0, len(keys), lexicons.lookup(keys, trie)) if m[2] in _FINDING]
+        if not found:
+            return None
+        _, _, typ, curie, xrefs = found[0]
+        return diagnosis_type(typ, curie, " ".join(keys)), "" if curie == "-" else curie, xrefs
+
+    return find
+
+
+def interrupted_names(doc: Doc, lookup: FindingLookup) -> None:
+    """Finding spans for names a short form's definition interrupts (see the module docstring)."""
+    if "(" not in doc.text:
+        return
+    from kg.nlp.lexicons import normalize_token
+
+    names: list[Span] = []
+    uses: list[Span] = []
+    index = None
+    for d in abbreviations.find_definitions(doc):
+        close = d.sf_end
+        if close >= len(doc) or doc[close].text != ")" or not doc[close].whitespace_:
+            continue  # "(SF;", "(SF)-induced": no name goes on after the parenthesis
+        start = abbreviations.long_form_start(doc, d)
+        hit = _name_around(doc, start, d.lf_end, close + 1, lookup, normalize_token) if start is not None else None
+        if hit is None:
+            continue
+        s, e, (typ, curie, xrefs) = hit
+        names.append(_finding(doc, s, e, typ, curie, xrefs))
+        head = doc[e - 1].lower_
+        if head in _GENERIC_HEADS:
+            index = index if index is not None else abbreviations.token_index(doc)
+            for a, b in abbreviations.occurrences(doc, d, index):
+                if a != d.sf_start:
+                    if b < len(doc) and doc[b].lower_ == head:
+                        b += 1  # "VHL disease": the short form with the head is the same name
+                    uses.append(_finding(doc, a, b, typ, curie, xrefs))
+    if not names:
+        return
+    group = doc.spans.get(extensions.SPAN_GROUP)
+    spans = [sp for sp in group] if group is not None else []
+    findings = [sp for sp in spans if sp.label_ in _FINDING]
+    # A whole name replaces the findings read from its pieces ("(GI) [bleeding]"), unless a
+    # finding reaches out of it, which then stands.
+    names = [n for n in names if not any(f.start < n.end and n.start < f.end and not (n.start <= f.start and f.end <= n.end)
+                                         for f in findings)]
+    inner = {(f.start, f.end) for n in names for f in findings if n.start <= f.start and f.end <= n.end}
+    spans = [sp for sp in spans if sp.label_ not in _FINDING or (sp.start, sp.end) not in inner]
+    taken = {t for sp in spans if sp.label_ in _FINDING for t in range(sp.start, sp.end)}
+    added = []
+    for sp in sorted(names + uses, key=lambda x: (x.start, -x.end)):
+        if not any(t in taken for t in range(sp.start, sp.end)):
+            added.append(sp)
+            taken.update(range(sp.start, sp.end))
+    if added or inner:
+        doc.spans[extensions.SPAN_GROUP] = spans + added
+
+
+def _name_around(doc: Doc, lf_start: int, lf_end: int, after: int, lookup: FindingLookup,
+                 norm: Callable[[str], str]) -> tuple[int, int, tuple[str, str, tuple[str, ...]]] | None:
+    """The longest dictionary finding made of the long form's last words and the words right
+    after the parenthesis: (start token, end token, (type, curie, xrefs))."""
+    for k in range(min(_MAX_HEAD, len(doc) - after), 0, -1):
+        tail = doc[after : after + k]
+        if not all(t.is_alpha for t in tail):
+            continue
+        for s in range(lf_start, lf_end):
+            found = lookup([norm(t.text) for t in doc[s:lf_end]] + [norm(t.text) for t in tail])
+            if found is not None:
+                return s, after + k, found
+    return None
+
+
+def _finding(doc: Doc, s: int, e: int, typ: str, curie: str, xrefs: tuple[str, ...]) -> Span:
+    span = Span(doc, s, e, label=typ, kb_id=curie)
+    span._.concept_label = (vocab.label(curie) if curie else None) or span.text
+    span._.xrefs = xrefs
+    span._.attrs = {"source": "abstract_terms"}
+    return span
 
 
 def _glued(doc: Doc, i: int) -> bool:

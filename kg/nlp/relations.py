@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, NOT_ADMINISTERED_ROLES, OUTCOME
+from kg.nlp.abstract_terms import MODIFIER_ROLE
 from kg.nlp.doctext import SpanExtensions, doc_text, sentence_at
 from kg.nlp.extensions import SPAN_GROUP, register
 
@@ -169,6 +170,8 @@ class RelationExtractor:
     # ------------------------------------------------------------------------------------
     def _sentence(self, doc: Doc, sent: Span, si: int, patient: str | None, items: list[Span], out: list[dict],
                   last_started: dict, last_target: dict) -> None:
+        # a finding named as a gene's modifier ("the VHL gene", abstract_terms.mark_named) is nobody's finding
+        items = [s for s in items if s.label_ not in _FINDINGS or (self._ext(s, "attrs") or {}).get("role") != MODIFIER_ROLE]
         drugs = [s for s in items if s.label_ == DRUG and not _not_an_exposure(s, self._dose_starts, sent)]
         # lower-case token texts of the sentence, for the keyword scans below
         low = self._low[sent.start : sent.end]
