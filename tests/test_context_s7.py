@@ -58,6 +58,14 @@ CASES = [
     ("The biopsy was taken without complications, revealing a lymphoma.", {"lymphoma": "present"}),
     ("No relapse was seen on CT and the patient has had fever since.", {"fever": "present"}),
     ("No fever and the rash were noted.", {"fever": "negated", "rash": "negated"}),
+    # -- history --
+    # how long the presenting complaint has lasted is no past history
+    ("She presented with a two-week history of fever and rash.", {"fever": "present", "rash": "present"}),
+    ("A 3-month history of cough led to a CT.", {"cough": "present"}),
+    ("He had a history of asthma and tuberculosis.", {"asthma": "historical", "tuberculosis": "historical"}),
+    # a citation is not the patient's past
+    ("As previously described, the tumour cells formed nests.", {"tumour": "present"}),
+    ("The lymphoma had previously been treated with rituximab.", {"rituximab": "historical"}),
     # -- a fronted clause ends at the last comma before the main verb --
     ("After exclusion of tuberculosis, sarcoidosis and lymphoma, prednisone was started.",
      {"tuberculosis": "negated", "sarcoidosis": "negated", "lymphoma": "negated", "prednisone": "present"}),

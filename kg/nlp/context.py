@@ -193,6 +193,17 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("prior to", "PSEUDO", pattern=[L(["prior"]), L(["to"])], direction="PSEUDO"),
         ConTextRule("previously", "HISTORICAL", pattern=[L(["previously", "formerly", "previous", "prior", "past"])],
                     direction="FORWARD", max_scope=6),
+        # -- history, session 7 (a sample of our historical statuses on MACCROBAT train) --
+        # "a two-week history of rash", "a 3-month history of cough": the time the presenting
+        # complaint has lasted, not a past illness (medspaCy's "history" made the complaint
+        # historical, so the graph lost its direct edge)
+        ConTextRule("week history", "PSEUDO", pattern=[L(["hour", "hours", "day", "days", "week", "weeks", "month", "months", "year",
+                                                          "years"]), L(["'s", "’s"]) | {"OP": "?"}, L(["history"])],
+                    direction="PSEUDO"),
+        # a citation, not the patient's past: "as previously described, the tumour cells ..."
+        ConTextRule("previously described", "PSEUDO", pattern=[L(["previously"]), L(["described", "reported", "published",
+                                                                                     "mentioned"])],
+                    direction="PSEUDO"),
         ConTextRule("to prevent", "HYPOTHETICAL", pattern=[L(["to", "for"]), L(["prevent", "avoid", "prevention", "prophylaxis"])],
                     direction="FORWARD", max_scope=6),
         ConTextRule("in case of", "HYPOTHETICAL", pattern=[L(["in"]), L(["case"]), L(["of"])], direction="FORWARD", max_scope=6),
