@@ -306,3 +306,21 @@ def test_sign_shaped_words_stay_out_of_the_abstract_reader() -> None:
     nlp.add_pipe("casekg_abstract_terms")
     doc = nlp("In 14 rats, polyarthralgia, hypokinesis and thrombocytosis followed a fibroadenoma.")
     assert [(s.text, s.label_) for s in doc.spans[SPAN_GROUP]] == [("thrombocytosis", "Disease"), ("fibroadenoma", "Disease")]
+
+
+def test_a_short_form_named_as_the_diagnosis_is_a_disorder_throughout_the_report(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {"Manifestation": ["metastases"]})
+    text = ("A 52-year-old man presented with weight loss. " + FILLER + "Biopsy findings were consistent with "
+            "QRX. He was treated for QRX, and the QRX-PL index was 3; the QRX-PL score fell. A diagnosis of "
+            "advanced TBZ was made. Stage IIIB was confirmed by BZN staining and MRI, and KLM "
+            "metastases were excluded. The CT showed no KLM.")
+    doc = nlp(text)
+    got = [(s.text, s.label_, s.start_char) for s in doc.spans[SPAN_GROUP]]
+    disorders = [(t, start) for t, label, start in got if label == "Disease"]
+    # both uses of QRX (not the compound index name), TBZ; not the stage, the test named after
+    # "confirmed by", nor a short form never named as the diagnosis
+    assert [t for t, _ in disorders] == ["QRX", "QRX", "TBZ"]
+    assert [start for _, start in disorders[:2]] == [text.index("QRX."), text.index("QRX,")]
+    # an abstract is left to the rules
+    abstract = nlp("In 12 patients the findings were consistent with QRX.")
+    assert not abstract.spans[SPAN_GROUP]
