@@ -8,13 +8,15 @@ that made the shipped file) and scores the full pipeline on the 100 held-out abs
 list in place of the shipped one. Rule and model settings can then be chosen there, and the
 BC5CDR development set stays an evaluation.
 
-    python benchmarks/bc5cdr_heldout.py [N_ERRORS] [--fold K] [--cv] [--statistical JSON] [--train-model OUT]
+    python benchmarks/bc5cdr_heldout.py [N_ERRORS] [--fold K] [--cv] [--dump DIR] [--statistical JSON] [--train-model OUT]
 
 `--fold K` holds out fold K instead (document i of the PMID-sorted list is in fold i % 5; the
 default, 4, is the fifth above). `--cv` scores every fold this way, each in a process of its
 own (the vocabulary is compiled once per process), and prints the pooled strict and overlap
 counts: cross-fitted figures for all 500 training abstracts, each scored with a MeSH list that
-has not seen it (about 70 s CPU).
+has not seen it (about 70 s CPU). `--dump DIR` also writes each scored fold's disease and
+chemical predictions (as scored: BC5CDR types, nested ones dropped) and gold mentions to
+DIR/fold-K.json, for error tables (benchmarks/disease_boundaries.py reads them).
 
 `--statistical '{"model": "...", "types": [...], ...}'` adds `casekg_statistical` with that
 config after casekg_case_terms; `--train-model OUT` trains a packed NER (kg.train, labels Drug
@@ -45,6 +47,20 @@ def split(fold: int = FOLDS - 1):  # noqa: ANN201 - (train part, held-out part) 
     return [d for i, d in enumerate(docs) if i % FOLDS != fold], [d for i, d in enumerate(docs) if i % FOLDS == fold]
 
 
+def dump_fold(path: Path, docs, predict) -> None:  # noqa: ANN001 - GoldDocs, a kg.evaluate Predictor
+    """Each document's scored predictions and gold mentions as JSON: {pmid: {"text", "pred", "gold"}}."""
+    from kg.evaluate import PROFILES
+
+    type_map = PROFILES["bc5cdr-dev"].type_map
+    out = {}
+    for d in docs:
+        preds = sorted({(p[0], p[1], type_map[p[2]]) for p in predict(d.text) if type_map.get(p[2])})
+        preds = [p for p in preds if not any(q[2] == p[2] and q[0] <= p[0] and p[1] <= q[1] and q[:2] != p[:2] for q in preds)]
+        out[d.id] = {"text": d.text, "pred": preds, "gold": sorted({(m.start, m.end, m.type) for m in d.mentions})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out), encoding="utf-8")
+
+
 def cross_fitted(extra: list[str]) -> None:
     """Every fold held out in turn (one process each); pooled counts per type and measure."""
     import subprocess
@@ -72,10 +88,11 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--train-model", help="train a Drug/Disease NER on the 400 abstracts, write OUT.cfg/.bin")
     ap.add_argument("--fold", type=int, default=FOLDS - 1, help="the fold held out (0-4; default 4)")
     ap.add_argument("--cv", action="store_true", help="hold out every fold in turn and pool the counts")
+    ap.add_argument("--dump", help="write the scored predictions and gold of each fold to DIR/fold-K.json")
     ap.add_argument("--counts", action="store_true", help=argparse.SUPPRESS)  # one JSON line, for --cv
     args = ap.parse_args(argv)
     if args.cv:
-        cross_fitted(["--statistical", args.statistical] if args.statistical else [])
+        cross_fitted((["--statistical", args.statistical] if args.statistical else []) + (["--dump", args.dump] if args.dump else []))
         return
     train_part, held = split(args.fold)
     from kg.gold import mesh_tsv_rows
@@ -109,7 +126,18 @@ def main(argv: list[str]) -> None:
         config.insert(at, ("casekg_statistical", json.loads(args.statistical)))
     nlp = build_nlp(config)
     t0 = time.process_time()
-    report = evaluate_docs(held, predictor_from_pipeline(nlp), PROFILES["bc5cdr-dev"], f"bc5cdr-train held-out fold {args.fold} ({len(held)})")
+    predict = predictor_from_pipeline(nlp)
+    if args.dump:  # run each abstract once for the score and the dump
+        seen: dict[str, list] = {}
+        full = predict
+
+        def predict(text: str) -> list:  # noqa: F811
+            if text not in seen:
+                seen[text] = list(full(text))
+            return seen[text]
+    report = evaluate_docs(held, predict, PROFILES["bc5cdr-dev"], f"bc5cdr-train held-out fold {args.fold} ({len(held)})")
+    if args.dump:
+        dump_fold(Path(args.dump) / f"fold-{args.fold}.json", held, predict)
     if args.counts:
         counts = {f"{typ}/{measure}": [c.tp_pred, c.tp_gold, c.n_pred, c.n_gold]
                   for measure, table in (("strict", report.strict), ("overlap", report.overlap)) for typ, c in table.items()}

@@ -130,3 +130,32 @@ def test_a_finding_before_a_gene_word_is_marked_as_a_modifier():
     mark_named(doc)
     roles = [(s.text, s.end, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]]
     assert roles == [("KB", 4, MODIFIER_ROLE), ("KB", 7, MODIFIER_ROLE), ("KB", 12, None)]
+
+
+def test_two_undefined_capitals_are_no_finding_outside_case_reports():
+    from kg.nlp.abstract_terms import drop_undefined_letters
+
+    # tokens: "MR imaging of SD rats" -> MR 0, SD 3; "CHF" keeps (three letters)
+    doc = _blank_with("MR imaging of SD rats with CHF.", [(0, 1, "Manifestation"), (3, 4, "Disease"), (6, 7, "Disease")])
+    drop_undefined_letters(doc)
+    assert [t for t, _, _ in _spans(doc)] == ["CHF"]
+    # defined letters keep their uses, singular and plural
+    text = "Sexual dysfunction (SD) was common. SD and SDs were rated."
+    doc = _blank_with(text, [(0, 2, "Manifestation"), (8, 9, "Manifestation"), (10, 11, "Manifestation")])
+    drop_undefined_letters(doc)
+    assert [t for t, _, _ in _spans(doc)] == ["Sexual dysfunction", "SD", "SDs"]
+
+
+def test_case_reports_keep_undefined_letters():
+    nlp = _nlp()
+    doc = nlp.make_doc(CASE_FILLER + "She had PD for years.")
+    for name, proc in nlp.pipeline[:-1]:
+        doc = proc(doc)
+    from spacy.tokens import Span
+
+    pd = [t.i for t in doc if t.text == "PD"][0]
+    sp = Span(doc, pd, pd + 1, label="Disease")
+    sp._.xrefs = ()
+    doc.spans[SPAN_GROUP] = list(doc.spans.get(SPAN_GROUP, [])) + [sp]
+    doc = nlp.get_pipe("casekg_abstract_terms")(doc)
+    assert "PD" in [t for t, _, _ in _spans(doc)]

@@ -89,6 +89,7 @@ class AbstractTerms:
         lookup = self.finding_lookup()
         if lookup is not None:
             interrupted_names(doc, lookup)
+        drop_undefined_letters(doc)
         candidates = numpy.flatnonzero(numpy.isin(doc.to_array("SUFFIX"), _ENDINGS))
         if not len(candidates):
             return doc
@@ -126,6 +127,30 @@ def mark_named(doc: Doc) -> None:
     for sp in group:
         if sp.label_ in _FINDING and sp.end < n and doc[sp.end].lower_ in _MOLECULAR_NEXT:
             sp._.attrs = {**(sp._.attrs or {}), "role": MODIFIER_ROLE}
+
+
+def drop_undefined_letters(doc: Doc) -> None:
+    """Drop finding spans that are two capital letters ("SD", "MR", "TD") the text does not define.
+
+    The MeSH list names short forms that BC5CDR's abstracts defined ("sexual dysfunction (SD)");
+    another abstract uses the same letters for Sprague-Dawley rats, magnetic resonance or odds
+    ratios, and defines a disease's letters when it means one. Case reports use disease letters
+    undefined ("a history of PD") and keep them (this runs outside case reports only).
+    """
+    group = doc.spans.get(extensions.SPAN_GROUP)
+    if group is None:
+        return
+    letters = [sp for sp in group if sp.label_ in _FINDING and _two_capitals(sp.text)]
+    if not letters:
+        return
+    defined = {d.short for d in abbreviations.find_definitions(doc)}
+    drop = [sp for sp in letters if sp.text not in defined and sp.text[:2] not in defined]
+    if drop:
+        doc.spans[extensions.SPAN_GROUP] = [sp for sp in group if sp not in drop]
+
+
+def _two_capitals(text: str) -> bool:
+    return (len(text) == 2 or (len(text) == 3 and text[2] == "s")) and text[:2].isalpha() and text[:2].isupper()
 
 
 def dictionary_lookup(trie: dict, diagnosis_type: Callable[[str, str, str], str]) -> FindingLookup:
