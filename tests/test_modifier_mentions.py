@@ -8,7 +8,7 @@ import pytest
 from kg.nlp.abstract_terms import MODIFIER_ROLE
 from kg.nlp.pipeline import PIPELINE
 
-_TOY = {"Disease": ["Kessler disease", "KD"], "Manifestation": ["fatigue"]}
+_TOY = {"Disease": ["Kessler disease", "KSD"], "Manifestation": ["fatigue"]}
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,10 @@ def _disease_subjects(doc):
 
 
 def test_gene_modifier_keeps_its_span_but_makes_no_statement(nlp):
-    doc = nlp("Sequencing of the KD gene found a deletion. KD mRNA was low. The boy had KD and fatigue.")
-    kd = [(s.start_char, (s._.attrs or {}).get("role")) for s in doc.spans["casekg"] if s.text == "KD"]
-    assert kd == [(18, MODIFIER_ROLE), (44, MODIFIER_ROLE), (73, None)]
-    assert _disease_subjects(doc) == ["KD"]  # only the boy's
+    doc = nlp("Sequencing of the KSD gene found a deletion. KSD mRNA was low. The boy had KSD and fatigue.")
+    kd = [(s.start_char, (s._.attrs or {}).get("role")) for s in doc.spans["casekg"] if s.text == "KSD"]
+    assert kd == [(18, MODIFIER_ROLE), (45, MODIFIER_ROLE), (75, None)]
+    assert _disease_subjects(doc) == ["KSD"]  # only the boy's
 
 
 def test_without_a_gene_word_the_disease_is_a_finding(nlp):
