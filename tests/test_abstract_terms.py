@@ -159,3 +159,9 @@ def test_case_reports_keep_undefined_letters():
     doc.spans[SPAN_GROUP] = list(doc.spans.get(SPAN_GROUP, [])) + [sp]
     doc = nlp.get_pipe("casekg_abstract_terms")(doc)
     assert "PD" in [t for t, _, _ in _spans(doc)]
+
+
+def test_a_tumour_before_suppressor_names_a_gene_class():
+    doc = _blank_with("A tumour suppressor was lost in the tumour.", [(1, 2, "Manifestation"), (7, 8, "Manifestation")])
+    mark_named(doc)
+    assert [(s.start, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]] == [(1, MODIFIER_ROLE), (7, None)]

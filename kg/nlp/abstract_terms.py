@@ -64,7 +64,8 @@ _MAX_HEAD = 2  # words after the parenthesis that may finish the name ("(LV) sys
 # NCBI disease guidelines' "modifier" mentions), but nobody is said to have it.
 _MOLECULAR_NEXT = frozenset(
     "gene genes locus loci mrna mrnas cdna cdnas protein proteins product products allele alleles transcript "
-    "transcripts isoform isoforms promoter mutation mutations carrier carriers heterozygote heterozygotes".split()
+    "transcripts isoform isoforms promoter mutation mutations carrier carriers heterozygote heterozygotes "
+    "suppressor suppressors".split()  # "a tumour suppressor gene": a gene class, no tumour
 )
 
 
