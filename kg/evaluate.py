@@ -13,7 +13,8 @@ Measures, per gold entity type:
 - id (document level): sets of (document, ID) pairs, same namespace restriction.
 
 Where the gold carries assertion status (brat `POLARITY`, MACCROBAT), `Report.assertion` also
-scores our statuses on the gold entities a prediction overlaps (see `Assertion`).
+scores our statuses on the gold entities a prediction overlaps (see `Assertion`), and
+`Report.assertion_graph` scores them under the "graph" convention (see `ASSERTION_CONVENTIONS`).
 """
 
 from __future__ import annotations
