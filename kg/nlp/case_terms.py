@@ -304,23 +304,30 @@ class CaseTerms:
 
 def _diagnosed_short_forms(doc: Doc, text: str, blocked: set[int]) -> list[tuple[int, int, str]]:
     """(start, end, DISEASE) for each uncovered use of a short form that the report names as a
-    diagnosis once at least (`_DIAGNOSIS_CUE` right before it, in its sentence). Found by a scan
-    of the text: a loop over every token would cost more than the rest of the component."""
-    uses: dict[str, list[int]] = defaultdict(list)
+    diagnosis once at least (`_DIAGNOSIS_CUE` right before it: words and spaces only, so within
+    its sentence). A scan of the text; tokens are looked up only for the forms a cue names (a
+    loop over every token would cost more than the rest of the component)."""
+    uses: dict[str, list[re.Match]] = defaultdict(list)
     cued: set[str] = set()
     for m in _CAPITAL_WORD.finditer(text):
         form = m.group()
         if not _SHORT.match(form) or _ROMAN.match(form) or _FIGURE_WORD.match(form):
             continue
-        if text[m.start() - 1:m.start()] in ("-", "–") or re.match(r"[-–][A-Z]", text[m.end():m.end() + 2]):
+        if text[m.start() - 1:m.start()] in ("-", "\u2013") or re.match(r"[-\u2013][A-Z]", text[m.end():m.end() + 2]):
             continue  # one part of a compound name ("BCS-TIPS index")
-        sp = doc.char_span(m.start(), m.end())
-        if sp is None or len(sp) != 1 or sp.start in blocked or sp.end in blocked:
-            continue  # a token of a span already, or what the next one is about ("CNS metastases")
-        uses[form].append(sp.start)
-        if _DIAGNOSIS_CUE.search(text, max(doc[sp.start].sent.start_char, m.start() - 70), m.start()):
+        uses[form].append(m)
+        if form not in cued and _DIAGNOSIS_CUE.search(text, max(0, m.start() - 70), m.start()) and _free(doc, m, blocked):
             cued.add(form)
-    return [(i, i + 1, DISEASE) for form in sorted(cued) for i in uses[form]]
+    return [(sp.start, sp.end, DISEASE) for form in sorted(cued) for m in uses[form] if (sp := _free(doc, m, blocked))]
+
+
+def _free(doc: Doc, m: re.Match, blocked: set[int]) -> Span | None:
+    """The one-token span of `m`, unless a span holds it already or holds the next token, which
+    it then names something about ("CNS metastases")."""
+    sp = doc.char_span(m.start(), m.end())
+    if sp is None or len(sp) != 1 or sp.start in blocked or sp.end in blocked:
+        return None
+    return sp
 
 
 def _short_forms_like_long_forms(spans: list[Span]) -> list[Span]:
