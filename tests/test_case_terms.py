@@ -324,3 +324,12 @@ def test_a_short_form_named_as_the_diagnosis_is_a_disorder_throughout_the_report
     # an abstract is left to the rules
     abstract = nlp("In 12 patients the findings were consistent with QRX.")
     assert not abstract.spans[SPAN_GROUP]
+
+
+def test_a_disorder_naming_a_serology_screen_or_study_is_no_finding(tmp_path) -> None:
+    nlp = _rules_only(tmp_path, {"Disease": ["hepatitis", "lupus", "cardiomyopathy"]})
+    text = ("A 38-year-old woman was admitted with jaundice. " + FILLER + "Hepatitis serologies and a lupus screen "
+            "were sent, and a cardiomyopathy study followed; she had hepatitis and lupus.")
+    doc = nlp(text)
+    got = [(s.text, s.start_char) for s in doc.spans[SPAN_GROUP]]
+    assert got == [("hepatitis", text.index("had hepatitis") + 4), ("lupus", text.index("lupus."))]
