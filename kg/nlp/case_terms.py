@@ -156,8 +156,8 @@ _SHORT = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9-]{0,7}$")  # "CMP", "VT
 # "confirmed SFTL") is a disorder, and so is every other use of it in the report (MACCROBAT types
 # a phrase one way within a report). Case reports write the disorder's long form in the title or
 # abstract, which MACCROBAT's text leaves out. Undefined short forms in general are disorders 14%
-# of the time on train (session 6); after these cues far more often (below). "confirmed by"
-# introduces the test, not the diagnosis ("confirmed by CSF cytology").
+# of the time on train (session 6); of the 38 spans this rule adds in the joint CV, 34 are gold
+# disorders. "confirmed by" introduces the test, not the diagnosis ("confirmed by CSF cytology").
 _DIAGNOSIS_CUE = re.compile(
     r"\b(?:diagnosed\s+(?:as|with)|diagnos[ie]s\s+of|consistent\s+with|compatible\s+with|suggestive\s+of|"
     r"suspicion\s+of|confirm(?:ed|ing|s)?(?!\s+by\b)|confirmation\s+of|support\s+for)\s+"
