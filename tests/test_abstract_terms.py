@@ -165,3 +165,23 @@ def test_a_tumour_before_suppressor_names_a_gene_class():
     doc = _blank_with("A tumour suppressor was lost in the tumour.", [(1, 2, "Manifestation"), (7, 8, "Manifestation")])
     mark_named(doc)
     assert [(s.start, (s._.attrs or {}).get("role")) for s in doc.spans[SPAN_GROUP]] == [(1, MODIFIER_ROLE), (7, None)]
+
+
+def test_coordinated_site_adjectives_join_the_last_conjuncts_finding():
+    from kg.nlp.abstract_terms import join_adjective_conjuncts
+
+    # tokens: Hepatic(0) ,(1) splenic(2) and(3) adrenal(4) atrophy(5) followed(6) .(7)
+    doc = _blank_with("Hepatic, splenic and adrenal atrophy followed.", [(4, 6, "Manifestation")])
+    join_adjective_conjuncts(doc)
+    assert [t for t, _, _ in _spans(doc)] == ["Hepatic, splenic and adrenal atrophy"]
+    # a conjunct that is itself a finding, a participle, or "normal" stays out
+    for text, found in (("Gout and adrenal atrophy followed.", [(0, 1, "Disease"), (2, 4, "Manifestation")]),
+                        ("Reduced or adrenal atrophy followed.", [(2, 4, "Manifestation")]),
+                        ("Normal or adrenal atrophy followed.", [(2, 4, "Manifestation")])):
+        doc = _blank_with(text, found)
+        join_adjective_conjuncts(doc)
+        assert "adrenal atrophy" in [t for t, _, _ in _spans(doc)], text
+    # a one-word finding (no adjective of its own to be parallel to) is left alone
+    doc = _blank_with("Ocular and orbital toxicity followed.", [(3, 4, "Manifestation")])
+    join_adjective_conjuncts(doc)
+    assert [t for t, _, _ in _spans(doc)] == ["toxicity"]
