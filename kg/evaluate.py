@@ -414,6 +414,8 @@ def graph_notes(statements: Iterable[dict]) -> dict[tuple[int, int, str], set[st
     for st in statements:
         if st["kind"] == "outcome" and st.get("value") in GONE_OUTCOMES and st.get("target"):
             notes[tuple(st["target"])].add("resolved")
+        elif st["kind"] == "finding_outcome" and st.get("value") in GONE_OUTCOMES:
+            notes[tuple(st["subject"])].add("resolved")  # no drug named: the finding is the subject
         elif st["kind"] == "discontinuation":
             notes[tuple(st["subject"])].add("stopped")
     return notes

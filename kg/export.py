@@ -466,7 +466,7 @@ def _project_patients(g: nx.MultiDiGraph, idx: _Index, stmts: list[_Stmt]) -> No
             continue
         drug_label = idx.val(ox.NamedNode(st.drug), RDFS + "label") if st.drug else None
         targets: list[tuple[str | None, str, str | None]] = []
-        if st.kind in ("exposure", "outcome", "adverse_event", "discontinuation"):
+        if st.kind in ("exposure", "outcome", "adverse_event", "discontinuation", "dose_change"):
             targets.append((st.drug, CKG + "receivedDrug", None))
         if st.kind == "phenotype":
             targets.append((st.concept, BIOLINK + "has_phenotype", None))

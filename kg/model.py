@@ -49,8 +49,11 @@ StatementKind = Literal[
     "outcome",  # drug -> manifestation with an outcome value
     "adverse_event",  # drug caused event in patient
     "discontinuation",  # drug stopped; reason mention (if any) in target, reason text in value
+    "dose_change",  # drug tapered or its dose/route changed, not stopped (tapered/reduced/increased/changed in value)
+    "finding_outcome",  # finding resolved/improved/... with no drug named (outcome value in value)
 ]
-STATEMENT_KINDS = ("exposure", "phenotype", "antibody", "disease", "outcome", "adverse_event", "discontinuation")
+STATEMENT_KINDS = ("exposure", "phenotype", "antibody", "disease", "outcome", "adverse_event", "discontinuation",
+                   "dose_change", "finding_outcome")
 
 
 @dataclass(frozen=True)

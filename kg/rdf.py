@@ -80,9 +80,13 @@ KIND_CLASS = {
     "outcome": "TreatmentOutcome",
     "adverse_event": "AdverseEvent",
     "discontinuation": "Discontinuation",
+    "dose_change": "DoseChange",
+    "finding_outcome": "FindingOutcome",
 }
 # Kinds whose `subject` mention is the drug; the others' subject is the finding itself.
-DRUG_KINDS = frozenset({"exposure", "outcome", "adverse_event", "discontinuation"})
+DRUG_KINDS = frozenset({"exposure", "outcome", "adverse_event", "discontinuation", "dose_change"})
+# Kinds that carry an outcome value: a drug's on a finding, and a finding's own (no drug named).
+OUTCOME_KINDS = frozenset({"outcome", "finding_outcome"})
 
 # Mention type -> (concept class local name, slug used for unlinked concept IRIs).
 TYPE_CLASS = {
@@ -505,7 +509,7 @@ class _ArticleGraph:
         else:
             b.add(iri, CKG + "concept", subj_concept)
 
-        if st.kind == "outcome" and st.value:
+        if st.kind in OUTCOME_KINDS and st.value:
             if st.value in OUTCOME_VALUES:
                 b.add(iri, CKG + "outcome", outcome_iri(st.value))
             else:
@@ -516,8 +520,10 @@ class _ArticleGraph:
                 b.lit(iri, CKG + "polarity", polarity)
         if st.kind == "discontinuation":
             b.lit(iri, CKG + "reason", st.value or (target.label if target else None))
-        if st.kind == "exposure":
-            self._dose(iri, st, subject)
+        if st.kind == "dose_change":
+            b.lit(iri, CKG + "doseChange", st.value)
+        if st.kind in ("exposure", "dose_change"):
+            self._dose(iri, st, subject)  # for a dose change, the dose it changed to where the sentence says
         finding = target if st.kind in DRUG_KINDS else subject
         if finding is not None:
             for site in (finding.attrs.get("body_site") or "").split(";"):

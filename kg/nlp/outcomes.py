@@ -104,13 +104,16 @@ class OutcomeTagger:
             word = m.group(0).lower()
             if word.startswith(("decreas", "reduc")):
                 # "the dose was reduced" is a dose change, not an outcome
-                before = text[max(0, m.start() - 30):m.start()]
+                before = text[max(0, m.start() - 40):m.start()]
                 after = text[m.end():m.end() + 15]
-                if re.search(r"dos\w*\s+(?:\w+\s+){0,2}$", before, re.I) or _NOT_AFTER.match(after) or re.match(r"\s+(?:dose|dosage)", after, re.I):
+                # up to four words between: "the dose of methotrexate was reduced"
+                if re.search(r"dos\w*\s+(?:\w+\s+){0,4}$", before, re.I) or _NOT_AFTER.match(after) or re.match(r"\s+(?:dose|dosage)", after, re.I):
                     continue
             if word in ("recurrent", "relapsing", "progressive") and m.end() < len(text):
                 # "recurrent disease course", "relapsing polychondritis": part of a name
                 continue
+            if word == "returned to normal" and re.match(r"\s+(?:activit|life|lifestyle|work|daily|routine|school|diet|duties)", text[m.end():m.end() + 12], re.I):
+                continue  # "returned to normal activities": the patient's life, not a finding
             if word == "remission" and re.search(r"\b(?:partial|complete)\s+$", text[max(0, m.start() - 12):m.start()], re.I):
                 continue
             key = (span.start, span.end)

@@ -14,14 +14,29 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DISEASE, DRUG, MANIFESTATION, NOT_ADMINISTERED_ROLES, OUTCOME
+from kg.nlp import genre
 from kg.nlp.abstract_terms import MODIFIER_ROLE
 from kg.nlp.doctext import SpanExtensions, doc_text, sentence_at
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _STOP_VERBS = {"terminated", "discontinued", "stopped", "withdrawn", "ceased", "halted", "interrupted",
-               "suspended", "withheld", "abandoned", "tapered", "discontinue", "stop", "withdraw", "cease",
+               "suspended", "withheld", "abandoned", "discontinue", "stop", "withdraw", "cease",
                "discontinuing", "stopping", "withdrawing"}
 _STOP_NOUNS = {"discontinuation", "termination", "withdrawal", "cessation", "interruption", "suspension"}
+# A taper or a dose or route change keeps the drug going ("prednisone was tapered to 5 mg", "switched
+# to oral", "the dose was reduced"): a dose_change statement, not a discontinuation. Only a taper
+# *off* ("tapered off", "weaned off", "tapered to discontinuation") ends it.
+_TAPER_WORDS = {"tapered", "tapering", "taper", "weaned", "weaning"}
+_TAPER_OFF = {"off", "out"}
+_DOSE_VERBS = {"reduced": "reduced", "decreased": "reduced", "lowered": "reduced", "halved": "reduced",
+               "increased": "increased", "raised": "increased", "doubled": "increased", "escalated": "increased",
+               "uptitrated": "increased", "adjusted": "changed", "titrated": "changed", "modified": "changed"}
+_DOSE_NOUNS = {"dose", "doses", "dosage", "dosages", "dosing", "route", "regimen", "administration", "frequency"}
+# what a switch "to" names when it changes how the drug is given, not which drug
+_NOT_A_DRUG_SWITCH = {"oral", "orally", "intravenous", "intravenously", "iv", "i.v.", "po", "p.o.", "subcutaneous",
+                      "subcutaneously", "sc", "intramuscular", "im", "enteral", "topical", "inhaled",
+                      "lower", "higher", "reduced", "maintenance", "daily", "weekly", "monthly", "once", "twice",
+                      "every", "alternate", "half", "low", "high", "full"}
 _REASON_CUES = [("due", "to"), ("because", "of"), ("owing", "to"), ("secondary", "to"), ("as", "a", "result", "of"),
                 ("in", "view", "of"), ("on", "account", "of"), ("following",), ("after", "developing"),
                 ("after", "the", "development", "of"), ("because",), ("as", "a", "consequence", "of")]
@@ -44,6 +59,7 @@ _TEMPORAL = {"after", "following", "during", "under", "while", "on", "since"}
 _INTOLERANCE = re.compile(r"\b(?:not\s+(?:well\s+)?tolerated|poorly\s+tolerated|did\s+not\s+tolerate|intolerance\s+(?:to|of))\b", re.I)
 _CLAUSE_BREAK = {";", "whereas", "while", "but", "although", "thereafter", "subsequently", "then"}
 _FINDINGS = (MANIFESTATION, DISEASE)
+_DOSE_ATTRS = ("dose", "unit", "frequency", "route", "dose_level")
 
 
 _PRONOUNS = {"he", "she", "it", "his", "her", "we", "they", "him", "i", "us", "was", "is", "as", "an", "or"}
@@ -73,6 +89,8 @@ def _not_an_exposure(span: Span, dose_starts: set[int] | None = None, sent: Span
     doses = (dose_starts if dose_starts is not None else _dose_starts(doc)) if nxt else set()
     if nxt and nxt[0].i in doses:
         return False  # "IVIG 2 g/kg": a dose, so an exposure
+    if span.start >= sent.start + 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in _DOSE_NOUNS:
+        return False  # "the dose of X was reduced": a drug given, not a lab value
     if nxt and (nxt[0].like_num or (nxt[0].lower_ in _MEASURE_AFTER and (
             nxt[0].lower_ not in ("was", "were", "of", "(") or (len(nxt) > 1 and (nxt[1].like_num or nxt[1].lower_ in (
                 "elevated", "increased", "decreased", "normal", "low", "high", "raised", "reduced")))))):
@@ -191,7 +209,7 @@ class RelationExtractor:
             if span.label_ == DRUG and span not in drugs:
                 continue
             if span.label_ == DRUG:
-                attrs = {k: v for k, v in (self._ext(span, "attrs") or {}).items() if k in ("dose", "unit", "frequency", "route", "dose_level")}
+                attrs = {k: v for k, v in (self._ext(span, "attrs") or {}).items() if k in _DOSE_ATTRS}
                 add("exposure", span, attrs=attrs)
             elif span.label_ == MANIFESTATION:
                 add("phenotype", span)
@@ -233,6 +251,7 @@ class RelationExtractor:
     def _discontinuations(self, doc: Doc, sent: Span, low: list[str], drugs: list[Span], findings: list[Span],
                           outcomes: list[Span], add) -> set[int]:
         stopped: set[int] = set()
+        changes: list[tuple[list[Span], str]] = []  # (drugs, dose_change value), added after the stops
         base = sent.start
         verbs = [base + k for k, w in enumerate(low) if w in _STOP_VERBS or w in _STOP_NOUNS]
         triggers: list[tuple[int, str]] = [(v, "stop") for v in verbs]
@@ -240,6 +259,19 @@ class RelationExtractor:
             # "X was changed/switched to Y because of Z": X is stopped, Y is the new drug
             if w in ("changed", "switched", "converted") and k + 1 < len(low) and low[k + 1] in ("to", "from"):
                 triggers.append((base + k, "switch"))
+            elif w in _TAPER_WORDS:
+                nxt = low[k + 1:k + 3]
+                if nxt and (nxt[0] in _TAPER_OFF or nxt == ["to", "off"] or any(
+                        w in _STOP_VERBS or w in _STOP_NOUNS for w in low[k + 1:k + 5])):
+                    # "tapered off", "weaned off", "tapered and then stopped" ("then" ends the stop's clause)
+                    triggers.append((base + k, "stop_near"))
+                else:
+                    triggers.append((base + k, "dose"))  # "to discontinuation" is a stop noun of its own
+            elif w in _DOSE_VERBS:
+                how = self._dose_words(low, k)
+                if how:
+                    # "CRP decreased to 5 mg/L after prednisone": a bare number needs the drug right before
+                    triggers.append((base + k, "dose" if how == "word" else "dose_near"))
         for m in _INTOLERANCE.finditer(_sent_text(sent)):
             tok = doc.char_span(sent.start_char + m.start(), sent.start_char + m.end(), alignment_mode="expand")
             if tok is not None:
@@ -258,13 +290,27 @@ class RelationExtractor:
                 if not subjects:
                     continue  # "the therapy was changed to X": nothing named was stopped
                 new = [d for d in after if d not in subjects]
+                if not new and self._dose_words(low, v - base):
+                    # "switched to oral", "the dosage was changed to 500 mg": the same drug, given otherwise
+                    changes.append((subjects, "changed"))
+                    continue
                 self._switched_to.update(d.start_char for d in new)
+            elif mode == "stop_near":
+                # "X was weaned off", "weaned off X"; not "started on Y after the inotropes were weaned off"
+                subjects = [d for d in before if v - d.end <= 3][-1:] or [d for d in after if d.start - v <= 4][:1]
+            elif mode in ("dose", "dose_near"):
+                if mode == "dose_near":
+                    subjects = [d for d in before if v - d.end <= 3][-1:]
+                else:
+                    subjects = self._run_before(doc, before) or after[:1]
+                if subjects:
+                    changes.append((subjects, _DOSE_VERBS.get(low[v - base], "tapered")))
+                continue
+            elif before and any(before[-1].end <= f.start and v - 2 <= f.end <= v for f in findings):
+                continue  # "X was given, and the hematemesis ceased": the finding stopped, not X
             elif before:
                 # "X and Y was terminated": the coordinated run just before the verb
-                subjects = [before[-1]]
-                for d in reversed(before[:-1]):
-                    if self._coordinated(doc, d, subjects[0]):
-                        subjects.insert(0, d)
+                subjects = self._run_before(doc, before)
                 if mode == "intolerance":
                     subjects = [before[-1]]
             else:
@@ -306,7 +352,39 @@ class RelationExtractor:
                     for r in reasons:
                         if r.label_ == MANIFESTATION or r.label_ == DISEASE:
                             add("adverse_event", d, target=r, status=self._ext(r, "status"), cue=doc[reason_start[0]:reason_start[1]].text)
+        for subjects, value in changes:
+            for d in subjects:
+                if d.start_char not in stopped:  # "tapered and discontinued": the stop says it all
+                    attrs = {k: v for k, v in (self._ext(d, "attrs") or {}).items() if k in _DOSE_ATTRS}
+                    add("dose_change", d, value=value, status=self._ext(d, "status"), attrs=attrs)
         return stopped
+
+    def _run_before(self, doc: Doc, before: list[Span]) -> list[Span]:
+        """The coordinated run of drugs ending with the last of `before` ("X and Y were stopped")."""
+        if not before:
+            return []
+        run = [before[-1]]
+        for d in reversed(before[:-1]):
+            if self._coordinated(doc, d, run[0]):
+                run.insert(0, d)
+        return run
+
+    @staticmethod
+    def _dose_words(low: list[str], k: int) -> str | None:
+        """How the verb at sentence position `k` changes a dose or route: "word" for a dose or route
+        word just before it ("the dose of X was reduced") or just after ("increased the dosage",
+        "switched to an oral form", "changed to intravenous administration"), "number" for a bare
+        amount after it ("reduced to 5 mg"), else None."""
+        if any(w in _DOSE_NOUNS for w in low[max(0, k - 6):k]):
+            return "word"
+        nxt = low[k + 1:k + 5]
+        if nxt and nxt[0] in ("to", "from", "by"):
+            nxt = nxt[1:]
+            if nxt and nxt[0] in _NOT_A_DRUG_SWITCH:
+                return "word"
+            if nxt and nxt[0][:1].isdigit():
+                return "number"
+        return "word" if any(w in _DOSE_NOUNS for w in nxt[:3]) else None
 
     @staticmethod
     def _coordinated(doc: Doc, left: Span, right: Span) -> bool:
@@ -425,6 +503,16 @@ class RelationExtractor:
                 for t in targets:
                     add("outcome", d, target=t, value=value, status=self._ext(t, "status") if self._ext(t, "status") != "present" else self._ext(d, "status"),
                         cue=o.text)
+            if not subjects and value and (patient is not None or genre.is_case_narrative(doc)):
+                # "the fever subsided", "her rash resolved spontaneously": what happened to the
+                # finding, with no drug to credit; only findings of this sentence (the evidence),
+                # and not a cue that names the finding ("decreased visual acuity", "progressive
+                # renal failure"). Case narratives only: an abstract's "improvement in parkinsonian
+                # signs in all patients" is a cohort's, not a patient's (a report with an identified
+                # patient, or one genre reads as a case narrative; decided once per doc).
+                for t in targets:
+                    if t.start >= sent.start and o.end != t.start:
+                        add("finding_outcome", t, value=value, status=self._ext(t, "status"), cue=o.text)
             last_target[patient] = (si, targets[-1])
 
     @staticmethod
