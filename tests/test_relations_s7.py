@@ -26,6 +26,7 @@ def _kinds(sts, *kinds):
     ("We increased the dose of azathioprine to 150 mg.", "azathioprine", "increased"),
     ("Tacrolimus was switched to oral administration.", "tacrolimus", "changed"),
     ("The infliximab dosage was changed to 10 mg/kg.", "infliximab", "changed"),
+    ("The tacrolimus dosage was subsequently lowered.", "tacrolimus", "reduced"),
 ])
 def test_taper_or_dose_change_is_not_a_stop(nlp, text, drug, value):
     sts = statements(nlp, _P + text)
@@ -40,6 +41,8 @@ def test_taper_or_dose_change_is_not_a_stop(nlp, text, drug, value):
     "We weaned off prednisone.",
     "Prednisone was tapered to discontinuation.",
     "Prednisone was tapered and then discontinued.",
+    "Prednisone was changed to oral form and slowly tapered off.",
+    "Prednisone was subsequently discontinued.",  # the adverb opens no new clause
 ])
 def test_taper_off_is_a_stop(nlp, text):
     sts = statements(nlp, _P + text)
@@ -47,8 +50,12 @@ def test_taper_off_is_a_stop(nlp, text):
     assert of_kind(sts, "dose_change") == []
 
 
-def test_a_switch_to_another_drug_stays_a_stop(nlp):
-    sts = statements(nlp, _P + "Tacrolimus was switched to mycophenolate because of tremor.")
+@pytest.mark.parametrize("text", [
+    "Tacrolimus was switched to mycophenolate because of tremor.",
+    "Tacrolimus was tapered over two months and switched to mycophenolate.",
+])
+def test_a_switch_to_another_drug_stays_a_stop(nlp, text):
+    sts = statements(nlp, _P + text)
     assert [s[1] for s in of_kind(sts, "discontinuation")] == ["tacrolimus"]
     assert of_kind(sts, "dose_change") == []
 
@@ -57,6 +64,8 @@ def test_a_switch_to_another_drug_stays_a_stop(nlp):
     "He was started on tacrolimus after the inotropes were weaned off.",  # the weaned drug is not tacrolimus
     "He received tacrolimus, and the fever ceased.",  # the fever ceased, not the drug
     "After prednisone was started, the CRP decreased to 5 mg/L.",  # a lab value, not a dose
+    "Daily administration of tacrolimus increased the tremor.",  # what the drug did, not its dose
+    "Tacrolimus at toxic doses, however, increased the nausea.",
 ])
 def test_no_stop_or_dose_change_for_a_drug_that_goes_on(nlp, text):
     sts = statements(nlp, _P + text)

@@ -31,7 +31,13 @@ _TAPER_OFF = {"off", "out"}
 _DOSE_VERBS = {"reduced": "reduced", "decreased": "reduced", "lowered": "reduced", "halved": "reduced",
                "increased": "increased", "raised": "increased", "doubled": "increased", "escalated": "increased",
                "uptitrated": "increased", "adjusted": "changed", "titrated": "changed", "modified": "changed"}
-_DOSE_NOUNS = {"dose", "doses", "dosage", "dosages", "dosing", "route", "regimen", "administration", "frequency"}
+_DOSE_ONLY = {"dose", "doses", "dosage", "dosages", "dosing"}
+_DOSE_NOUNS = _DOSE_ONLY | {"route", "administration", "form", "formulation", "preparation"}
+_BE = {"was", "were", "is", "are", "be", "been", "being"}
+_ADVERB_BREAKS = {"then", "subsequently", "thereafter"}
+_PASSIVE_AUX = _BE | {"has", "have", "had", "then", "further", "subsequently"}
+# a clause opener between a drug and a later "weaned off": the weaned drug is another one
+_SUBORDINATORS = {"after", "before", "when", "while", "until", "once", "as", "because", "since", "following"}
 # what a switch "to" names when it changes how the drug is given, not which drug
 _NOT_A_DRUG_SWITCH = {"oral", "orally", "intravenous", "intravenously", "iv", "i.v.", "po", "p.o.", "subcutaneous",
                       "subcutaneously", "sc", "intramuscular", "im", "enteral", "topical", "inhaled",
@@ -89,7 +95,7 @@ def _not_an_exposure(span: Span, dose_starts: set[int] | None = None, sent: Span
     doses = (dose_starts if dose_starts is not None else _dose_starts(doc)) if nxt else set()
     if nxt and nxt[0].i in doses:
         return False  # "IVIG 2 g/kg": a dose, so an exposure
-    if span.start >= sent.start + 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in _DOSE_NOUNS:
+    if span.start >= sent.start + 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in _DOSE_ONLY:
         return False  # "the dose of X was reduced": a drug given, not a lab value
     if nxt and (nxt[0].like_num or (nxt[0].lower_ in _MEASURE_AFTER and (
             nxt[0].lower_ not in ("was", "were", "of", "(") or (len(nxt) > 1 and (nxt[1].like_num or nxt[1].lower_ in (
@@ -278,6 +284,9 @@ class RelationExtractor:
                 triggers.append((tok.end - 1, "intolerance"))
         for v, mode in triggers:
             a, b = self._clause_bounds(sent, v)
+            if a > sent.start and low[a - 1 - base] in _ADVERB_BREAKS and all(w in _PASSIVE_AUX for w in low[a - base:v - base]):
+                # "X was then / subsequently discontinued": the adverb does not open a new clause here
+                a = self._clause_bounds(sent, a - 2)[0] if a - 1 > sent.start else sent.start
             if mode == "intolerance":
                 a = sent.start  # "X was started but was not well tolerated": the drug sits before "but"
             before = [d for d in drugs if a <= d.start < v and self._ext(d, "status") != "negated"]
@@ -290,14 +299,17 @@ class RelationExtractor:
                 if not subjects:
                     continue  # "the therapy was changed to X": nothing named was stopped
                 new = [d for d in after if d not in subjects]
-                if not new and self._dose_words(low, v - base):
+                if not new and self._same_drug_switch(low, v - base):
                     # "switched to oral", "the dosage was changed to 500 mg": the same drug, given otherwise
                     changes.append((subjects, "changed"))
                     continue
                 self._switched_to.update(d.start_char for d in new)
             elif mode == "stop_near":
                 # "X was weaned off", "weaned off X"; not "started on Y after the inotropes were weaned off"
-                subjects = [d for d in before if v - d.end <= 3][-1:] or [d for d in after if d.start - v <= 4][:1]
+                # "X was changed to oral form and slowly tapered off": the clause's drug, with no opener between
+                subjects = ([d for d in before if v - d.end <= 3][-1:]
+                            or [d for d in before[-1:] if not any(w in _SUBORDINATORS for w in low[d.end - base:v - base])]
+                            or [d for d in after if d.start - v <= 4][:1])
             elif mode in ("dose", "dose_near"):
                 if mode == "dose_near":
                     subjects = [d for d in before if v - d.end <= 3][-1:]
@@ -371,20 +383,32 @@ class RelationExtractor:
 
     @staticmethod
     def _dose_words(low: list[str], k: int) -> str | None:
-        """How the verb at sentence position `k` changes a dose or route: "word" for a dose or route
-        word just before it ("the dose of X was reduced") or just after ("increased the dosage",
-        "switched to an oral form", "changed to intravenous administration"), "number" for a bare
-        amount after it ("reduced to 5 mg"), else None."""
-        if any(w in _DOSE_NOUNS for w in low[max(0, k - 6):k]):
-            return "word"
-        nxt = low[k + 1:k + 5]
-        if nxt and nxt[0] in ("to", "from", "by"):
-            nxt = nxt[1:]
-            if nxt and nxt[0] in _NOT_A_DRUG_SWITCH:
+        """Whether the verb at sentence position `k` ("reduced", "increased", ...) changes a dose:
+        "word" when a dose is its passive subject ("the dose of X was reduced", "X dosage was
+        increased") or its object ("we reduced the dose of X"), "number" for a passive verb with a
+        bare amount after it ("X was reduced to 5 mg"), else None. Not "doses of X reduced Y" or
+        "administration of X increased the incidence", which say what the drug did."""
+        j, passive = k - 1, False
+        while j >= 0 and (low[j] in _PASSIVE_AUX or (len(low[j]) > 4 and low[j].endswith("ly"))):
+            passive = passive or low[j] in _BE
+            j -= 1
+        if passive and j >= 0:
+            if low[j] in _DOSE_ONLY or any(low[i] == "of" and low[i - 1] in _DOSE_ONLY for i in range(max(1, j - 3), j)):
                 return "word"
-            if nxt and nxt[0][:1].isdigit():
-                return "number"
-        return "word" if any(w in _DOSE_NOUNS for w in nxt[:3]) else None
+        nxt = low[k + 1:k + 4]
+        if any(w in _DOSE_ONLY for w in nxt):
+            return "word"
+        if passive and len(nxt) > 1 and nxt[0] in ("to", "by", "from") and nxt[1][:1].isdigit():
+            return "number"
+        return None
+
+    @staticmethod
+    def _same_drug_switch(low: list[str], k: int) -> bool:
+        """Whether "changed/switched to" at sentence position `k` names a route, form or amount, not
+        another drug: "switched to oral", "changed to intravenous administration", "to 500 mg"."""
+        nxt = low[k + 2:k + 5] if k + 1 < len(low) and low[k + 1] == "to" else []
+        return bool(nxt) and (nxt[0][:1].isdigit() or nxt[0] in _NOT_A_DRUG_SWITCH
+                              or any(w in _NOT_A_DRUG_SWITCH or w in _DOSE_NOUNS for w in nxt))
 
     @staticmethod
     def _coordinated(doc: Doc, left: Span, right: Span) -> bool:
