@@ -33,6 +33,11 @@ _DOSE_VERBS = {"reduced": "reduced", "decreased": "reduced", "lowered": "reduced
                "uptitrated": "increased", "adjusted": "changed", "titrated": "changed", "modified": "changed"}
 _DOSE_ONLY = {"dose", "doses", "dosage", "dosages", "dosing"}
 _DOSE_NOUNS = _DOSE_ONLY | {"route", "administration", "form", "formulation", "preparation"}
+# words that follow a predicate cue ("resolved within", "improved and", "subsided after"), not a noun it modifies
+_AFTER_PREDICATE = {"and", "or", "but", "with", "within", "over", "after", "in", "by", "on", "at", "during", "following",
+                    "without", "to", "from", "for", "since", "until", "when", "while", "as", "again", "too", "further",
+                    "thereafter", "afterwards", "later", "soon", "almost", "entirely", "there", "the", "a", "an", "so",
+                    "despite", "under", "upon", "before", "between", "throughout", "spontaneously", "rapidly", "gradually"}
 _BE = {"was", "were", "is", "are", "be", "been", "being"}
 _ADVERB_BREAKS = {"then", "subsequently", "thereafter"}
 _PASSIVE_AUX = _BE | {"has", "have", "had", "then", "further", "subsequently"}
@@ -535,9 +540,29 @@ class RelationExtractor:
                 # signs in all patients" is a cohort's, not a patient's (a report with an identified
                 # patient, or one genre reads as a case narrative; decided once per doc).
                 for t in targets:
-                    if t.start >= sent.start and o.end != t.start:
+                    if t.start >= sent.start and self._says_outcome(doc, t, o):
                         add("finding_outcome", t, value=value, status=self._ext(t, "status"), cue=o.text)
             last_target[patient] = (si, targets[-1])
+
+    @staticmethod
+    def _says_outcome(doc: Doc, f: Span, o: Span) -> bool:
+        """Whether cue `o` says what happened to finding `f`, read strictly since no drug anchors it:
+        the finding is the cue's subject ("the rash resolved", "her dyspnea had decreased", "arthritis
+        of the ankles resolved") or the cue noun's complement ("resolution of the ascites", "no
+        recurrence of X", "improvement in constipation"). Not a cue used as a modifier ("decreased
+        breath sounds", "progressive fatigue", "reduced serum zinc and fatigue"), nor one inside or
+        right before the finding's name ("flared metaphysis", "became unresponsive")."""
+        nxt = doc[o.end] if o.end < len(doc) else None
+        if f.end <= o.start:
+            between = doc[f.end:o.start]
+            if len(between) > 5 or any(t.is_punct or t.lower_ in ("which", "that", "who", "with") for t in between):
+                return False
+            # "pain and decreased breathing sounds": a cue followed by a content word modifies it
+            return nxt is None or not nxt.is_alpha or nxt.lower_ in _AFTER_PREDICATE or (len(nxt) > 4 and nxt.lower_.endswith("ly"))
+        if o.end <= f.start:
+            return (nxt is not None and nxt.lower_ in ("of", "in") and f.start - o.end <= 5
+                    and not any(t.is_punct for t in doc[o.end:f.start]))
+        return False
 
     @staticmethod
     def _relative_clause(doc: Doc, targets: list[Span], o: Span) -> bool:
