@@ -107,6 +107,12 @@ def test_no_drugless_outcome_for_an_absent_finding_or_one_of_another_sentence(nl
         assert of_kind(statements(nlp, text), "finding_outcome") == [], text
 
 
+def test_no_drugless_outcome_from_another_findings_cue(nlp):
+    # "recovery" is the cold's; the fever's own cue is "persisted"
+    sts = statements(nlp, "A 30-year-old woman was admitted. The fever persisted after recovery from the cold.")
+    assert {(s[1], s[3]) for s in of_kind(sts, "finding_outcome")} == {("fever", "unchanged")}
+
+
 def test_no_drugless_outcome_for_a_cohort(nlp):
     # an abstract's cohort has no identified patient and is no case narrative
     sts = statements(nlp, "Fever resolved in most patients within a week. Arthritis improved in 12 of 20 cases.")

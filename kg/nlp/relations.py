@@ -532,9 +532,12 @@ class RelationExtractor:
                 for t in targets:
                     add("outcome", d, target=t, value=value, status=self._ext(t, "status") if self._ext(t, "status") != "present" else self._ext(d, "status"),
                         cue=o.text)
-            if not subjects and value and (patient is not None or genre.is_case_narrative(doc)):
+            if (not subjects and value and targets is assigned[id(o)]
+                    and (patient is not None or genre.is_case_narrative(doc))):
                 # "the fever subsided", "her rash resolved spontaneously": what happened to the
-                # finding, with no drug to credit; only findings of this sentence (the evidence),
+                # finding, with no drug to credit (it says the finding went away, not that nothing
+                # helped); the cue's own findings, not a chained "persisted after recovery"; only
+                # findings of this sentence (the evidence),
                 # and not a cue that names the finding ("decreased visual acuity", "progressive
                 # renal failure"). Case narratives only: an abstract's "improvement in parkinsonian
                 # signs in all patients" is a cohort's, not a patient's (a report with an identified
