@@ -165,7 +165,7 @@ def join_adjective_conjuncts(doc: Doc) -> None:
     corpora annotate the coordination as one mention (NCBI's composite mentions; BC5CDR alike).
     Where the dictionary knows only the last conjunct's name (a finding span that starts with an
     adjective), uncovered adjectives coordinated before it join its span. Cross-fitted BC5CDR
-    train: 5 such joins make the span gold, 1 was gold before (docs/quality-s7-abs.md)."""
+    train: 5 such joins make the span gold, 1 was gold before (docs/quality.md, "Abstracts, session 7")."""
     group = doc.spans.get(extensions.SPAN_GROUP)
     if group is None:
         return
