@@ -19,7 +19,7 @@ _DRUGS = ["cidofovir", "rituximab", "prednisone", "radiotherapy", "penicillin"]
 
 def toy_nlp(findings: list[str], drugs: list[str]):
     """Sentencizer, a toy lexicon of these words, outcome cues and casekg_context (also used by
-    tests/test_context_s7.py)."""
+    tests/test_context_hedges.py)."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": findings, "Drug": drugs}})

@@ -1,4 +1,4 @@
-"""casekg_context, session-7 rules (issue #7): uncertainty cues without a fixed hedge word, a cue
+"""casekg_context: hedges and scope ends added in session 7 (issue #7): uncertainty cues without a fixed hedge word, a cue
 that opens the finding's own span, the end of a fronted clause, and a few negation cues. Rules were
 read off MACCROBAT train errors; every sentence here is written for the test, none is corpus text."""
 

@@ -1,4 +1,4 @@
-"""Session 7 (issue #7): a taper or dose change is not a stop; a finding's outcome without a drug.
+"""Relations (issue #7, session 7): a taper or dose change is not a stop; a finding's outcome without a drug.
 
 Sentences written for these rules (none from a gold corpus); the toy lexicon of
 test_relations keeps them apart from the lexicon's coverage.
