@@ -4,7 +4,10 @@ the reader on a dictionary built here, the ID check, and sentences written for t
 from test_lexicons import case_report, nlp  # noqa: F401 - the lexicon pipeline fixture
 
 from kg.nlp import disease_vocab
-from kg.nlp.disease_vocab import Descriptor, is_acronym, link
+import zipfile
+from pathlib import Path
+
+from kg.nlp.disease_vocab import WRONG, Descriptor, id_table, is_acronym, link, out_of_order, outside_labels, verify, write_table
 
 
 def _dictionary() -> dict:
@@ -58,11 +61,63 @@ def test_link_prefers_the_annotated_corpus_id() -> None:
     c = Descriptor("Gamma Disease", "", ("gamma disease",), ("C10.3",))
     d = Descriptor("Delta Disease", "D100004", ("delta disease", "delta"), ("C10.4",))
     known = {"alpha syndrome": {"MESH:D200001"}, "beta disease": {"MESH:D100002"}, "delta": {"MESH:D1", "MESH:D2"}}
-    got = dict((x.label, curie) for x, curie in link([a, b, c, d], known))
+    got = dict((x.label, curie) for x, curie in link([a, b, c, d], known, table={}))
     assert got["Alpha Disease"] == "MESH:D200001"  # the dictionary's ID is corrected
     assert got["Beta Disease"] == "MESH:D100002"  # confirmed
     assert got["Gamma Disease"] == "-"  # no ID from either side
     assert got["Delta Disease"] == "MESH:D100004"  # an ambiguous name decides nothing
+
+
+def test_link_follows_the_verified_table() -> None:
+    a = Descriptor("Alpha Disease", "D100001", ("alpha disease",), ("C10.1",))
+    b = Descriptor("Beta Disease", "D100002", ("beta disease", "beta syndrome"), ("C10.2",))
+    c = Descriptor("Gamma Disease", "D100003", ("gamma disease",), ("C10.3",))
+    e = Descriptor("Epsilon Disease", "D100005", ("epsilon disease",), ("C10.5",))
+    table = {"Alpha Disease": "MESH:D300001", "Beta Disease": WRONG, "Gamma Disease": WRONG}
+    # the annotated corpus's ID for a name of Beta differs from the wrong one: it may stand;
+    # for Gamma the corpus repeats the wrong ID, which must still not be emitted
+    known = {"alpha disease": {"MESH:D400001"}, "beta syndrome": {"MESH:D200002"}, "gamma disease": {"MESH:D100003"}}
+    got = dict((x.label, curie) for x, curie in link([a, b, c, e], known, table=table))
+    assert got == {"Alpha Disease": "MESH:D300001", "Beta Disease": "MESH:D200002", "Gamma Disease": "-", "Epsilon Disease": "MESH:D100005"}
+
+
+def _wheel(path: Path, files: dict[str, str]) -> None:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+
+
+def test_verify_confirms_corrects_and_rejects(tmp_path: Path) -> None:
+    _wheel(tmp_path / "g-1-py3-none-any.whl", {"gilda/resources/mesh_mappings.tsv": (
+        "MESH\tD000001\tLung Diseases, Obstructive\tDOID\tDOID:1\tobstructive lung disease\n"
+        "MESH\tC000001\tsome chemical\tCHEBI\tCHEBI:1\tsome chemical\n"
+        "MESH\tD000004\tSleep Wake Disorders\tDOID\tDOID:2\tsleep disorder\n")})
+    _wheel(tmp_path / "b-1-py3-none-any.whl", {"biomappings/resources/positive.sssom.tsv": (
+        "#curie_map:\n#  mesh: http://id.nlm.nih.gov/mesh/\n"
+        "subject_id\tsubject_label\tpredicate_id\tobject_id\tobject_label\n"
+        "doid:3\tfoo\tskos:exactMatch\tmesh:D777777\tFoo Syndrome\n")})
+    labels = outside_labels(tmp_path)
+    assert ("D000001", "Lung Diseases, Obstructive", "gilda") in labels and ("D777777", "Foo Syndrome", "biomappings") in labels
+    assert not any(i.startswith("C") for i, _, _ in labels)  # supplementary records are no descriptors
+    rows = {r[0]: r for r in verify(_dictionary(), labels)}
+    assert rows["Lung Diseases, Obstructive"][1:3] == ("D000001", "D000001")  # confirmed
+    assert rows["Foo Syndrome"][1:3] == ("D000009", "D777777")  # a shared ID, corrected by heading
+    assert rows["Sleep Terror Disorder"][1:3] == ("D000004", WRONG)  # its ID is another heading's
+    assert "Bar Syndrome" not in rows  # nothing outside speaks of it
+    write_table(list(rows.values()), tmp_path / "ids.tsv")
+    assert id_table(tmp_path / "ids.tsv") == {
+        "Lung Diseases, Obstructive": "MESH:D000001", "Foo Syndrome": "MESH:D777777", "Sleep Terror Disorder": WRONG}
+
+
+def test_out_of_order_ids_are_told_by_their_neighbours() -> None:
+    # outside labels of IDs around D000120: all "B..." headings
+    by_id = {f"D{n:06d}": {f"b{chr(97 + k)}lt"} for k, n in enumerate(range(100, 140, 4))}
+    assert out_of_order("D000120", ("Zeta Fever", "zeta fever"), by_id)
+    assert not out_of_order("D000120", ("Bf Disease",), by_id)
+    # a renamed heading whose old name, still an entry term, fits the neighbours
+    assert not out_of_order("D000120", ("Zeta Fever", "bg fever"), by_id)
+    # IDs from D015000 on follow no alphabet
+    assert not out_of_order("D015120", ("Zeta Fever",), {**by_id, "D015100": {"abc"}, "D015140": {"abd"}})
 
 
 def _spans(nlp, text: str) -> dict[str, tuple[str, str, str]]:  # noqa: F811 - the fixture
@@ -73,7 +128,9 @@ def _spans(nlp, text: str) -> dict[str, tuple[str, str, str]]:  # noqa: F811 - t
 def test_a_name_only_mesh_lists_is_a_disease_with_its_heading(nlp) -> None:  # noqa: F811
     got = _spans(nlp, "Two siblings were treated for binge-eating disorder and one of them for a seroma.")
     assert got["binge-eating disorder"] == ("Disease", "MESH:D056912", "Binge-Eating Disorder")
-    assert got["seroma"][:2] == ("Disease", "MESH:D005122")
+    # the dictionary gives Seroma D005122 (Extravasation of Diagnostic and Therapeutic
+    # Materials), out of alphabetical order among its neighbours: the name stays, unlinked
+    assert got["seroma"][:2] == ("Disease", "")
 
 
 def test_stopped_entry_terms_do_not_match(nlp) -> None:  # noqa: F811
@@ -82,7 +139,17 @@ def test_stopped_entry_terms_do_not_match(nlp) -> None:  # noqa: F811
 
 
 def test_disease_tree_names_stay_diseases_outside_case_narratives(nlp) -> None:  # noqa: F811
-    sentence = "Neurofibromatosis 2 was confirmed in the proband and in her brother."
-    assert _spans(nlp, sentence)["Neurofibromatosis 2"][0] == "Disease"
+    sentence = "Neurofibromatosis 1 was confirmed in the proband and in her brother."
+    assert _spans(nlp, sentence)["Neurofibromatosis 1"][:2] == ("Disease", "MESH:D009456")
     # a case report's findings convention: a name that does not read as a diagnosis is a finding
-    assert _spans(nlp, case_report(sentence))["Neurofibromatosis 2"][0] == "Manifestation"
+    assert _spans(nlp, case_report(sentence))["Neurofibromatosis 1"][0] == "Manifestation"
+
+
+def test_known_wrong_ids_are_not_emitted(nlp) -> None:  # noqa: F811
+    # the dictionary gives Hypertension the ID of Vascular Resistance; the shipped table corrects it
+    assert id_table()["Hypertension"] == "MESH:D006973"
+    wrong = {h for h, v in id_table().items() if v == WRONG}
+    assert "Propofol Infusion Syndrome" in wrong  # the dictionary gives it D015742, Propofol
+    got = _spans(nlp, "She developed a propofol infusion syndrome on the third day in intensive care.")
+    # the span stays, as an unlinked Disease, not with the drug's ID
+    assert got["propofol infusion syndrome"][:2] == ("Disease", "")

@@ -53,7 +53,7 @@ from kg.nlp.genre import is_case_narrative
 from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "40"
+LEXICON_VERSION = "41"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -460,12 +460,12 @@ def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) ->
     # whose names carry the ID annotators gave them, and below Orphanet/OMIM names.
     mesh_stop = {stop_key(r[0]) for r in table_rows(MESH_STOP_TSV, missing_ok=True) if r}
     for desc, curie in _mesh_links() if links is None else links:
-        if curie == "-":  # a descriptor without a trustworthy ID: its names would link nowhere
-            continue
         for n in desc.names:
             if len(n) < 4 or stopped(n, DISEASE) or stop_key(n) in mesh_stop:
                 continue
-            out.append((n, DISEASE, curie, _MESH_PRIO))
+            # no trustworthy ID ("-"): an unlinked Disease ("", not "-", which marks case-only
+            # names), below any linked name of the same words
+            out.append((n, DISEASE, "" if curie == "-" else curie, _MESH_PRIO + (curie == "-")))
     for r in table_rows(EXTRA_TSV, missing_ok=True):
         if len(r) >= 3:
             out.append((r[2], r[1], r[0], _PRIO["curated"]))
