@@ -41,6 +41,10 @@ CASES = [
     ("Two years later she was diagnosed as having lupus.", {"lupus": "present"}),
     # what is impending has not happened (and the cue is short)
     ("Surgery was done for an impending fistula although she had fever.", {"fistula": "hypothetical", "fever": "present"}),
+    # what a drug is given to avert has not happened; the drug was given
+    ("Penicillin was given as prophylaxis against meningitis.", {"meningitis": "hypothetical", "penicillin": "present"}),
+    ("Cidofovir was started for the primary prevention of myocarditis although she had fever.",
+     {"myocarditis": "hypothetical", "cidofovir": "present", "fever": "present"}),
     # a patient's concern is a complaint; a clinician's is a hedge
     ("The patient was concerned about recurrent seizures.", {"seizures": "present"}),
     ("The team was concerned about meningitis.", {"meningitis": "uncertain"}),

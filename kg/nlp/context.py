@@ -206,6 +206,9 @@ def _own_rules() -> list[ConTextRule]:
                     direction="PSEUDO"),
         ConTextRule("to prevent", "HYPOTHETICAL", pattern=[L(["to", "for"]), L(["prevent", "avoid", "prevention", "prophylaxis"])],
                     direction="FORWARD", max_scope=6),
+        # "as prophylaxis against X", "primary prevention of X": X is what the drug is to avert
+        ConTextRule("prophylaxis against", "HYPOTHETICAL", pattern=[L(["prophylaxis", "prevention"]), L(["against", "of"])],
+                    direction="FORWARD", max_scope=6),
         ConTextRule("in case of", "HYPOTHETICAL", pattern=[L(["in"]), L(["case"]), L(["of"])], direction="FORWARD", max_scope=6),
         # A coordinated clause with its own verb or subject starts a new assertion: in "she denied
         # chest pain and was given aspirin" or "a history of asthma and was started on rituximab"
