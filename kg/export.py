@@ -35,7 +35,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg import __version__
-from kg.rdf import BASE, BIBO, BIOLINK, CKG, DCT, FABIO, OA, PREFIXES, PROV, RDF, RDFS, SKOS, PRISM
+from kg.rdf import BASE, BIBO, BIOLINK, CKG, DCT, DRUG_KINDS, FABIO, OA, PREFIXES, PROV, RDF, RDFS, SKOS, PRISM
 
 VIEWS = ("patients", "summary", "evidence")
 FORMATS = ("graphml", "gexf", "cyjs", "jsonld", "turtle", "nquads", "csv", "dot", "html")
@@ -466,7 +466,7 @@ def _project_patients(g: nx.MultiDiGraph, idx: _Index, stmts: list[_Stmt]) -> No
             continue
         drug_label = idx.val(ox.NamedNode(st.drug), RDFS + "label") if st.drug else None
         targets: list[tuple[str | None, str, str | None]] = []
-        if st.kind in ("exposure", "outcome", "adverse_event", "discontinuation", "dose_change"):
+        if st.kind in DRUG_KINDS:  # the statement's subject is a drug the patient received
             targets.append((st.drug, CKG + "receivedDrug", None))
         if st.kind == "phenotype":
             targets.append((st.concept, BIOLINK + "has_phenotype", None))
