@@ -30,7 +30,6 @@ clause ("After exclusion of X, prednisone was started": `_FrontedClauses`).
 import itertools
 import json
 import os
-from bisect import bisect_right
 
 import medspacy  # noqa: F401  (registers medspaCy factories)
 from medspacy.common.util import prune_overlapping_matches
@@ -42,7 +41,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from kg.model import ANTIBODY, DOSE, OUTCOME
-from kg.nlp.doctext import SpanExtensions
+from kg.nlp.doctext import SpanExtensions, sentence_at, sentence_starts
 from kg.nlp.extensions import SPAN_GROUP, register
 
 _DROP = {"resolved", "now resolved", "prophylaxis", "return", "presentation",
@@ -598,8 +597,8 @@ class _FrontedClauses:
     def separates(self, cue: tuple[int, int], span: Span) -> bool:
         """True when the fronted clause's end lies between the cue and the span."""
         if self.starts is None:
-            self.starts = [s.start for s in self.doc.sents]
-        k = bisect_right(self.starts, span.start) - 1
+            self.starts = sentence_starts(self.doc)
+        k = sentence_at(self.starts, span.start)
         if k not in self.cache:
             end = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.doc)
             self.cache[k] = self._bounds(self.starts[k], end)
