@@ -91,8 +91,16 @@ def _word_shape(word: str) -> str | None:
 
 # A finding named as what a diagnosis is or fits ("diagnosed with X", "consistent with X") is a
 # disorder (train: 17 of 19 such rule Manifestation spans that gold marks as a finding).
-_DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnosed\s+(?:as|with)|diagnosis\s+of|consistent\s+with|suggestive\s+of|"
-                               r"compatible\s+with)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_DIAGNOSIS_PHRASES = (r"diagnosed\s+(?:as|with)", r"diagnosis\s+of", r"consistent\s+with", r"suggestive\s+of",
+                      r"compatible\s+with")
+
+
+def _cue_before(phrases: Sequence[str]) -> re.Pattern:
+    """One of `phrases` ending the text searched, then an article and up to two words."""
+    return re.compile(rf"\b(?:{'|'.join(phrases)})\s+(?:(?:an?|the)\s+)?(?:[\w-]+\s+){{0,2}}$", re.I)
+
+
+_DIAGNOSIS_BEFORE = _cue_before(_DIAGNOSIS_PHRASES)
 # "<modifier> disease/syndrome/disorder" left unlinked names a disorder ("CNS disease", "capillary leak
 # syndrome"; train: 21 of 28 that gold marks at all, after dropping modifiers that name none).
 _DISORDER_HEAD = re.compile(r"\b(?:diseases?|syndromes?|disorders?)\b")
@@ -158,10 +166,8 @@ _SHORT = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9-]{0,7}$")  # "CMP", "VT
 # abstract, which MACCROBAT's text leaves out. Undefined short forms in general are disorders 14%
 # of the time on train (session 6); of the 38 spans this rule adds in the joint CV, 34 are gold
 # disorders. "confirmed by" introduces the test, not the diagnosis ("confirmed by CSF cytology").
-_DIAGNOSIS_CUE = re.compile(
-    r"\b(?:diagnosed\s+(?:as|with)|diagnos[ie]s\s+of|consistent\s+with|compatible\s+with|suggestive\s+of|"
-    r"suspicion\s+of|confirm(?:ed|ing|s)?(?!\s+by\b)|confirmation\s+of|support\s+for)\s+"
-    r"(?:(?:an?|the)\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_DIAGNOSIS_CUE = _cue_before((*_DIAGNOSIS_PHRASES, r"diagnoses\s+of", r"suspicion\s+of", r"confirm(?:ed|ing|s)?(?!\s+by\b)",
+                              r"confirmation\s+of", r"support\s+for"))
 _CAPITAL_WORD = re.compile(r"(?<![\w-])[A-Z][A-Za-z0-9-]{1,7}(?![\w])")
 _ROMAN = re.compile(r"^[IVX]+[A-Ca-c]?$")  # a stage or class ("stage IIIB"), not a short form
 
