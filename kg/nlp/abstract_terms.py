@@ -108,11 +108,7 @@ class AbstractTerms:
                 covered = {j for s in spans if s.label_ in _COVERING for j in range(s.start, s.end)}
             if i in covered:
                 continue
-            span = Span(doc, i, i + 1, label=DISEASE)
-            span._.concept_label = span.text
-            span._.xrefs = ()
-            span._.attrs = {"source": "abstract_terms"}
-            new.append(span)
+            new.append(_finding(doc, i, i + 1, DISEASE, "", ()))
         if new:
             doc.spans[extensions.SPAN_GROUP] = spans + new
         return doc
