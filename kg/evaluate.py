@@ -270,10 +270,15 @@ def _score_type(rep: Report, doc: GoldDoc, typ: str, gold, preds, spaces: set[st
 ASSERTION_TYPES = ("Drug", "Manifestation", "Disease")
 
 
+def _status(p: Prediction) -> str:
+    """A prediction's own assertion status ("present" where it carries none)."""
+    return p[5] if len(p) > 5 and p[5] else "present"
+
+
 def _graph_status(p: Prediction) -> str:
     """A prediction's status as the graph reads it (see ASSERTION_CONVENTIONS): a present or
     historical mention that a resolution or a stop is recorded about reads "resolved"/"stopped"."""
-    status = p[5] if len(p) > 5 and p[5] else "present"
+    status = _status(p)
     notes = p[7] if len(p) > 7 else ()
     if status in ("present", "historical"):
         for note in GRAPH_STATUSES:
@@ -285,7 +290,7 @@ def _graph_status(p: Prediction) -> str:
 def _score_assertion(a: Assertion, doc: GoldDoc, wanted: set[str], normed: list[tuple], convention: str = "plain") -> None:
     """Add one document's gold entities to `a` (see `Assertion`) under `convention`."""
     types = [t for t in ASSERTION_TYPES if t in wanted]
-    status_of = _graph_status if convention == "graph" else lambda p: p[5] if len(p) > 5 and p[5] else "present"
+    status_of = _graph_status if convention == "graph" else _status
     cands = [(q[0], q[1], status_of(p), p[6] if len(p) > 6 else None) for q, p in normed if q[2] in types]
     for m in doc.mentions:
         if m.type not in types:
