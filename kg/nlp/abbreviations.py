@@ -10,13 +10,16 @@ is a known concept is decided by the caller (the lexicon), not here.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc
 
+from kg.nlp.doctext import doc_text
 from kg.nlp.tables import table_rows
+
 _MAX_SF_TOKENS = 4
 _MAX_SF_CHARS = 12
 
@@ -43,29 +46,58 @@ def _plausible_short_form(text: str) -> bool:
 
 
 def find_definitions(doc: Doc) -> list[Definition]:
-    """Every "(SF)" or "(SF;"/"(SF," right after some text; the caller checks the long form."""
-    out = []
+    """Every "(SF)" or "(SF;"/"(SF," right after some text; the caller checks the long form.
+
+    The lexicon and abstract_terms each ask (up to four times per abstract): the answer is kept
+    in `doc.user_data` with the Doc's token offsets, so a retokenised Doc is scanned afresh.
+    """
     n = len(doc)
-    i = 1
-    while i < n:
-        if doc[i].text == "(":
-            j = i + 1
-            g = _GLUED.match(doc[i + 1].text) if i + 1 < n else None
-            if g and _plausible_short_form(g.group(1)):
-                # the tokenizer keeps "(NTG)-induced" as "(", "NTG)-induced"
-                out.append(Definition(g.group(1), i, i + 1, i + 2, (g.group(1),)))
-                i += 2
-                continue
-            while j < n and j - i - 1 < _MAX_SF_TOKENS and doc[j].text not in (")", ";", ",", "(", ":"):
-                j += 1
-            if j < n and j > i + 1 and doc[j].text in (")", ";", ",", ":"):
-                sf = doc[i + 1 : j]
-                if _plausible_short_form(sf.text):
-                    out.append(Definition(sf.text, i, i + 1, j, tuple(t.text for t in sf)))
-            i = j if j > i else i + 1
-        else:
-            i += 1
+    if n < 2:
+        return []
+    text = doc_text(doc)
+    pos = text.find("(")
+    if pos == -1:
+        return []
+    offsets = doc.to_array("IDX")
+    key = offsets.tobytes()
+    cached = doc.user_data.get(_DEFINITIONS)
+    if cached is not None and cached[0] == key:
+        return list(cached[1])
+    starts = offsets.tolist()
+    out = []
+    done = -1
+    while pos != -1:
+        # Only a token that is exactly "(" opens a definition; the text finds them without
+        # visiting every token (a Python-level doc[i] per token was most of the cost).
+        i = bisect_right(starts, pos) - 1
+        if i >= 1 and i > done and starts[i] == pos:
+            done = _definition_at(doc, i, n, out)
+        pos = text.find("(", pos + 1)
+    doc.user_data[_DEFINITIONS] = (key, tuple(out))
     return out
+
+
+_DEFINITIONS = "casekg.abbreviations.definitions"
+
+
+def _definition_at(doc: Doc, i: int, n: int, out: list[Definition]) -> int:
+    """Append the definition opened by token i if it is "(" and one follows; returns the last
+    token looked at, so that the scan does not look inside it again."""
+    if doc[i].text != "(":
+        return i
+    j = i + 1
+    g = _GLUED.match(doc[i + 1].text) if i + 1 < n else None
+    if g and _plausible_short_form(g.group(1)):
+        # the tokenizer keeps "(NTG)-induced" as "(", "NTG)-induced"
+        out.append(Definition(g.group(1), i, i + 1, i + 2, (g.group(1),)))
+        return i + 1
+    while j < n and j - i - 1 < _MAX_SF_TOKENS and doc[j].text not in (")", ";", ",", "(", ":"):
+        j += 1
+    if j < n and j > i + 1 and doc[j].text in (")", ";", ",", ":"):
+        sf = doc[i + 1 : j]
+        if _plausible_short_form(sf.text):
+            out.append(Definition(sf.text, i, i + 1, j, tuple(t.text for t in sf)))
+    return j - 1
 
 
 def occurrences(doc: Doc, d: Definition, index: dict[str, list[int]] | None = None) -> list[tuple[int, int]]:
@@ -123,10 +155,19 @@ def long_form_start(doc: Doc, d: Definition, max_words: int | None = None) -> in
 
 
 def token_index(doc: Doc) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
-    for t in doc:
-        index.setdefault(t.text, []).append(t.i)
-    return index
+    """Token text -> indices of the tokens with that text, ascending."""
+    # From the ORTH array (a token's text is the string of its ORTH hash): one Python step per
+    # distinct text instead of a Token object per token.
+    orths = doc.to_array("ORTH").tolist()
+    index: dict[int, list[int]] = {}
+    for i, orth in enumerate(orths):
+        hit = index.get(orth)
+        if hit is None:
+            index[orth] = [i]
+        else:
+            hit.append(i)
+    strings = doc.vocab.strings
+    return {strings[orth]: where for orth, where in index.items()}
 
 
 def read_table(path: Path) -> list[tuple[str, str, str]]:
