@@ -185,6 +185,19 @@ _node = functools.lru_cache(maxsize=1 << 16)(NamedNode)
 # A literal as the builders keep it: (lexical form, datatype IRI or None for a plain string).
 _Lit = tuple
 _XSD_STRING = XSD + "string"
+_XSD_INTEGER = XSD + "integer"
+# The predicates and classes of the per-statement and per-span triples (tens per statement),
+# joined once instead of on every call.
+_TYPE = RDF + "type"
+_OA_START, _OA_END, _OA_EXACT, _OA_PREFIX, _OA_SUFFIX = (OA + x for x in ("start", "end", "exact", "prefix", "suffix"))
+_OA_HAS_SOURCE, _OA_HAS_SELECTOR, _OA_HAS_TARGET, _OA_HAS_BODY = (OA + x for x in ("hasSource", "hasSelector", "hasTarget", "hasBody"))
+_OA_SPECIFIC_RESOURCE, _OA_POSITION, _OA_QUOTE = (OA + x for x in ("SpecificResource", "TextPositionSelector", "TextQuoteSelector"))
+_OA_ANNOTATION, _OA_MOTIVATED_BY, _OA_DESCRIBING = OA + "Annotation", OA + "motivatedBy", OA + "describing"
+_CKG_EVIDENCE, _CKG_MENTION, _CKG_STATEMENT = CKG + "Evidence", CKG + "mention", CKG + "Statement"
+_CKG_SENTENCE_TEXT, _CKG_SENTENCE_START, _CKG_SENTENCE_END = CKG + "sentenceText", CKG + "sentenceStart", CKG + "sentenceEnd"
+_PROV_DERIVED, _PROV_GENERATED = PROV + "wasDerivedFrom", PROV + "wasGeneratedBy"
+_SUPPORTING_TEXT = BIOLINK + "supporting_text"
+_CKG_KIND, _CKG_PATIENT, _CKG_IN_ARTICLE, _CKG_ASSERTION_STATUS = (CKG + x for x in ("kind", "patient", "inArticle", "assertionStatus"))
 
 
 class _Builder:
@@ -374,6 +387,7 @@ class _ArticleGraph:
         self.mentions = {m.id: m for m in extraction.mentions}
         self.sentences = {s.index: s for s in extraction.sentences}
         self.concepts_done: set[str] = set()
+        self.iris = _iri_memo(vocab)
         self.fingerprint = fingerprint
         self.sentences_done: set[int] = set()
         self.mentions_done: set[str] = set()
@@ -490,14 +504,15 @@ class _ArticleGraph:
         iri = f"{self.a}/statement/{self._statement_key(st, subject, target)}"
 
         self.statement_kinds[iri] = st.kind
-        b.add(iri, RDF + "type", CKG + KIND_CLASS[st.kind])
-        b.add(iri, RDF + "type", CKG + "Statement")  # materialised so queries need no inference
-        b.lit(iri, CKG + "kind", st.kind)
+        keys = b.keys  # as in `_evidence`
+        keys[(iri, _TYPE, _KIND_IRI[st.kind])] = None
+        keys[(iri, _TYPE, _CKG_STATEMENT)] = None  # materialised so queries need no inference
+        b.lit(iri, _CKG_KIND, st.kind)
         if patient:
-            b.add(iri, CKG + "patient", patient)
-        b.add(iri, CKG + "inArticle", self.a)
+            keys[(iri, _CKG_PATIENT, patient)] = None
+        keys[(iri, _CKG_IN_ARTICLE, self.a)] = None
         status = st.status if st.status in _STATUSES else PRESENT
-        b.add(iri, CKG + "assertionStatus", status_iri(status))
+        keys[(iri, _CKG_ASSERTION_STATUS, _STATUS_IRI[status])] = None
         if status == NEGATED:
             b.lit(iri, BIOLINK + "negated", "true", XSD + "boolean")
         b.lit(iri, CKG + "contextCue", st.cue)
@@ -531,7 +546,7 @@ class _ArticleGraph:
 
         self._evidence(iri, st, [m for m in (subject, target) if m is not None])
         self._evidence_shortcuts(iri, st, subject, target)
-        b.add(iri, PROV + "wasGeneratedBy", self.activity)
+        keys[(iri, _PROV_GENERATED, self.activity)] = None
         self._direct_edges(st, status, patient, subj_concept, targ_concept)
 
     def _direct_edges(self, st: Statement, status: str, patient: str | None, subj: str, targ: str | None) -> None:
@@ -594,22 +609,24 @@ class _ArticleGraph:
     # ------------------------------------------------------------------ evidence
 
     def _evidence(self, iri: str, st: Statement, mentions: list[Mention]) -> None:
-        b = self.b
+        # Keys written straight into the builder's dict (what `_Builder.add` does): tens of
+        # these per statement, and the method call cost as much as the insertion.
+        keys = self.b.keys
         ev = iri + "/evidence"
-        b.add(iri, PROV + "wasDerivedFrom", ev)
-        b.add(ev, RDF + "type", CKG + "Evidence")
-        b.add(ev, RDF + "type", OA + "Annotation")
-        b.add(ev, OA + "motivatedBy", OA + "describing")
-        b.add(ev, OA + "hasBody", iri)
+        keys[(iri, _PROV_DERIVED, ev)] = None
+        keys[(ev, _TYPE, _CKG_EVIDENCE)] = None
+        keys[(ev, _TYPE, _OA_ANNOTATION)] = None
+        keys[(ev, _OA_MOTIVATED_BY, _OA_DESCRIBING)] = None
+        keys[(ev, _OA_HAS_BODY, iri)] = None
         sent = self.sentences.get(st.sentence)
         if sent is not None:
-            b.add(ev, OA + "hasTarget", self._sentence(st.sentence))
-            b.lit(ev, BIOLINK + "supporting_text", sent.text)
+            keys[(ev, _OA_HAS_TARGET, self._sentence(st.sentence))] = None
+            self.b.lit(ev, _SUPPORTING_TEXT, sent.text)
         else:
             # No sentence record: the article itself is the only target we can name.
-            b.add(ev, OA + "hasTarget", self.a)
+            keys[(ev, _OA_HAS_TARGET, self.a)] = None
         for m in mentions:
-            b.add(ev, CKG + "mention", self._mention(m))
+            keys[(ev, _CKG_MENTION, self._mention(m))] = None
 
     def _evidence_shortcuts(self, iri: str, st: Statement, subject: Mention, target: Mention | None) -> None:
         # The sentence and mention offsets again, as plain properties of the statement: the
@@ -619,14 +636,14 @@ class _ArticleGraph:
         b = self.b
         sent = self.sentences.get(st.sentence)
         if sent is not None:
-            b.lit(iri, CKG + "sentenceText", sent.text)
-            b.lit(iri, CKG + "sentenceStart", sent.start, XSD + "integer")
-            b.lit(iri, CKG + "sentenceEnd", sent.end, XSD + "integer")
+            b.lit(iri, _CKG_SENTENCE_TEXT, sent.text)
+            b.lit(iri, _CKG_SENTENCE_START, sent.start, _XSD_INTEGER)
+            b.lit(iri, _CKG_SENTENCE_END, sent.end, _XSD_INTEGER)
         drug, concept = (subject, target) if st.kind in DRUG_KINDS else (None, subject)
         for m, prop in ((drug, "drugMention"), (concept, "conceptMention")):
             if m is not None:
-                b.lit(iri, CKG + prop + "Start", m.start, XSD + "integer")
-                b.lit(iri, CKG + prop + "End", m.end, XSD + "integer")
+                b.lit(iri, CKG + prop + "Start", m.start, _XSD_INTEGER)
+                b.lit(iri, CKG + prop + "End", m.end, _XSD_INTEGER)
 
     def _sentence(self, index: int) -> str:
         s = self.sentences[index]
@@ -650,21 +667,22 @@ class _ArticleGraph:
 
     def _specific_resource(self, node: str, start: int, end: int, exact: str, cls: str) -> None:
         b, text = self.b, self.article.text
-        b.add(node, RDF + "type", OA + "SpecificResource")
-        b.add(node, RDF + "type", cls)
-        b.add(node, OA + "hasSource", self.a)
+        keys = b.keys  # as in `_evidence`: what `add`, `lit` and `text` would write, in order
+        keys[(node, _TYPE, _OA_SPECIFIC_RESOURCE)] = None
+        keys[(node, _TYPE, cls)] = None
+        keys[(node, _OA_HAS_SOURCE, self.a)] = None
         pos, q = node + "/position", node + "/quote"
-        b.add(node, OA + "hasSelector", pos)
-        b.add(pos, RDF + "type", OA + "TextPositionSelector")
-        b.lit(pos, OA + "start", start, XSD + "integer")
-        b.lit(pos, OA + "end", end, XSD + "integer")
-        b.add(node, OA + "hasSelector", q)
-        b.add(q, RDF + "type", OA + "TextQuoteSelector")
-        b.text(q, OA + "exact", exact)
+        keys[(node, _OA_HAS_SELECTOR, pos)] = None
+        keys[(pos, _TYPE, _OA_POSITION)] = None
+        b.lit(pos, _OA_START, start, _XSD_INTEGER)
+        b.lit(pos, _OA_END, end, _XSD_INTEGER)
+        keys[(node, _OA_HAS_SELECTOR, q)] = None
+        keys[(q, _TYPE, _OA_QUOTE)] = None
+        keys[(q, _OA_EXACT, (exact, None))] = None
         if 0 <= start <= end <= len(text):
             # Web Annotation asks for enough context to re-anchor the quote if offsets drift.
-            b.lit(q, OA + "prefix", text[max(0, start - 32) : start])
-            b.lit(q, OA + "suffix", text[end : end + 32])
+            b.lit(q, _OA_PREFIX, text[max(0, start - 32) : start])
+            b.lit(q, _OA_SUFFIX, text[end : end + 32])
 
     # ------------------------------------------------------------------ concepts
 
@@ -672,12 +690,7 @@ class _ArticleGraph:
         curie = m.concept_id
         iri = None
         if curie:
-            try:
-                iri = self.vocab.iri(curie)
-            except ValueError:
-                iri = None
-            else:
-                _checked(iri)  # outside the try: an IRI the parser refuses fails the article, as before
+            iri = self._curie_iri(curie)
         cls, slug_type = TYPE_CLASS.get(m.type, ("Concept", _slug(m.type)))
         if iri is None:
             iri = f"{BASE}concept/{slug_type}/{_slug(m.label or m.text)}"
@@ -706,6 +719,25 @@ class _ArticleGraph:
                     memo.clear()  # bounded: a long build must not grow without limit
                 memo[key] = triples
         self.v.extend(triples)
+        return iri
+
+    def _curie_iri(self, curie: str) -> str | None:
+        """`vocab.iri(curie)` checked by the IRI parser, or None for a CURIE it refuses; a
+        statement's subject and target ask for the same few CURIEs over and over, so answers
+        are kept per ontology snapshot (`_iri_memo`), apart from `_concept`'s memo so that
+        they do not push its concepts out."""
+        memo = self.iris
+        iri = memo.get(curie, _MISSING)
+        if iri is _MISSING:
+            try:
+                iri = self.vocab.iri(curie)
+            except ValueError:
+                iri = None
+            else:
+                _checked(iri)  # outside the try: an IRI the parser refuses fails the article, as before
+            if len(memo) >= _VOCAB_MEMO_SIZE:
+                memo.clear()  # bounded: a long build must not grow without limit
+            memo[curie] = iri
         return iri
 
     def _concept_vocabulary(self, iri: str, cls: str, curie: str | None, label: str, m: Mention) -> dict[tuple, str]:
@@ -785,6 +817,17 @@ class _ArticleGraph:
 # weak keys so a stub's memo goes with it. Cleared when full, so memory stays bounded.
 _VOCAB_MEMOS: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 _VOCAB_MEMO_SIZE = 4096
+_MISSING = object()
+_IRI_MEMOS: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def _iri_memo(vocab: object) -> dict:
+    """CURIE -> checked IRI (or None) per ontology snapshot; a private dict where the snapshot
+    cannot be weakly referenced."""
+    try:
+        return _IRI_MEMOS.setdefault(vocab, {})
+    except TypeError:
+        return {}
 
 
 def _vocab_memo(vocab: object) -> dict | None:
@@ -795,6 +838,8 @@ def _vocab_memo(vocab: object) -> dict | None:
 
 
 _STATUSES = ("present", "negated", "hypothetical", "historical", "uncertain")
+_STATUS_IRI = {status: status_iri(status) for status in _STATUSES}
+_KIND_IRI = {kind: CKG + cls for kind, cls in KIND_CLASS.items()}
 _DOSE_KEYS = ("dose", "unit", "frequency", "route", "text")
 
 

@@ -479,3 +479,47 @@ def test_iris_from_data_are_still_checked_on_the_nquads_path():
     own, shared = split_quads(quads)
     assert got.article == ox.serialize(own, format=ox.RdfFormat.N_QUADS)
     assert got.vocabulary == ox.serialize(shared, format=ox.RdfFormat.N_QUADS)
+
+
+class _CountingVocab:
+    """kg.vocab, counting iri() calls per CURIE and refusing the made-up prefix ZZ."""
+
+    def __init__(self) -> None:
+        self.asked: dict[str, int] = {}
+
+    def __getattr__(self, name):
+        from kg import vocab
+
+        return getattr(vocab, name)
+
+    def iri(self, curie: str) -> str:
+        from kg import vocab
+
+        self.asked[curie] = self.asked.get(curie, 0) + 1
+        if curie.startswith("ZZ:"):
+            raise ValueError(curie)
+        return vocab.iri(curie)
+
+
+def test_curie_iris_are_asked_once_per_snapshot_and_a_refused_curie_stays_unlinked():
+    import dataclasses
+
+    def odd(article_id: str) -> tuple[Article, Extraction]:
+        article, extraction = sample(article_id)
+        # the erythema mention carries a CURIE with a prefix the vocabulary does not know
+        i = next(i for i, m in enumerate(extraction.mentions) if m.text == "erythema")
+        extraction.mentions[i] = dataclasses.replace(extraction.mentions[i], concept_id="ZZ:7")
+        return article, extraction
+
+    warm = _CountingVocab()
+    article_nquads(*odd("PMC-m0"), generated_at=WHEN, vocab=warm)
+    assert warm.asked.get("ZZ:7") == 1
+    warm.asked.clear()
+    for aid in ("PMC-m1", "PMC-m2"):
+        got = article_nquads(*odd(aid), generated_at=WHEN, vocab=warm)
+        fresh = article_nquads(*odd(aid), generated_at=WHEN, vocab=_CountingVocab())
+        assert got == fresh  # what a memo hands out is what a first look gives
+    assert warm.asked == {}  # the same concepts again: no CURIE is resolved twice
+    quads = article_quads(*odd("PMC-m4"), generated_at=WHEN, vocab=warm)
+    labels = {q.subject.value for q in quads if q.predicate.value == RDFS + "label" and q.object.value == "Erythema"}
+    assert labels and all(s.startswith("https://w3id.org/casekg/concept/") for s in labels)
