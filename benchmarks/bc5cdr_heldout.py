@@ -12,8 +12,8 @@ BC5CDR development set stays an evaluation.
 
 `--fold K` holds out fold K instead (document i of the PMID-sorted list is in fold i % 5; the
 default, 4, is the fifth above). `--cv` scores every fold this way, each in a process of its
-own (the vocabulary is compiled once per process), and prints the pooled strict and overlap
-counts: cross-fitted figures for all 500 training abstracts, each scored with a MeSH list that
+own (the vocabulary is compiled once per process), and prints the pooled strict, overlap and
+identifier (mention and document level) counts: cross-fitted figures for all 500 training abstracts, each scored with a MeSH list that
 has not seen it (about 70 s CPU). `--dump DIR` also writes each scored fold's disease and
 chemical predictions (as scored: BC5CDR types, nested ones dropped) and gold mentions to
 DIR/fold-K.json, for error tables (benchmarks/disease_boundaries.py reads them).
@@ -139,8 +139,9 @@ def main(argv: list[str]) -> None:
     if args.dump:
         dump_fold(Path(args.dump) / f"fold-{args.fold}.json", held, predict)
     if args.counts:
-        counts = {f"{typ}/{measure}": [c.tp_pred, c.tp_gold, c.n_pred, c.n_gold]
-                  for measure, table in (("strict", report.strict), ("overlap", report.overlap)) for typ, c in table.items()}
+        # documents differ from fold to fold, so document-level ID pairs pool by addition too
+        tables = (("strict", report.strict), ("overlap", report.overlap), ("id-ment", report.id_mention), ("id-doc", report.id_document))
+        counts = {f"{typ}/{measure}": [c.tp_pred, c.tp_gold, c.n_pred, c.n_gold] for measure, table in tables for typ, c in table.items()}
         print(json.dumps(counts))
         return
     print(format_report(report, args.errors))

