@@ -97,3 +97,12 @@ def test_a_span_that_names_an_absence_keeps_its_status():
     nlp = toy_nlp(["lack of bowel sounds", "suspected sepsis"], [])
     got = statuses(nlp, "Examination showed lack of bowel sounds. Cultures were sent for suspected sepsis.")
     assert got == {"lack of bowel sounds": "present", "suspected sepsis": "uncertain"}
+
+
+def test_a_finding_that_is_the_outcome_cues_own_word_keeps_its_negation():
+    # session 8: "no recurrence of X" says X was there before (the "no" belongs to the outcome cue),
+    # but a "recurrence" span inside that cue is what did not happen
+    nlp = toy_nlp(["recurrence", "relapse", "fever", "rash"], [])
+    assert statuses(nlp, "There was no recurrence of fever at one year.") == {"recurrence": "negated", "fever": "present"}
+    assert statuses(nlp, "No relapse or rash occurred during the follow-up.") == {"relapse": "negated", "rash": "present"}
+    assert statuses(nlp, "The recurrence of fever was treated.") == {"recurrence": "present", "fever": "present"}

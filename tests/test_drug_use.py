@@ -414,3 +414,28 @@ def test_oxygen_with_a_flow_rate_is_given_not_an_analyte(imaging_model, sentence
     nlp.add_pipe("casekg_drug_use", config={"path": str(imaging_model)})  # keeps what it decides here
     role = (nlp.get_pipe("casekg_drug_use")(doc).spans[SPAN_GROUP][0]._.attrs or {}).get("role")
     assert role == (None if given else "analyte")
+
+
+@pytest.mark.parametrize("sentence, drugs", [
+    # a change of treatment said of the drug itself: it was given (session 8)
+    ("Colchicine was tapered over two months and switched to anakinra.", ["colchicine", "anakinra"]),
+    ("Colchicine was then gradually discontinued.", ["colchicine"]),
+    ("We switched from colchicine to anakinra in May.", ["colchicine", "anakinra"]),
+    ("A slow taper of colchicine followed.", ["colchicine"]),
+    ("Anakinra was withheld for a week.", ["anakinra"]),
+])
+def test_a_drug_whose_treatment_changed_is_protected(tmp_path, sentence, drugs) -> None:
+    nlp = _toy_component(tmp_path, {"bias": -3.0}, ["colchicine", "anakinra"])  # weights that flag every span
+    text = "A 50-year-old man came to the clinic. " + sentence + FILLER
+    assert [(w.lower(), r) for w, r in _role_list(nlp(text))] == [(d, None) for d in drugs]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Colchicine was on the shelf and the ward changed its rota.",  # "changed" not said of the drug
+    "The colchicine stock had run out.",
+    "Colchicine crystals were seen, and the dressing was switched.",
+])
+def test_a_change_elsewhere_in_the_sentence_protects_nothing(tmp_path, sentence) -> None:
+    nlp = _toy_component(tmp_path, {"bias": -3.0}, ["colchicine"])
+    text = "A 50-year-old man came to the clinic. " + sentence + FILLER
+    assert _role_list(nlp(text))[0][1] == NAMED_ROLE

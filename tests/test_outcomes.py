@@ -32,6 +32,10 @@ SENTENCES = [
     # non-ASCII: re.I equates ſ/s, ı/i, K (Kelvin)/k, İ/i; Greek and accents around cues
     "Symptoms reſolved; İmproved rapidly; the fever ıs unchanged; β2-GPI titres decreased; café-au-lait unchanged.",
     "ﬁnally the lesions regreſſed — no ımprovement… and a fłare.",
+    # session 8: gone for good, taken out, stopped
+    "She no longer reports pain; the nodule was no longer visible, no longer palpable; he no longer required oxygen.",
+    "The mass was removed, completely removed, with complete removal of the cyst and total removal of a polyp.",
+    "The bleeding ceased, the cough had stopped, after cessation of the diarrhoea; gross total removal of it.",
 ]
 
 
@@ -62,3 +66,31 @@ def test_every_match_contains_a_gate_word():
 def test_sentences_cover_every_rule():
     for value, rx in _COMPILED:
         assert any(rx.search(s) for s in SENTENCES), value
+
+
+def _cues(findings, text):
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Manifestation": findings, "Drug": ["aspirin"]}})
+    nlp.add_pipe("casekg_outcomes")
+    doc = nlp(text)
+    return [(s.text, s._.attrs.get("outcome"), s._.attrs.get("by")) for s in doc.spans["casekg"] if s.label_ == "Outcome"]
+
+
+def test_ceased_and_stopped_are_outcomes_only_of_a_finding():
+    findings = ["bleeding", "cough"]
+    assert _cues(findings, "The bleeding ceased. The cough had stopped.") == [
+        ("ceased", "resolved", None), ("stopped", "resolved", None)]
+    assert _cues(findings, "Bleeding stopped after cessation of the cough.") == [
+        ("stopped", "resolved", None), ("cessation", "resolved", None)]
+    # a drug stopped, or stopped before a finding's name, is no outcome (kg.nlp.relations: a discontinuation)
+    assert _cues(findings, "Aspirin was stopped because of bleeding. After cessation of aspirin, cough began.") == []
+
+
+def test_removal_is_marked_as_done_by_a_procedure():
+    assert _cues(["mass"], "The mass was completely removed.") == [("completely removed", "resolved", "procedure")]
+    assert _cues(["mass"], "Complete removal of the mass was confirmed.") == [("Complete removal", "resolved", "procedure")]
+    assert _cues(["mass"], "The mass resolved.") == [("resolved", "resolved", None)]
+    assert _cues(["mass"], "He no longer needed aspirin.") == []

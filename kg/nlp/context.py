@@ -646,8 +646,9 @@ class CaseContext:
                 cat = mod.category.upper()
                 if cat not in _STATUS:
                     continue
-                if any(i in outcome_toks for i in range(*mod.modifier_span)):
-                    continue
+                if any(i in outcome_toks for i in range(*mod.modifier_span)) and not (
+                        span.start in outcome_toks and span.end - 1 in outcome_toks):
+                    continue  # but "no recurrence" still negates a "recurrence" span that is the cue's own word
                 if cat != "FAMILY" and fronted.separates(mod.modifier_span, span):
                     continue
                 if cat == "NEGATED_PREFIX" and (span.start != mod.modifier_span[1] or len(span) != 1):

@@ -233,6 +233,36 @@ def _modifies(view: _Sentences, end: int, sent_end: int) -> bool:
     return j < sent_end and view.lower(j) in _NOT_GIVEN_HEADS
 
 
+# A change of treatment said of the drug itself ("X was tapered", "X was then discontinued",
+# "switched from X to Y", "a taper of X"): only a drug the patient had can be tapered or stopped, and
+# only one the patient gets can be switched to. Read around the span, not the whole sentence.
+_CHANGED_AFTER = ("taper", "wean", "switch", "discontinu", "stopp", "withdr", "withheld", "ceased", "halted",
+                  "resum", "restart", "chang", "replac", "convert")
+_CHANGED_BEFORE = ("taper", "wean", "switch", "discontinu", "stopp", "withdr", "withheld", "cessation", "chang",
+                   "convert", "resum", "restart", "transition")
+_SWITCHED = ("switch", "chang", "convert", "transition")
+_AUX = frozenset(("was", "were", "is", "are", "been", "had", "has", "have", "then", "subsequently", "later",
+                  "also", "finally", "eventually", "thereafter", "therapy", "treatment", "dose", "dosage", "doses"))
+_LINK = frozenset(("to", "from", "of", "off", "with", "on"))
+
+
+def _changed(view: _Sentences, start: int, end: int, sent_start: int, sent_end: int) -> bool:
+    """Whether the words around a drug span say its treatment was changed: "X (was) (then) tapered"
+    after it, or "switched to X", "taper of X", "discontinued X" before it."""
+    j = end
+    while j < sent_end and j < end + 4 and (view.lower(j) in _AUX or view.lower(j).endswith("ly")):
+        j += 1
+    if j < sent_end and view.lower(j).startswith(_CHANGED_AFTER):
+        return True
+    k = start - 1
+    if k >= sent_start and view.lower(k) == "to":  # "switched from X to Y": the drug switched to
+        if any(view.lower(i).startswith(_SWITCHED) for i in range(max(sent_start, k - 5), k)):
+            return True
+    if k >= sent_start and view.lower(k) in _LINK:
+        k -= 1
+    return k >= sent_start and view.lower(k).startswith(_CHANGED_BEFORE)
+
+
 def doc_features(doc: Doc, spans: Sequence[Span] | None = None) -> list[tuple[Span, list[str]]]:
     """(span, features) for every Drug span of `spans` (default: the Doc's span group) that is
     not already flagged as not administered (an analyte)."""
@@ -311,7 +341,7 @@ def candidates(doc: Doc, spans: Sequence[Span] | None = None) -> list[Candidate]
         f.append(f"pos={min(4, 5 * s.start_char // max(1, len(text)))}")
         if n in defined:
             f = [x for x in f if x not in _SURFACE]
-        protected = "dose" in attrs or "route" in attrs or bool(given)
+        protected = "dose" in attrs or "route" in attrs or bool(given) or _changed(view, start, end, sent_start, sent_end)
         out.append(Candidate(s, f, links.get(n), protected, "dose" not in attrs and _modifies(view, end, sent_end)))
     return out
 

@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from kg.model import OUTCOME
+from kg.model import DISEASE, MANIFESTATION, OUTCOME
 from kg.nlp.doctext import doc_text
 from kg.nlp.extensions import SPAN_GROUP, register
 
@@ -30,8 +30,21 @@ OUTCOME_CUES: list[tuple[str, str]] = [
     ("improved", rf"\b(?:{_ADV}(?:improved|improvement|improving|ameliorat\w+|alleviat\w+|attenuated|diminished|subsided|receded|regressed|regression|responded|relieved|relief|recovered|recovery|decreased|reduction|reduced)|partial(?:ly)?\s+(?:\w+\s+)?(?:remission|response|regressed|regression|resolved|resolution|improved)|(?:\w+ly\s+|well\s+|successfully\s+)?controlled|(?:good|excellent|marked|dramatic|rapid|favou?rable|clinical|significant)\s+(?:\w+\s+)?response|(?:was|were)\s+effective|beneficial\s+effect|better|remission)\b"),
     ("worsened", rf"\b{_ADV}(?:worsened|worsening|deteriorat\w+|progressed|progression|progressive|exacerbat\w+|aggravat\w+|(?:became|got)\s+worse)\b"),
     ("relapsed", r"\b(?:flares?|flared|flare-ups?|relapses?|relapsed|relapsing|recurred|recurrences?|recurrent|reappeared|reappearance|reactivation|rebound|re-?emerged)\b"),
+    # "she no longer reports pain", "the nodule was no longer visible": the finding is gone
+    ("resolved", r"\bno\s+longer(?!\s+(?:requir|need|receiv|tak|us|tolerat|respond|availab|marketed|recommend|indicated|approved|licensed|possible|feasible|eligible|able))(?:\s+(?:present|visible|detectable|detected|seen|observed|palpable|evident|apparent|noted|identified|identifiable|audible))?\b"),
+    # a finding taken out ("the mass was removed", "complete removal of the tumour"): gone, by a
+    # procedure, so no drug is credited with it (`by` = "procedure"); not "resection of", which in
+    # case reports names the operation more often than its result
+    ("resolved", rf"\b(?:{_ADV}removed|(?:complete|total|adequate|radical|successful|full|gross\s+total)\s+removal(?=\s+of\b))\b"),
+    # "the hematemesis ceased", "cessation of epistaxis": kept only next to a finding (a drug
+    # that "was stopped" is a discontinuation, kg.nlp.relations)
+    ("resolved", r"\b(?:ceased|stopped|cessation(?=\s+of\b))\b"),
 ]
 _COMPILED = [(v, re.compile(p, re.I)) for v, p in OUTCOME_CUES]
+_REMOVAL_RX, _STOPPED_RX = _COMPILED[-2][1], _COMPILED[-1][1]
+# between a finding and "ceased"/"stopped" of which it is the subject ("the bleeding had stopped")
+_BEFORE_STOPPED = frozenset(("had", "has", "have", "then", "eventually", "finally", "completely", "gradually",
+                             "spontaneously", "soon", "later", "also"))
 # Lower-case words of which every match of the rule at the same index contains at least one
 # (tests/test_outcomes.py checks this). Searching the whole text with nine long alternations
 # cost as much as the rest of the component; instead each rule runs only on the runs of text
@@ -50,6 +63,9 @@ _GATES: list[tuple[str, ...]] = [
      "better", "remission"),
     ("worse", "deteriorat", "progress", "exacerbat", "aggravat"),
     ("flare", "relaps", "recurr", "reappear", "reactivation", "rebound", "emerged"),
+    ("longer",),
+    ("removed", "removal"),
+    ("ceased", "stopped", "cessation"),
 ]
 assert len(_GATES) == len(OUTCOME_CUES)
 # Every character a cue pattern can consume (word characters, white space, "-" in "flare-up",
@@ -89,6 +105,20 @@ def _cue_matches(text: str) -> list[tuple[str, re.Match]]:
     return out
 
 
+def _stopped_finding(doc: Doc, cue: Span, starts: set[int], ends: set[int]) -> bool:
+    """Whether "ceased"/"stopped" has a finding for its subject ("the hematemesis ceased", "the
+    bleeding had stopped") or "cessation of" one for its complement ("cessation of the epistaxis")."""
+    if cue[0].lower_ == "cessation":  # the cue ends before "of"; "cessation of (the) epistaxis"
+        k = cue.end + 1
+        while k < len(doc) and k - cue.end < 3 and doc[k].lower_ in ("the", "her", "his", "their", "a", "an", "all", "any"):
+            k += 1
+        return k in starts
+    k = cue.start
+    while k > 0 and cue.start - k < 3 and doc[k - 1].lower_ in _BEFORE_STOPPED:
+        k -= 1
+    return k in ends
+
+
 class OutcomeTagger:
     def __init__(self, nlp: Language, name: str) -> None:
         register()
@@ -97,10 +127,20 @@ class OutcomeTagger:
         text = doc_text(doc)
         cands: list[Span] = []
         values: dict[tuple[int, int], str] = {}
+        procedures: set[tuple[int, int]] = set()
+        finding_bounds: tuple[set[int], set[int]] | None = None
         for value, m in _cue_matches(text):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
                 continue
+            if m.re is _STOPPED_RX:
+                if finding_bounds is None:
+                    found = [s for s in doc.spans.get(SPAN_GROUP, []) if s.label_ in (MANIFESTATION, DISEASE)]
+                    finding_bounds = ({s.start for s in found}, {s.end for s in found})
+                if not _stopped_finding(doc, span, *finding_bounds):
+                    continue
+            elif m.re is _REMOVAL_RX:
+                procedures.add((span.start, span.end))
             word = m.group(0).lower()
             if word.startswith(("decreas", "reduc")):
                 # "the dose was reduced" is a dose change, not an outcome
@@ -126,7 +166,7 @@ class OutcomeTagger:
         for span in kept:
             value = values[(span.start, span.end)]
             ent = Span(doc, span.start, span.end, label=OUTCOME)
-            ent._.attrs = {"outcome": value}
+            ent._.attrs = {"outcome": value, "by": "procedure"} if (span.start, span.end) in procedures else {"outcome": value}
             ent._.concept_label = value
             out.append(ent)
         if group is None:

@@ -39,6 +39,9 @@ _AFTER_PREDICATE = {"and", "or", "but", "with", "within", "over", "after", "in",
                     "thereafter", "afterwards", "later", "soon", "almost", "entirely", "there", "the", "a", "an", "so",
                     "despite", "under", "upon", "before", "between", "throughout", "spontaneously", "rapidly", "gradually"}
 _BE = {"was", "were", "is", "are", "be", "been", "being"}
+# between a drug and the outcome verb it is the subject of: "X treatment improved", "X alone reduced"
+_AGENT_NOUNS = {"treatment", "therapy", "pretreatment", "administration", "alone", "also", "both", "infusion",
+                "injection", "injections", "infusions", "monotherapy", "therapies", "treatments", "each"}
 _ADVERB_BREAKS = {"then", "subsequently", "thereafter"}
 _PASSIVE_AUX = _BE | {"has", "have", "had", "then", "further", "subsequently"}
 # a clause opener between a drug and a later "weaned off": the weaned drug is another one
@@ -61,6 +64,8 @@ _AE_AFTER = [("induced", "by"), ("caused", "by"), ("attributed", "to"), ("relate
              ("as", "an", "adverse", "effect", "of"), ("as", "an", "adverse", "event", "of"),
              ("as", "an", "adverse", "reaction", "to"), ("as", "a", "complication", "of")]
 _AE_HYPHEN = {"induced", "associated", "related", "triggered", "caused"}
+# "lidocaine (50 mg/kg)-induced convulsions": the dose in brackets between the drug and "-induced"
+_BRACKET_HYPHEN = re.compile(r"[ \t]*\([^()\n]{1,40}\)[ \t]*[-–][ \t]*(?:induced|associated|related|triggered|caused)\b", re.I)
 _SIDE_EFFECT = re.compile(r"\b(?:side[- ]?effects?|adverse\s+(?:events?|effects?|reactions?|drug\s+reactions?)|toxicit(?:y|ies)|complications?)\b", re.I)
 _TOLERATED = re.compile(r"\b(?:well\s+tolerated|was\s+tolerated|were\s+tolerated|tolerated\s+well)\b", re.I)
 _EXCEPT = re.compile(r"\b(?:except(?:\s+for)?|apart\s+from|aside\s+from|other\s+than|besides|with\s+the\s+exception\s+of|but\s+for)\b", re.I)
@@ -81,6 +86,31 @@ _MEASURE_BEFORE = {"serum", "plasma", "blood", "urine", "urinary", "fasting", "t
                    "arterial", "venous", "capillary", "cerebrospinal", "csf", "glycated", "low", "high"}
 
 
+# Procedures that can be what made a finding go away (general clinical English): the nouns, and
+# the suffixes of operations ("cholecystectomy", "thoracotomy", "pericardiocentesis").
+_PROCEDURE_NOUNS = frozenset((
+    "surgery", "surgeries", "resection", "excision", "drainage", "removal", "operation", "tamponade", "embolization",
+    "embolisation", "ablation", "transplantation", "transplant", "debridement", "dialysis", "hemodialysis",
+    "haemodialysis", "plasmapheresis", "radiotherapy", "irradiation", "decompression", "stenting", "angioplasty",
+    "cardioversion", "evacuation", "curettage", "ligation", "aspiration", "enucleation", "packing", "compression",
+    "ventilation", "intubation"))
+_PROCEDURE_SUFFIXES = ("ectomy", "otomy", "ostomy", "plasty", "centesis", "pexy", "ectomies", "otomies")
+# what may stand right before a stop noun that names no thing of its own ("the gradual withdrawal of X")
+_BEFORE_STOP_NOUN = frozenset((
+    "the", "a", "an", "its", "their", "his", "her", "drug", "drugs", "treatment", "therapy", "medication",
+    "medications", "complete", "gradual", "abrupt", "temporary", "subsequent", "permanent", "prompt", "immediate",
+    "early", "eventual", "after", "upon", "following", "with", "of", "and", "or", "to", "by", "in", "on", "for",
+    "required", "requiring", "necessitated", "necessitating", "led", "prompted", "caused", "resulted", "due",
+    "until", "before", "since", "at", "recommended", "advised", "underwent", "was", "were", "is", "dose", "slow",
+    "rapid", "sudden", "final", "total", "partial", "transient", "planned", "further", "then", "without"))
+_AFTER_CUE = frozenset(("after", "following", "once", "upon"))
+_PROCEDURE_PREPS = frozenset(("after", "following", "by", "with", "post", "via", "through", "to"))
+
+
+def _is_procedure(word: str) -> bool:
+    return word in _PROCEDURE_NOUNS or word.endswith(_PROCEDURE_SUFFIXES)
+
+
 def _dose_starts(doc: Doc) -> set[int]:
     return {s.start for s in doc.spans[SPAN_GROUP] if s.label_ == "Dose"}
 
@@ -98,8 +128,8 @@ def _not_an_exposure(span: Span, dose_starts: set[int] | None = None, sent: Span
         sent = span.sent
     nxt = [t for t in doc[span.end:min(span.end + 3, sent.end)] if not t.is_space]
     doses = (dose_starts if dose_starts is not None else _dose_starts(doc)) if nxt else set()
-    if nxt and nxt[0].i in doses:
-        return False  # "IVIG 2 g/kg": a dose, so an exposure
+    if nxt and (nxt[0].i in doses or (nxt[0].text == "(" and len(nxt) > 1 and nxt[1].i in doses)):
+        return False  # "IVIG 2 g/kg", "diazepam (2 mg/kg)": a dose, so an exposure
     if span.start >= sent.start + 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in _DOSE_ONLY:
         return False  # "the dose of X was reduced": a drug given, not a lab value
     if nxt and (nxt[0].like_num or (nxt[0].lower_ in _MEASURE_AFTER and (
@@ -230,6 +260,7 @@ class RelationExtractor:
                 add("antibody", span, value=(self._ext(span, "attrs") or {}).get("polarity", "positive"))
 
         self._switched_to: set[int] = set()
+        self._caused: set[tuple[int, int]] = set()  # (drug, finding) start chars of this sentence's adverse events
         stopped = self._discontinuations(doc, sent, low, drugs, findings, outcomes, add)
         self._adverse_events(doc, sent, low, drugs, findings, outcomes, stopped, add)
 
@@ -296,6 +327,13 @@ class RelationExtractor:
                 a = sent.start  # "X was started but was not well tolerated": the drug sits before "but"
             before = [d for d in drugs if a <= d.start < v and self._ext(d, "status") != "negated"]
             after = [d for d in drugs if v < d.start < b and self._ext(d, "status") != "negated"]
+            if doc[v].lower_ in _STOP_NOUNS and v + 1 < b and low[v + 1 - base] == "of" and any(
+                    v + 2 <= f.start <= v + 4 for f in findings):
+                continue  # "cessation of epistaxis": the finding stopped (kg.nlp.outcomes), not a drug
+            if (doc[v].lower_ in _STOP_NOUNS and v > sent.start and doc[v - 1].is_alpha
+                    and low[v - 1 - base] not in _BEFORE_STOP_NOUN and not low[v - 1 - base].endswith(("ed", "ing"))
+                    and not any(d.end == v for d in drugs)):
+                continue  # "orotracheal tube withdrawal", "ventilator discontinuation": the word before names what
             if doc[v].lower_ in _STOP_NOUNS or doc[v].lower_ in ("discontinue", "stop", "withdraw", "cease",
                                                                    "discontinuing", "stopping", "withdrawing"):
                 subjects = after[:1] + [d for d in after[1:] if self._coordinated(doc, after[0], d)] if after else before
@@ -428,6 +466,7 @@ class RelationExtractor:
         if not present or not usable:
             return
         pairs: list[tuple[Span, Span, str]] = []
+        explicit = 0  # pairs[:explicit] say in so many words that the drug caused the finding
         # "X-induced Y"
         for d in usable:
             j = d.end
@@ -439,6 +478,12 @@ class RelationExtractor:
                 for f in present:
                     if j + 1 <= f.start <= j + 4:
                         pairs.append((d, f, doc[j].text))
+            elif j < sent.end and doc[j].text == "(":
+                m = _BRACKET_HYPHEN.match(doc_text(doc), d.end_char)
+                if m:
+                    for f in present:
+                        if m.end() <= f.start_char <= m.end() + 40 and f.start < sent.end:
+                            pairs.append((d, f, m.group(0).rpartition(")")[2].strip()))
         # "Y induced by X", "Y as a side effect of X"
         for f in present:
             for i in range(f.end, min(f.end + 4, sent.end)):
@@ -447,6 +492,7 @@ class RelationExtractor:
                         after = [d for d in usable if i + len(seq) <= d.start <= i + len(seq) + 4]
                         for d in after[:1]:
                             pairs.append((d, f, doc[i:i + len(seq)].text))
+        explicit = len(pairs)
         # "Except for an outbreak of Y, therapy with X was well tolerated"
         stext = _sent_text(sent)
         tol = _TOLERATED.search(stext)
@@ -476,7 +522,9 @@ class RelationExtractor:
                         cue = side.group(0) if side else doc[develop[0]].text
                         pairs.append((d, f, cue))
         seen = set()
-        for d, f, cue in pairs:
+        for n, (d, f, cue) in enumerate(pairs):
+            if n < explicit:
+                self._caused.add((d.start_char, f.start_char))
             if (d.start, f.start) in seen:
                 continue
             seen.add((d.start, f.start))
@@ -496,6 +544,12 @@ class RelationExtractor:
         if not manifs:
             manifs = [f for f in findings if f.label_ == DISEASE and self._ext(f, "status") != "negated"
                       and any(abs(o.start - f.end) <= 6 or abs(f.start - o.end) <= 6 for o in outcomes)]
+        else:
+            # beside manifestations, a disease only as a cue's own subject or complement ("no recurrence
+            # of DIC or hemorrhage", "both pleural effusion and ascites resolved")
+            manifs += [f for f in findings if f.label_ == DISEASE and self._ext(f, "status") != "negated"
+                       and any(self._says_outcome(doc, f, o) for o in outcomes)]
+            manifs.sort(key=lambda f: f.start)
         # each finding goes to its nearest cue ("X resolved ..., Y showed no remission")
         assigned: dict[int, list[Span]] = {id(o): [] for o in outcomes}
         for f in manifs:
@@ -516,10 +570,20 @@ class RelationExtractor:
                 continue
             prev_targets, prev_end = targets, o.end
             withdrawn = [d for d in drugs if d.start_char in stopped]
-            if value == "relapsed" and interrupted and withdrawn:
+            if self._ext(o, "attrs").get("by") == "procedure" or self._procedure_agent(doc, sent, o):
+                # "the mass was removed", "after resection the mass resolved", "cessation of epistaxis by
+                # nasal tamponade": a procedure did it, so no drug is credited (nor one carried over)
+                subjects = []
+            elif value == "relapsed" and interrupted and withdrawn:
                 subjects = withdrawn  # "withdrawal of X led to a relapse of Y"
             elif present_drugs:
-                subjects = present_drugs
+                # the drug the cue's verb governs ("diazepam decreased the incidence of lidocaine-induced
+                # convulsions", "hyperthermia was attenuated by dantrolene"), else every drug given in the
+                # sentence but one that caused the finding ("her methotrexate-induced pneumonitis improved
+                # with prednisone"; a worsening or relapse under it is still its outcome)
+                subjects = self._agents(doc, sent, o, present_drugs) or [
+                    d for d in present_drugs if value in ("relapsed", "worsened")
+                    or not any((d.start_char, t.start_char) in self._caused for t in targets)]
             elif value == "relapsed" and not interrupted:
                 subjects = []  # a flare with no treatment change named is not a drug outcome
             elif (patient in last_started and si - last_started[patient][0] <= self.carry_sentences
@@ -528,6 +592,11 @@ class RelationExtractor:
                 subjects = [last_started[patient][1]]
             else:
                 subjects = []
+            after = next((k for k in range(max(sent.start, o.start - 3), o.start) if low[k - sent.start] in _AFTER_CUE), None)
+            if after is not None:
+                # "X was started after cessation of Y", "X was continued following resolution of the rash":
+                # what came after the outcome did not bring it about
+                subjects = [d for d in subjects if d.start > after or d.start < sent.start]
             for d in subjects:
                 for t in targets:
                     add("outcome", d, target=t, value=value, status=self._ext(t, "status") if self._ext(t, "status") != "present" else self._ext(d, "status"),
@@ -542,10 +611,54 @@ class RelationExtractor:
                 # renal failure"). Case narratives only: an abstract's "improvement in parkinsonian
                 # signs in all patients" is a cohort's, not a patient's (a report with an identified
                 # patient, or one genre reads as a case narrative; decided once per doc).
-                for t in targets:
-                    if t.start >= sent.start and self._says_outcome(doc, t, o):
+                for t in targets:  # a hypothetical (or a relative's) finding cannot go away
+                    if t.start >= sent.start and self._ext(t, "status") != "hypothetical" and self._says_outcome(doc, t, o):
                         add("finding_outcome", t, value=value, status=self._ext(t, "status"), cue=o.text)
             last_target[patient] = (si, targets[-1])
+
+    @staticmethod
+    def _agents(doc: Doc, sent: Span, o: Span, drugs: list[Span]) -> list[Span]:
+        """The drugs that outcome cue `o` has for its grammatical agent: the passive's "by X"
+        ("was attenuated by dantrolene") or the active verb's subject, a coordinated run of drugs
+        right before the cue ("naloxone attenuated", "pretreatment with X and Y (2 mg/kg)
+        significantly reduced"); [] when the sentence does not say which drug acted."""
+        by_end = {d.end: d for d in drugs}
+        by_start = {d.start: d for d in drugs}
+        j = o.end
+        if j < sent.end and doc[j].lower_ == "by" and j + 1 in by_start:
+            agents = [by_start[j + 1]]
+            while True:  # "by X and Y", "by X, Y or Z"
+                k = agents[-1].end
+                while k < sent.end and doc[k].lower_ in (",", "and", "or", "plus"):
+                    k += 1
+                if k == agents[-1].end or k not in by_start:
+                    return agents
+                agents.append(by_start[k])
+        if o.start > sent.start and doc[o.start - 1].lower_ in _BE | {"has", "have", "had"}:
+            return []  # "the rash was improved": a passive without an agent names no drug
+        run: list[Span] = []
+        joined = False  # a comma joins a list only left of its "and": "X, Y and Z", not "After X, Y reduced"
+        i = o.start  # walk left over what may sit between a subject and its verb
+        while i > sent.start:
+            t = doc[i - 1]
+            if i in by_end:
+                run.insert(0, by_end[i])
+                i = by_end[i].start
+            elif t.text == ")":
+                k = i - 1  # a bracket after a drug: its dose or short form
+                while k > sent.start and doc[k].text != "(" and i - k < 12:
+                    k -= 1
+                if doc[k].text != "(":
+                    break
+                i = k
+            elif run and (t.lower_ in ("and", "or", "plus") or (t.text == "," and joined)):
+                joined = True
+                i -= 1
+            elif not run and (t.lower_ in _AGENT_NOUNS or (len(t) > 4 and t.lower_.endswith("ly"))):
+                i -= 1
+            else:
+                break
+        return run
 
     @staticmethod
     def _says_outcome(doc: Doc, f: Span, o: Span) -> bool:
@@ -563,8 +676,25 @@ class RelationExtractor:
             # "pain and decreased breathing sounds": a cue followed by a content word modifies it
             return nxt is None or not nxt.is_alpha or nxt.lower_ in _AFTER_PREDICATE or (len(nxt) > 4 and nxt.lower_.endswith("ly"))
         if o.end <= f.start:
-            return (nxt is not None and nxt.lower_ in ("of", "in") and f.start - o.end <= 5
-                    and not any(t.is_punct for t in doc[o.end:f.start]))
+            # "resolution of the posterior-basal atelectasis"; "she no longer reports neck pain"
+            complement = nxt is not None and (nxt.lower_ in ("of", "in") or (o[0].lower_ == "no" and len(o) == 2))
+            return (complement and f.start - o.end <= 5
+                    and not any(t.is_punct and t.text != "-" for t in doc[o.end:f.start]))
+        return False
+
+    @staticmethod
+    def _procedure_agent(doc: Doc, sent: Span, o: Span) -> bool:
+        """Whether a procedure, not a drug, is what cue `o` reports the effect of: "resolved after
+        drainage", "cessation of epistaxis by nasal tamponade", "after surgical resection, the mass
+        regressed" (a preposition and a procedure noun within a few words of the cue)."""
+        def procedure_after(i: int, stop: int) -> bool:
+            return any(_is_procedure(doc[k].lower_) for k in range(i, min(i + 4, stop)))
+        for k in range(o.end, min(o.end + 5, sent.end)):
+            if doc[k].lower_ in _PROCEDURE_PREPS and procedure_after(k + 1, sent.end):
+                return True
+        for k in range(max(sent.start, o.start - 10), o.start):  # not "to": "prior to surgery, ... resolved"
+            if doc[k].lower_ in _PROCEDURE_PREPS and doc[k].lower_ != "to" and procedure_after(k + 1, o.start):
+                return True
         return False
 
     @staticmethod

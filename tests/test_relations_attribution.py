@@ -1,0 +1,105 @@
+"""Relations (issue #7, session 8): which drug an outcome goes to, and outcomes that no drug brought about.
+
+Sentences written for these rules (none from a gold corpus); the toy lexicon of test_relations
+keeps them apart from the lexicon's coverage.
+"""
+
+import pytest
+from test_relations import nlp, of_kind, statements  # noqa: F401 - nlp is a fixture
+
+_P = "A 30-year-old man had myositis. "
+
+
+def _outcomes(sts):
+    return sorted((s[1], s[2], s[3]) for s in of_kind(sts, "outcome"))
+
+
+@pytest.mark.parametrize("text, credited", [
+    # the subject of the outcome verb, not the drug inside its object
+    ("Rituximab markedly decreased the incidence of methotrexate-induced hepatitis in mice.", ["rituximab"]),
+    ("Pretreatment with tacrolimus attenuated the methotrexate-induced nausea in rats.", ["tacrolimus"]),
+    # a bracketed dose between the drug and its verb, and between the drug and "-induced"
+    ("Tacrolimus (2 mg/kg) and rituximab (5 mg/kg) significantly reduced the frequency of "
+     "methotrexate (10 mg/kg)-induced hepatitis.", ["rituximab", "tacrolimus"]),
+    # the agent of a passive
+    ("The methotrexate-induced nausea was attenuated by tacrolimus, whereas infliximab had no effect.", ["tacrolimus"]),
+    # a comma before the subject ends a fronted phrase, it joins no list
+    ("After methotrexate (10 mg/kg), tacrolimus reduced the tremor in all animals.", ["tacrolimus"]),
+    # a list of subjects
+    ("Tacrolimus, rituximab and prednisone reduced the tremor in all animals.", ["prednisone", "rituximab", "tacrolimus"]),
+])
+def test_the_drug_the_verb_governs_gets_the_outcome(nlp, text, credited):
+    sts = statements(nlp, text)
+    assert sorted({s[1] for s in of_kind(sts, "outcome")}) == credited
+
+
+def test_a_drug_that_caused_the_finding_is_not_credited_with_its_improvement(nlp):
+    sts = statements(nlp, _P + "His methotrexate-induced hepatitis improved with prednisone.")
+    assert _outcomes(sts) == [("prednisone", "hepatitis", "improved")]
+    assert [(s[1], s[2]) for s in of_kind(sts, "adverse_event")] == [("methotrexate", "hepatitis")]
+
+
+def test_without_an_agent_every_drug_given_in_the_sentence_is_credited(nlp):
+    sts = statements(nlp, _P + "Tacrolimus and prednisone were given and the rash improved.")
+    assert _outcomes(sts) == [("prednisone", "rash", "improved"), ("tacrolimus", "rash", "improved")]
+
+
+def test_a_drug_given_after_the_outcome_did_not_bring_it_about(nlp):
+    sts = statements(nlp, _P + "Tacrolimus was started and continued for a month after cessation of the fever.")
+    assert _outcomes(sts) == []
+    assert [(s[1], s[3]) for s in of_kind(sts, "finding_outcome")] == [("fever", "resolved")]
+    assert of_kind(sts, "discontinuation") == []  # "cessation of the fever" stops no drug
+
+
+@pytest.mark.parametrize("text, finding, value", [
+    ("After surgical resection, the calcinosis completely resolved.", "calcinosis", "resolved"),
+    ("The fever resolved after drainage of the abscess.", "fever", "resolved"),
+    ("The calcinosis was removed with a curette.", "calcinosis", "resolved"),
+    ("Imaging showed complete removal of the calcinosis.", "calcinosis", "resolved"),
+])
+def test_a_procedure_credits_no_drug(nlp, text, finding, value):
+    # prednisone was started just before: without the procedure it would take the outcome
+    sts = statements(nlp, _P + "Prednisone 40 mg daily was started. " + text)
+    assert _outcomes(sts) == []
+    assert [(s[1], s[3]) for s in of_kind(sts, "finding_outcome")] == [(finding, value)]
+
+
+def test_without_a_procedure_the_drug_just_started_is_credited(nlp):
+    sts = statements(nlp, _P + "Prednisone 40 mg daily was started. The calcinosis completely resolved.")
+    assert _outcomes(sts) == [("prednisone", "calcinosis", "resolved")]
+
+
+@pytest.mark.parametrize("text, finding", [
+    ("He no longer reports any tremor.", "tremor"),
+    ("The rash was no longer visible at week 6.", "rash"),
+    ("Two days later the nausea had ceased.", "nausea"),
+    ("There was no recurrence of dermatomyositis or fever during follow-up.", "dermatomyositis"),
+])
+def test_finding_gone_without_a_drug(nlp, text, finding):
+    sts = statements(nlp, _P + text)
+    assert finding in [s[1] for s in of_kind(sts, "finding_outcome")]
+    assert _outcomes(sts) == []
+
+
+def test_a_finding_that_ceased_after_a_drug_credits_the_drug_and_stops_nothing(nlp):
+    sts = statements(nlp, _P + "He was given tacrolimus, and the tremor ceased.")
+    assert _outcomes(sts) == [("tacrolimus", "tremor", "resolved")]
+    assert of_kind(sts, "discontinuation") == []
+
+
+@pytest.mark.parametrize("text", [
+    "The tremor was mild. He no longer required prednisone at week 6.",  # a treatment no longer needed
+    "The catheter was removed and the fever was treated with prednisone.",  # removed: no finding its subject
+    "The tremor was treated, and prednisone was stopped.",  # a drug stopped is no finding that ceased
+])
+def test_no_outcome_where_nothing_went_away(nlp, text):
+    sts = statements(nlp, _P + text)
+    assert of_kind(sts, "finding_outcome") == []
+    assert of_kind(sts, "outcome") == []
+
+
+def test_a_stop_noun_after_another_noun_names_that_thing(nlp):
+    sts = statements(nlp, _P + "Prednisone and tacrolimus were started, which allowed ventilator withdrawal.")
+    assert of_kind(sts, "discontinuation") == []
+    sts = statements(nlp, _P + "Prednisone and tacrolimus were started; tacrolimus withdrawal followed in May.")
+    assert [s[1] for s in of_kind(sts, "discontinuation")] == ["tacrolimus"]
