@@ -24,6 +24,10 @@ the disease itself, and each later use of them ("VHL patients", "the VHL gene": 
 used as a modifier is still a mention of it, as the NCBI disease guidelines have it) gets its
 concept; with another head ("atrioventricular (AV) block") they stand for a part of the name,
 and are left alone.
+
+Outside case reports it also gives each conjunct of a coordination that shares a head its own
+finding ("cutaneous, renal, and vestibular manifestations", "hypopigmentation of skin or hair"):
+see `kg.nlp.conjuncts`.
 """
 
 import re
@@ -34,9 +38,8 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from kg import vocab
 from kg.model import DISEASE, DRUG, MANIFESTATION
-from kg.nlp import abbreviations, extensions, genre
+from kg.nlp import abbreviations, conjuncts, extensions, genre
 from kg.nlp.case_terms import DISORDER_ENDINGS, DISORDER_WORD, disorder_shaped
 
 _COVERING = (DRUG, MANIFESTATION, DISEASE)
@@ -54,7 +57,7 @@ def disorder_word(word: str) -> bool:
 
 
 # A finding named by a key sequence: (type, curie, xrefs), or None.
-FindingLookup = Callable[[list[str]], "tuple[str, str, tuple[str, ...]] | None"]
+FindingLookup = conjuncts.FindingLookup
 # Heads after which a name's remaining words name the disease itself, so its short form does too.
 _GENERIC_HEADS = frozenset("disease diseases syndrome syndromes disorder disorders".split())
 # `_.attrs["role"]` of a finding named only as a modifier of a gene word (`mark_named`)
@@ -76,12 +79,18 @@ class AbstractTerms:
         self.name = name
         self.nlp = nlp
         self._lookup: FindingLookup | None = None
+        self._prefix: conjuncts.Prefix | None = None
+        self._name_keys: conjuncts.NameKeys | None = None
 
     def finding_lookup(self) -> FindingLookup | None:
         """The lexicon's dictionary as a finding lookup, or None in a pipeline without one."""
         if self._lookup is None and "casekg_lexicon" in self.nlp.pipe_names:
+            from kg.nlp.lexicons import normalize_token
+
             lex = self.nlp.get_pipe("casekg_lexicon")
             self._lookup = dictionary_lookup(lex.trie, lex.diagnosis_type)
+            self._prefix = dictionary_prefix(lex.trie)
+            self._name_keys = conjuncts.concept_name_keys(normalize_token)
         return self._lookup
 
     def __call__(self, doc: Doc) -> Doc:
@@ -93,6 +102,12 @@ class AbstractTerms:
             interrupted_names(doc, lookup)
         drop_undefined_letters(doc)
         join_adjective_conjuncts(doc)
+        if lookup is not None:
+            # after the composite joins, which would stretch a conjunct's span over the conjunct
+            # before it ("subcapsular or [capsular, cortical, or mixed lens opacities]")
+            from kg.nlp.lexicons import normalize_token
+
+            conjuncts.read_coordinations(doc, lookup, self._prefix, self._name_keys, normalize_token)
         candidates = numpy.flatnonzero(numpy.isin(doc.to_array("SUFFIX"), _ENDINGS))
         if not len(candidates):
             return doc
@@ -218,6 +233,24 @@ def dictionary_lookup(trie: dict, diagnosis_type: Callable[[str, str, str], str]
     return find
 
 
+def dictionary_prefix(trie: dict) -> "conjuncts.Prefix":
+    """Whether some name in the lexicon's trie starts with a key sequence (skipped keys ignored,
+    as `lexicons.lookup` ignores them)."""
+    from kg.nlp import lexicons  # the lexicon module imports this one
+
+    def starts(keys: list[str]) -> bool:
+        node = trie
+        for k in keys:
+            if k == lexicons._SKIP:
+                continue
+            node = node.get(k)
+            if node is None:
+                return False
+        return True
+
+    return starts
+
+
 def interrupted_names(doc: Doc, lookup: FindingLookup) -> None:
     """Finding spans for names a short form's definition interrupts (see the module docstring)."""
     if "(" not in doc.text:
@@ -281,12 +314,7 @@ def _name_around(doc: Doc, lf_start: int, lf_end: int, after: int, lookup: Findi
     return None
 
 
-def _finding(doc: Doc, s: int, e: int, typ: str, curie: str, xrefs: tuple[str, ...]) -> Span:
-    span = Span(doc, s, e, label=typ, kb_id=curie)
-    span._.concept_label = (vocab.label(curie) if curie else None) or span.text
-    span._.xrefs = xrefs
-    span._.attrs = {"source": "abstract_terms"}
-    return span
+_finding = conjuncts.finding_span
 
 
 def _glued(doc: Doc, i: int) -> bool:
