@@ -1,4 +1,4 @@
-"""MeSH cross-references (lexicon v42): diseases linked to HPO/Orphanet/OMIM get the MeSH
+"""MeSH cross-references (lexicon v42-43): diseases linked to HPO/Orphanet/OMIM get the MeSH
 descriptor their names match one to one; DrugBank drugs get the MeSH ID whose MeSH label is
 their name (kg.nlp.chemical_ids). Matching rules on data built here; the shipped tables on
 sentences written for these tests."""
@@ -26,6 +26,19 @@ def test_one_to_one_needs_a_single_descriptor_and_a_single_concept() -> None:
         "HP:6": [("epsilon",)],  # no MeSH name at all
     }
     assert one_to_one(concepts, mesh) == {"OMIM:1": "MESH:D1", "HP:1": "MESH:D1", "ORPHA:2": "MESH:D2"}
+
+
+def test_a_name_that_adds_words_to_the_heading_is_narrower() -> None:
+    mesh = {("hypogonadism",): {"MESH:D7"}, ("hypergonadotropic", "hypogonadism"): {"MESH:D7"},
+            ("wiskott", "aldrich", "syndrome"): {"MESH:D8"}, ("aldrich", "syndrome"): {"MESH:D8"},
+            ("fissured", "tongue"): {"MESH:D9"}}
+    headings = {"MESH:D7": ("hypogonadism",), "MESH:D8": ("wiskott", "aldrich", "syndrome"), "MESH:D9": ("tongue", "fissured")}
+    concepts = {"OMIM:7": [("hypergonadotropic", "hypogonadism")], "OMIM:8": [("wiskott", "aldrich", "syndrome")],
+                "HP:9": [("fissured", "tongue")]}
+    # a shorter entry term ("aldrich syndrome") is a synonym, not a broader heading; a
+    # permuted heading ("Tongue, Fissured") has the same words
+    assert one_to_one(concepts, mesh, headings) == {"OMIM:8": "MESH:D8", "HP:9": "MESH:D9"}
+    assert one_to_one(concepts, mesh)["OMIM:7"] == "MESH:D7"  # no headings given: not checked
 
 
 def test_only_outside_verified_ids_give_names() -> None:

@@ -176,7 +176,8 @@ def verified_names(descs: list[Descriptor], table: dict[str, str] | None = None)
     return [(n, table[d.label]) for d in descs if table.get(d.label, WRONG) != WRONG for n in d.names]
 
 
-def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict[tuple[str, ...], set[str]]) -> dict[str, str]:
+def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict[tuple[str, ...], set[str]],
+               headings: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
     """Concept CURIE -> MeSH CURIE where their names match one to one.
 
     `concept_names` gives each concept (HPO, OMIM, Orphanet) its own names (label and exact
@@ -186,11 +187,20 @@ def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict
     the concept's ontology. The second condition keeps a broad heading from being equated with
     one of several specific entries ("Myotonic Dystrophy", whose entry terms name both OMIM
     types), and a broad HPO term from taking the heading its narrower sibling shares; the
-    result is written as skos:exactMatch, so it must say "same concept"."""
+    result is written as skos:exactMatch, so it must say "same concept". For the same reason a
+    name that holds all the words of the descriptor's heading (`headings`: MeSH CURIE -> the
+    heading's keys) and more matches nothing: MeSH lists narrower names as entry terms
+    ("hypergonadotropic hypogonadism" under Hypogonadism, "dentinogenesis imperfecta 1" under
+    Dentinogenesis Imperfecta)."""
+    headings = headings or {}
+
+    def narrower(name: tuple[str, ...], m: str) -> bool:
+        return m in headings and frozenset(headings[m]) < frozenset(name)
+
     hits: dict[str, set[str]] = {}
     for curie, names in concept_names.items():
         found = {m for n in names for m in mesh_names.get(n, ())}
-        if len(found) == 1:
+        if len(found) == 1 and not any(narrower(n, m) for n in names for m in mesh_names.get(n, ())):
             hits[curie] = found
     owners: dict[tuple[str, str], set[str]] = {}
     for curie, names in concept_names.items():
