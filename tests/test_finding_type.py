@@ -108,6 +108,30 @@ def test_features_carry_the_hpo_branches_above_a_concept() -> None:
     assert not any(x.startswith("anc=") for x in feats[12])  # no HPO concept, no branch
 
 
+def test_features_carry_the_mesh_trees_of_a_concept() -> None:
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("On arrival she had a fever, a pneumonia, a swollen toe and a wound.")
+    fever, pneumonia, toe, wound = Span(doc, 5, 6, "Manifestation", kb_id="HP:0001945"), \
+        Span(doc, 8, 9, "Disease", kb_id="MESH:D011014"), Span(doc, 11, 13, "Manifestation"), \
+        Span(doc, 15, 16, "Manifestation", kb_id="MESH:D000000")
+    fever._.xrefs = ("MESH:D005334",)  # an HPO concept's MeSH cross-reference counts too
+    feats = dict((s.start, set(f)) for s, f in ft.doc_features(doc, [fever, pneumonia, toe, wound]))
+    # Fever sits under C23 only (signs and symptoms); pneumonia in two disease branches
+    assert {"mt=C23", "mt=C23.888", "mt_c23only"} <= feats[5]
+    assert {"mt=C08", "mt=C01", "mt=C08.381"} <= feats[8] and not any(x.startswith("mt=C23") for x in feats[8])
+    assert "mt_c23only" not in feats[8]
+    assert not any(x.startswith("mt") for x in feats[11])  # no concept, no tree
+    assert "mt_none" in feats[15]  # a MeSH ID the disease trees do not hold
+
+
+def test_tree_features_cut_to_two_levels() -> None:
+    assert ft._tree_features(["C14.280.647.500", "C23.888.592"]) == ("mt=C14", "mt=C14.280", "mt=C23", "mt=C23.888")
+    assert ft._tree_features(["C23.550.288", "C23.888"]) == ("mt=C23", "mt=C23.550", "mt=C23.888", "mt_c23only")
+    assert ft._tree_features([]) == ()
+
+
 def test_examples_take_one_type_spans_only(tmp_path) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
