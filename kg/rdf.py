@@ -197,6 +197,8 @@ _CKG_EVIDENCE, _CKG_MENTION, _CKG_STATEMENT = CKG + "Evidence", CKG + "mention",
 _CKG_SENTENCE_TEXT, _CKG_SENTENCE_START, _CKG_SENTENCE_END = CKG + "sentenceText", CKG + "sentenceStart", CKG + "sentenceEnd"
 _PROV_DERIVED, _PROV_GENERATED = PROV + "wasDerivedFrom", PROV + "wasGeneratedBy"
 _SUPPORTING_TEXT = BIOLINK + "supporting_text"
+_CKG_DRUG_START, _CKG_DRUG_END = CKG + "drugMentionStart", CKG + "drugMentionEnd"
+_CKG_CONCEPT_START, _CKG_CONCEPT_END = CKG + "conceptMentionStart", CKG + "conceptMentionEnd"
 _CKG_KIND, _CKG_PATIENT, _CKG_IN_ARTICLE, _CKG_ASSERTION_STATUS = (CKG + x for x in ("kind", "patient", "inArticle", "assertionStatus"))
 
 
@@ -634,16 +636,21 @@ class _ArticleGraph:
         # patterns, which Oxigraph evaluates as a hash join over every selector in the store
         # (docs/scale.md). These are copies; the annotation above stays the full record.
         b = self.b
+        keys = b.keys  # as in `_evidence`; offsets are ints, never the empty values `lit` drops
         sent = self.sentences.get(st.sentence)
         if sent is not None:
             b.lit(iri, _CKG_SENTENCE_TEXT, sent.text)
-            b.lit(iri, _CKG_SENTENCE_START, sent.start, _XSD_INTEGER)
-            b.lit(iri, _CKG_SENTENCE_END, sent.end, _XSD_INTEGER)
-        drug, concept = (subject, target) if st.kind in DRUG_KINDS else (None, subject)
-        for m, prop in ((drug, "drugMention"), (concept, "conceptMention")):
-            if m is not None:
-                b.lit(iri, CKG + prop + "Start", m.start, _XSD_INTEGER)
-                b.lit(iri, CKG + prop + "End", m.end, _XSD_INTEGER)
+            keys[(iri, _CKG_SENTENCE_START, (str(sent.start), _XSD_INTEGER))] = None
+            keys[(iri, _CKG_SENTENCE_END, (str(sent.end), _XSD_INTEGER))] = None
+        if st.kind in DRUG_KINDS:
+            keys[(iri, _CKG_DRUG_START, (str(subject.start), _XSD_INTEGER))] = None
+            keys[(iri, _CKG_DRUG_END, (str(subject.end), _XSD_INTEGER))] = None
+            concept = target
+        else:
+            concept = subject
+        if concept is not None:
+            keys[(iri, _CKG_CONCEPT_START, (str(concept.start), _XSD_INTEGER))] = None
+            keys[(iri, _CKG_CONCEPT_END, (str(concept.end), _XSD_INTEGER))] = None
 
     def _sentence(self, index: int) -> str:
         s = self.sentences[index]
@@ -674,15 +681,19 @@ class _ArticleGraph:
         pos, q = node + "/position", node + "/quote"
         keys[(node, _OA_HAS_SELECTOR, pos)] = None
         keys[(pos, _TYPE, _OA_POSITION)] = None
-        b.lit(pos, _OA_START, start, _XSD_INTEGER)
-        b.lit(pos, _OA_END, end, _XSD_INTEGER)
+        keys[(pos, _OA_START, (str(start), _XSD_INTEGER))] = None
+        keys[(pos, _OA_END, (str(end), _XSD_INTEGER))] = None
         keys[(node, _OA_HAS_SELECTOR, q)] = None
         keys[(q, _TYPE, _OA_QUOTE)] = None
         keys[(q, _OA_EXACT, (exact, None))] = None
         if 0 <= start <= end <= len(text):
-            # Web Annotation asks for enough context to re-anchor the quote if offsets drift.
-            b.lit(q, _OA_PREFIX, text[max(0, start - 32) : start])
-            b.lit(q, _OA_SUFFIX, text[end : end + 32])
+            # Web Annotation asks for enough context to re-anchor the quote if offsets drift;
+            # none at the very start or end of the text (`lit` drops empty values)
+            prefix, suffix = text[max(0, start - 32) : start], text[end : end + 32]
+            if prefix:
+                keys[(q, _OA_PREFIX, (prefix, None))] = None
+            if suffix:
+                keys[(q, _OA_SUFFIX, (suffix, None))] = None
 
     # ------------------------------------------------------------------ concepts
 
