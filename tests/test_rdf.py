@@ -523,3 +523,23 @@ def test_curie_iris_are_asked_once_per_snapshot_and_a_refused_curie_stays_unlink
     quads = article_quads(*odd("PMC-m4"), generated_at=WHEN, vocab=warm)
     labels = {q.subject.value for q in quads if q.predicate.value == RDFS + "label" and q.object.value == "Erythema"}
     assert labels and all(s.startswith("https://w3id.org/casekg/concept/") for s in labels)
+
+
+def test_quote_context_is_the_text_around_the_quote_and_absent_at_the_text_edges():
+    article, extraction = sample("PMC-ctx")
+    quads = article_quads(article, extraction, generated_at=WHEN)
+    by_node: dict[str, dict[str, str]] = {}
+    for q in quads:
+        if q.predicate.value in (OA + "prefix", OA + "suffix", OA + "exact"):
+            by_node.setdefault(q.subject.value, {})[q.predicate.value[len(OA):]] = q.object.value
+    first = [v for v in by_node.values() if article.text.startswith(v["exact"])]
+    last = [v for v in by_node.values() if article.text.rstrip().endswith(v["exact"])]
+    assert first and all("prefix" not in v and v["suffix"] for v in first)  # the first sentence: nothing before it
+    assert last and all(v["prefix"] and v.get("suffix", " ").strip() == "" for v in last)
+    inner = [v for v in by_node.values() if v not in first and v not in last]
+    assert inner
+    for v in inner:  # 32 characters either side, as they stand in the text
+        at = article.text.index(v["prefix"] + v["exact"] + v["suffix"])
+        assert len(v["prefix"]) == min(32, at + len(v["prefix"])) and v["prefix"] and v["suffix"]
+    ints = [q for q in quads if q.predicate.value in (OA + "start", OA + "end", CKG + "sentenceStart", CKG + "conceptMentionEnd")]
+    assert ints and all(q.object.datatype.value.endswith("#integer") and q.object.value.isdigit() for q in ints)
