@@ -121,3 +121,14 @@ def test_drugs_carry_the_mesh_id_of_their_own_name(nlp) -> None:  # noqa: F811
     for name, mesh in (("Nicotine", "MESH:D009538"), ("amlodipine", "MESH:D017311"), ("metformin", "MESH:D008687")):
         typ, curie, xrefs = got[name]
         assert typ == "Drug" and curie.startswith("DRUGBANK:") and mesh in xrefs, (name, got[name])
+
+
+def test_every_user_of_the_dictionary_gets_the_xref(nlp) -> None:  # noqa: F811
+    # components that read the lexicon's trie themselves (abstract_terms: names a short form's
+    # definition interrupts) resolve its leaves, which carry the xref once the lexicon is built
+    from kg.nlp import lexicons
+
+    tok = lexicons._tokenizer()
+    keys = lexicons._name_keys(tok, "Huntington disease")
+    (m,) = [m for m in lexicons.resolve_leaf(0, len(keys), lexicons.lookup(keys, nlp.get_pipe("casekg_lexicon").trie)) if m[2] == "Disease"]
+    assert m[3].startswith(("OMIM:", "ORPHA:")) and "MESH:D006816" in m[4]

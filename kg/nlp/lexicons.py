@@ -702,8 +702,19 @@ def ellipses(keys: list[str], matches: list[tuple[int, int, str, str, int]], tri
 Match = tuple[int, int, str, str, tuple[str, ...]]  # start, end, type, curie, xrefs
 
 
+def with_mesh(curie: str, xrefs: tuple[str, ...], mesh_of: dict[str, str]) -> tuple[str, ...]:
+    """A finding's xrefs with the MeSH descriptor its concept (or an xref) matches one to one
+    (`mesh_of`: `_mesh_xrefs`), unless it already has a MeSH ID or two of them would disagree."""
+    if curie.startswith("MESH:") or any(x.startswith("MESH:") for x in xrefs):
+        return xrefs
+    found = {m for c in (curie, *xrefs) if (m := mesh_of.get(c))}
+    return xrefs + tuple(found) if len(found) == 1 else xrefs
+
+
 def resolve(matches: list[tuple[int, int, str, str, int]]) -> list[Match]:
-    """Apply the phenotype/disease policy (module docstring)."""
+    """Apply the phenotype/disease policy (module docstring); findings carry their MeSH xref
+    (`with_mesh`, once the lexicon is compiled), so every user of the trie gets it."""
+    mesh_of = _compiled["mesh_of_finding"] if _compiled is not None else {}
     by_span: dict[tuple[int, int], dict[str, tuple[str, int]]] = {}
     for s, e, typ, curie, prio in matches:
         by_span.setdefault((s, e), {})[typ] = (curie, prio)
@@ -712,13 +723,13 @@ def resolve(matches: list[tuple[int, int, str, str, int]]) -> list[Match]:
         man, dis = types.get(MANIFESTATION), types.get(DISEASE)
         if man and dis:
             if dis[0].startswith(("ORPHA:", "OMIM:")) and dis[1] == 0:
-                out.append((s, e, DISEASE, dis[0], (man[0],)))
+                out.append((s, e, DISEASE, dis[0], with_mesh(dis[0], (man[0],), mesh_of)))
             else:
-                out.append((s, e, MANIFESTATION, man[0], (dis[0],)))
+                out.append((s, e, MANIFESTATION, man[0], with_mesh(man[0], (dis[0],), mesh_of)))
         elif man:
-            out.append((s, e, MANIFESTATION, man[0], ()))
+            out.append((s, e, MANIFESTATION, man[0], with_mesh(man[0], (), mesh_of)))
         elif dis:
-            out.append((s, e, DISEASE, dis[0], ()))
+            out.append((s, e, DISEASE, dis[0], with_mesh(dis[0], (), mesh_of)))
         if DRUG in types:
             out.append((s, e, DRUG, types[DRUG][0], ()))
     out.sort(key=lambda m: (m[0], -m[1]))
@@ -1681,8 +1692,8 @@ class LexiconComponent:
                 mesh = self.mesh_of_drug.get(curie)
                 if mesh:
                     xr = xr + (mesh,)
-            elif typ != DRUG:
-                xr = self.with_mesh(curie, xr)
+            elif typ != DRUG:  # spans made without `resolve` (deficiencies, eponyms)
+                xr = with_mesh(curie, xr, self.mesh_of_finding)
             span = Span(doc, s, e, label=typ, kb_id=curie)
             span._.concept_label = (vocab.label(curie) or self.mesh_labels.get(curie) if curie else None) or span.text
             span._.xrefs = xr
@@ -1699,14 +1710,6 @@ class LexiconComponent:
         if MANIFESTATION in self.types and self.case_generic and is_case_narrative(doc):
             result += self.generic_findings(doc, keys, result)
         return result
-
-    def with_mesh(self, curie: str, xrefs: tuple[str, ...]) -> tuple[str, ...]:
-        """A finding's xrefs with the MeSH descriptor its concept (or an xref) matches one to one
-        (`_mesh_xrefs`), unless it already has a MeSH ID or two of them would disagree."""
-        if curie.startswith("MESH:") or any(x.startswith("MESH:") for x in xrefs):
-            return xrefs
-        found = {m for c in (curie, *xrefs) if (m := self.mesh_of_finding.get(c))}
-        return xrefs + tuple(found) if len(found) == 1 else xrefs
 
     def diagnosis_type(self, typ: str, curie: str, text: str, narrative: bool = False) -> str:
         """The finding type by the `diagnoses` policy (see make_lexicon), for a span reading `text`
@@ -1733,7 +1736,7 @@ class LexiconComponent:
                 continue
             span = Span(doc, i, i + 1, label=typ, kb_id=curie)
             span._.concept_label = vocab.label(curie) or name
-            span._.xrefs = self.with_mesh(curie, xr)
+            span._.xrefs = xr
             out.append(span)
         return out
 
