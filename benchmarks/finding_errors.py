@@ -16,7 +16,10 @@ FP (a predicted finding that overlaps no gold finding of its type):
   e  overlaps a gold annotation of another MACCROBAT type (which types), or none at all
 
 With `--cache FILE` the predictions are written to (or read from, when it exists) a JSON file,
-so the analysis can be rerun without the pipeline. Train only: dev is never read.
+so the analysis can be rerun without the pipeline. `--folds=1` prints each fold's sign and
+disease overlap F1 as well (the spread is the noise a change must beat); `--boundaries=1` the
+words by which right-typed overlapping spans miss MACCROBAT's exact boundaries. Train only: dev
+is never read.
 """
 
 from __future__ import annotations
@@ -93,6 +96,47 @@ def cv_predictions(folds: int = 5, table_params: dict | None = None, **params: f
 
 def _touch(a: dict, b: dict) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def fold_scores(preds: dict[str, list[dict]], folds: int = 5) -> list[tuple[float, float]]:
+    """(sign, disease) overlap F1 of each held-out fold, scored by kg.evaluate (MACCROBAT profile)
+    from the cached spans; document i of `kg.gold.maccrobat_train()` is in fold i % folds."""
+    from kg import gold
+    from kg.evaluate import PROFILES, evaluate_docs
+
+    docs = gold.maccrobat_train()
+    rows = {d.text: [(s["start"], s["end"], s["label"], s["kb"], (), s["status"], None, frozenset()) for s in preds[d.id]]
+            for d in docs}
+    out = []
+    for k in range(folds):
+        rep = evaluate_docs([d for i, d in enumerate(docs) if i % folds == k], rows.__getitem__, PROFILES["maccrobat-train"])
+        out.append((rep.overlap["Manifestation"].f1, rep.overlap["Disease"].f1))
+    return out
+
+
+def boundaries(preds: dict[str, list[dict]], root: Path, top: int = 25) -> str:
+    """Right-typed predicted findings that overlap a gold finding of their type without matching
+    it exactly: how many, by which side, and the words in between (the widest-overlap gold)."""
+    sides: Counter = Counter()
+    words: dict[str, Counter] = defaultdict(Counter)
+    for doc_id, spans in sorted(preds.items()):
+        anns = read_ann(root / f"{doc_id}.ann")
+        text = (root / f"{doc_id}.txt").read_text(encoding="utf-8")
+        for s in spans:
+            gs = [g for g in anns if FINDING.get(g["type"]) == s["label"] and _touch(s, g)]
+            if not gs or any((g["start"], g["end"]) == (s["start"], s["end"]) for g in gs):
+                sides["exact" if gs else ""] += bool(gs)
+                continue
+            g = max(gs, key=lambda g: min(g["end"], s["end"]) - max(g["start"], s["start"]))
+            for name, a, b in (("ours longer on the left", s["start"], g["start"]), ("gold longer on the left", g["start"], s["start"]),
+                               ("ours longer on the right", g["end"], s["end"]), ("gold longer on the right", s["end"], g["end"])):
+                if a < b:
+                    sides[name] += 1
+                    words[name][text[a:b].strip().lower()] += 1
+    lines = ["\n## Boundaries (right type, overlapping): " + ", ".join(f"{k} {v}" for k, v in sides.most_common() if k)]
+    for name, c in words.items():
+        lines.append(f"{name}: " + ", ".join(f"{w} {n}" for w, n in c.most_common(top)))
+    return "\n".join(lines)
 
 
 def budget(preds: dict[str, list[dict]], root: Path, examples: int = 0) -> str:
@@ -175,6 +219,7 @@ if __name__ == "__main__":
     args = dict(a.lstrip("-").split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
     cache = Path(args.pop("cache")) if "cache" in args else None
     n_examples = int(args.pop("examples", 0))
+    want_folds, want_boundaries = args.pop("folds", "0") != "0", args.pop("boundaries", "0") != "0"
     if cache and cache.exists():
         predictions = json.loads(cache.read_text())
     else:
@@ -182,4 +227,11 @@ if __name__ == "__main__":
         predictions = cv_predictions(table_params=table, **{k: float(v) for k, v in args.items() if not k.startswith("t_")})
         if cache:
             cache.write_text(json.dumps(predictions))
-    print(budget(predictions, gold.gold_root() / "maccrobat-train", n_examples))
+    root = gold.gold_root() / "maccrobat-train"
+    print(budget(predictions, root, n_examples))
+    if want_folds:
+        scores = fold_scores(predictions)
+        print("\nper fold overlap F1, sign: " + " ".join(f"{a:.3f}" for a, _ in scores)
+              + "; disease: " + " ".join(f"{b:.3f}" for _, b in scores))
+    if want_boundaries:
+        print(boundaries(predictions, root))
