@@ -89,3 +89,23 @@ def test_span_extensions_read_and_write_what_span_underscore_does():
     assert ext.get(pred, "casekg_test_upper") == "PREDNISONE"
     with pytest.raises(AttributeError):
         ext.get(pred, "no_such_extension")
+
+
+def test_span_extensions_follow_an_extension_registered_again():
+    import spacy
+    from spacy.tokens import Span
+
+    from kg.nlp.doctext import SpanExtensions
+
+    Span.set_extension("casekg_test_swap", default="plain", force=True)
+    doc = spacy.blank("en")("Rash resolved.")
+    ext = SpanExtensions(doc)
+    assert ext.get(doc[0:1], "casekg_test_swap") == "plain"
+    ext.set(doc[0:1], "casekg_test_swap", "set")
+    assert doc[0:1]._.casekg_test_swap == "set"
+    # registered again with a getter: the next read goes through it, not the stored value
+    Span.set_extension("casekg_test_swap", getter=lambda s: s.text.lower(), force=True)
+    assert ext.get(doc[0:1], "casekg_test_swap") == "rash"
+    Span.set_extension("casekg_test_swap", default="other", force=True)
+    assert ext.get(doc[1:2], "casekg_test_swap") == "other"
+    Span.remove_extension("casekg_test_swap")

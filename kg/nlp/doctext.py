@@ -95,13 +95,17 @@ class SpanExtensions:
         self.data = doc.user_data
 
     def get(self, span: Span, name: str) -> Any:
-        plain, default = _plain(name)
-        if plain:
-            return self.data.get(("._.", name, span.start_char, span.end_char), default)
+        # `_plain` inlined for the common case (hundreds of thousands of reads per batch): the
+        # registration seen last is still the one spaCy holds
+        seen = _PLAIN.get(name)
+        if seen is None or seen[0] is not Underscore.span_extensions.get(name):
+            seen = _plain(name)
+        if seen[1]:
+            return self.data.get(("._.", name, span.start_char, span.end_char), seen[2])
         return getattr(span._, name)
 
     def set(self, span: Span, name: str, value: Any) -> None:
-        if _plain(name)[0]:
+        if _plain(name)[1]:
             self.data[("._.", name, span.start_char, span.end_char)] = value
         else:
             setattr(span._, name, value)
@@ -111,7 +115,8 @@ _PLAIN: dict[str, tuple[object, bool, Any]] = {}  # name -> (registration seen, 
 _KEYS_OK: list[bool] = []
 
 
-def _plain(name: str) -> tuple[bool, Any]:
+def _plain(name: str) -> tuple[object, bool, Any]:
+    """(the registration looked at, whether the extension is read directly, its default)."""
     ext = Underscore.span_extensions.get(name)  # (default, method, getter, setter); load_state may swap the dict
     seen = _PLAIN.get(name)
     if seen is None or seen[0] is not ext:
@@ -120,7 +125,7 @@ def _plain(name: str) -> tuple[bool, Any]:
         plain = (ext is not None and ext[1] is None and ext[2] is None and ext[3] is None
                  and not isinstance(ext[0], Underscore.mutable_types) and _KEYS_OK[0])
         seen = _PLAIN[name] = (ext, plain, ext[0] if ext is not None else None)
-    return seen[1], seen[2]
+    return seen
 
 
 def _keys_as_expected() -> bool:
