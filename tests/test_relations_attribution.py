@@ -103,3 +103,38 @@ def test_a_stop_noun_after_another_noun_names_that_thing(nlp):
     assert of_kind(sts, "discontinuation") == []
     sts = statements(nlp, _P + "Prednisone and tacrolimus were started; tacrolimus withdrawal followed in May.")
     assert [s[1] for s in of_kind(sts, "discontinuation")] == ["tacrolimus"]
+
+
+def test_a_finding_that_ceased_takes_no_drug_from_an_earlier_sentence(nlp):
+    sts = statements(nlp, _P + "Prednisone 40 mg daily was started. Two days later the nausea had ceased.")
+    assert _outcomes(sts) == []
+    assert [(s[1], s[3]) for s in of_kind(sts, "finding_outcome")] == [("nausea", "resolved")]
+    sts = statements(nlp, _P + "Prednisone 40 mg daily was started. Two days later the nausea had resolved.")
+    assert _outcomes(sts) == [("prednisone", "nausea", "resolved")]
+
+
+@pytest.mark.parametrize("text, stopped", [
+    ("The INR fell after withholding tacrolimus for two days.", ["tacrolimus"]),
+    ("She was transitioned from tacrolimus to mycophenolate in June.", ["tacrolimus"]),
+    # an active verb's object, not the drug named earlier in its clause
+    ("His myositis was controlled on prednisone until he self-discontinued his tacrolimus in May.", ["tacrolimus"]),
+    # "X with Y" after the verb: Y says what X was
+    ("The team recommended stopping further IVIG with rituximab.", ["ivig", "rituximab"]),
+    # the passive still takes the drug before the verb
+    ("Tacrolimus was given for a month, and prednisone was stopped in May.", ["prednisone"]),
+])
+def test_stop_phrasings(nlp, text, stopped):
+    sts = statements(nlp, _P + text)
+    assert sorted(s[1] for s in of_kind(sts, "discontinuation")) == stopped
+
+
+def test_fully_improved_is_resolved(nlp):
+    sts = statements(nlp, _P + "Prednisone 40 mg daily was started. His arthritis fully improved.")
+    assert _outcomes(sts) == [("prednisone", "arthritis", "resolved")]
+
+
+def test_a_reason_cue_before_the_stop_introduces_the_stop_not_its_reason(nlp):
+    sts = statements(nlp, _P + "The tremor eased, possibly due to withholding tacrolimus.")
+    assert [(s[1], s[2], s[3]) for s in of_kind(sts, "discontinuation")] == [("tacrolimus", None, None)]
+    sts = statements(nlp, _P + "Because of nausea, tacrolimus was stopped.")
+    assert [(s[1], s[2], s[3]) for s in of_kind(sts, "discontinuation")] == [("tacrolimus", "nausea", "nausea")]

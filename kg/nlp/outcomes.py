@@ -26,7 +26,7 @@ OUTCOME_CUES: list[tuple[str, str]] = [
     ("unchanged", r"\b(?:unchanged|unresponsive|refractory|resistant|persisted|persisting|remained\s+(?:unchanged|stable|active|refractory)|ineffective|not\s+effective|inadequate\s+response|insufficient\s+response|stable\s+disease)\b"),
     ("remission_maintained", rf"\b{_NEG}\s+(?:further\s+|new\s+|signs?\s+of\s+)?(?:relapses?|recurrences?|flares?|relapsed|recurred|flared|reactivation|progression)\b"),
     ("remission_maintained", r"\bremission\s+(?:was|has\s+been|is|were)\s+(?:\w+ly\s+)?(?:maintained|sustained|preserved|kept)\b|\b(?:maintained|sustained|sustaining|maintaining|persistent|durable|long-term|lasting|stable)\s+(?:complete\s+|clinical\s+)?remission\b|\bremained\s+(?:in\s+)?(?:remission|relapse-free|free\s+of\s+relapse|disease-free|symptom-free)\b"),
-    ("resolved", rf"\b(?:{_ADV}(?:resolved|resolution|disappeared|disappearance|cleared|clearance|healed|healing|vanished|abated|remitted|normali[sz]ed|normali[sz]ation|cured)|complete(?:ly)?\s+(?:\w+\s+)?(?:regressed|regression|resolved|resolution|remission|response|healing|healed|clearance|cleared|disappeared|recovery|recovered)|went\s+into\s+remission|returned\s+to\s+normal|full\s+recovery|recovered\s+(?:completely|fully))\b"),
+    ("resolved", rf"\b(?:{_ADV}(?:resolved|resolution|disappeared|disappearance|cleared|clearance|healed|healing|vanished|abated|remitted|normali[sz]ed|normali[sz]ation|cured)|complete(?:ly)?\s+(?:\w+\s+)?(?:regressed|regression|resolved|resolution|remission|response|healing|healed|clearance|cleared|disappeared|recovery|recovered)|went\s+into\s+remission|returned\s+to\s+normal|full\s+recovery|recovered\s+(?:completely|fully)|fully\s+(?:improved|recovered))\b"),
     ("improved", rf"\b(?:{_ADV}(?:improved|improvement|improving|ameliorat\w+|alleviat\w+|attenuated|diminished|subsided|receded|regressed|regression|responded|relieved|relief|recovered|recovery|decreased|reduction|reduced)|partial(?:ly)?\s+(?:\w+\s+)?(?:remission|response|regressed|regression|resolved|resolution|improved)|(?:\w+ly\s+|well\s+|successfully\s+)?controlled|(?:good|excellent|marked|dramatic|rapid|favou?rable|clinical|significant)\s+(?:\w+\s+)?response|(?:was|were)\s+effective|beneficial\s+effect|better|remission)\b"),
     ("worsened", rf"\b{_ADV}(?:worsened|worsening|deteriorat\w+|progressed|progression|progressive|exacerbat\w+|aggravat\w+|(?:became|got)\s+worse)\b"),
     ("relapsed", r"\b(?:flares?|flared|flare-ups?|relapses?|relapsed|relapsing|recurred|recurrences?|recurrent|reappeared|reappearance|reactivation|rebound|re-?emerged)\b"),
@@ -128,6 +128,7 @@ class OutcomeTagger:
         cands: list[Span] = []
         values: dict[tuple[int, int], str] = {}
         procedures: set[tuple[int, int]] = set()
+        stops: set[tuple[int, int]] = set()
         finding_bounds: tuple[set[int], set[int]] | None = None
         for value, m in _cue_matches(text):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
@@ -139,6 +140,7 @@ class OutcomeTagger:
                     finding_bounds = ({s.start for s in found}, {s.end for s in found})
                 if not _stopped_finding(doc, span, *finding_bounds):
                     continue
+                stops.add((span.start, span.end))
             elif m.re is _REMOVAL_RX:
                 procedures.add((span.start, span.end))
             word = m.group(0).lower()
@@ -166,7 +168,11 @@ class OutcomeTagger:
         for span in kept:
             value = values[(span.start, span.end)]
             ent = Span(doc, span.start, span.end, label=OUTCOME)
-            ent._.attrs = {"outcome": value, "by": "procedure"} if (span.start, span.end) in procedures else {"outcome": value}
+            ent._.attrs = {"outcome": value}
+            if (span.start, span.end) in procedures:
+                ent._.attrs["by"] = "procedure"  # taken out: kg.nlp.relations credits no drug
+            elif (span.start, span.end) in stops:
+                ent._.attrs["carry"] = "no"  # "the migraine ceased" names no cause: only a drug of its sentence
             ent._.concept_label = value
             out.append(ent)
         if group is None:

@@ -21,7 +21,9 @@ from kg.nlp.extensions import SPAN_GROUP, register
 
 _STOP_VERBS = {"terminated", "discontinued", "stopped", "withdrawn", "ceased", "halted", "interrupted",
                "suspended", "withheld", "abandoned", "discontinue", "stop", "withdraw", "cease",
-               "discontinuing", "stopping", "withdrawing"}
+               "discontinuing", "stopping", "withdrawing", "withholding", "withhold"}
+# between an active stop verb and its object drug: "stopped her X", "discontinued all X"
+_OBJECT_DETERMINERS = {"her", "his", "their", "the", "all", "its", "this", "that", "these", "further"}
 _STOP_NOUNS = {"discontinuation", "termination", "withdrawal", "cessation", "interruption", "suspension"}
 # A taper or a dose or route change keeps the drug going ("prednisone was tapered to 5 mg", "switched
 # to oral", "the dose was reduced"): a dose_change statement, not a discontinuation. Only a taper
@@ -299,7 +301,7 @@ class RelationExtractor:
         triggers: list[tuple[int, str]] = [(v, "stop") for v in verbs]
         for k, w in enumerate(low):
             # "X was changed/switched to Y because of Z": X is stopped, Y is the new drug
-            if w in ("changed", "switched", "converted") and k + 1 < len(low) and low[k + 1] in ("to", "from"):
+            if w in ("changed", "switched", "converted", "transitioned") and k + 1 < len(low) and low[k + 1] in ("to", "from"):
                 triggers.append((base + k, "switch"))
             elif w in _TAPER_WORDS:
                 nxt = low[k + 1:k + 3]
@@ -335,8 +337,10 @@ class RelationExtractor:
                     and not any(d.end == v for d in drugs)):
                 continue  # "orotracheal tube withdrawal", "ventilator discontinuation": the word before names what
             if doc[v].lower_ in _STOP_NOUNS or doc[v].lower_ in ("discontinue", "stop", "withdraw", "cease",
-                                                                   "discontinuing", "stopping", "withdrawing"):
-                subjects = after[:1] + [d for d in after[1:] if self._coordinated(doc, after[0], d)] if after else before
+                                                                   "discontinuing", "stopping", "withdrawing",
+                                                                   "withholding", "withhold"):
+                subjects = after[:1] + [d for d in after[1:] if self._coordinated(doc, after[0], d)
+                                        or self._therapy_with(low, base, after[0], d)] if after else before
             elif mode == "switch":
                 subjects = [d for d in after if doc[v + 1].lower_ == "from"][:1] or before[-1:]
                 if not subjects:
@@ -363,6 +367,10 @@ class RelationExtractor:
                 continue
             elif before and any(before[-1].end <= f.start and v - 2 <= f.end <= v for f in findings):
                 continue  # "X was given, and the hematemesis ceased": the finding stopped, not X
+            elif mode == "stop" and after and v > sent.start and low[v - 1 - base] not in _PASSIVE_AUX and all(
+                    w in _OBJECT_DETERMINERS for w in low[v + 1 - base:after[0].start - base]):
+                # "she self-discontinued her X", "we stopped all X": an active verb's object, not the drug before it
+                subjects = [after[0]] + [d for d in after[1:] if self._coordinated(doc, after[0], d)]
             elif before:
                 # "X and Y was terminated": the coordinated run just before the verb
                 subjects = self._run_before(doc, before)
@@ -383,6 +391,8 @@ class RelationExtractor:
                     break
             reasons: list[Span] = []
             reason_text = None
+            if reason_start is not None and reason_start[1] <= v < min(s.start for s in subjects):
+                reason_start = None  # "due to withholding aspirin": the stop is what the reason cue introduces
             if reason_start is not None:
                 ra, rb = reason_start
                 if ra > v:
@@ -452,6 +462,11 @@ class RelationExtractor:
         nxt = low[k + 2:k + 5] if k + 1 < len(low) and low[k + 1] == "to" else []
         return bool(nxt) and (nxt[0][:1].isdigit() or nxt[0] in _NOT_A_DRUG_SWITCH
                               or any(w in _NOT_A_DRUG_SWITCH or w in _DOSE_NOUNS for w in nxt))
+
+    @staticmethod
+    def _therapy_with(low: list[str], base: int, left: Span, right: Span) -> bool:
+        """"chemotherapy with gemcitabine": the drug that names what the therapy before it was."""
+        return right.start == left.end + 1 and low[left.end - base] == "with"
 
     @staticmethod
     def _coordinated(doc: Doc, left: Span, right: Span) -> bool:
@@ -587,6 +602,7 @@ class RelationExtractor:
             elif value == "relapsed" and not interrupted:
                 subjects = []  # a flare with no treatment change named is not a drug outcome
             elif (patient in last_started and si - last_started[patient][0] <= self.carry_sentences
+                  and self._ext(o, "attrs").get("carry") != "no"
                   and value in ("improved", "resolved", "remission_maintained", "unchanged", "relapsed")):
                 # a response reported a sentence or two after the drug was started
                 subjects = [last_started[patient][1]]
