@@ -1,4 +1,4 @@
-"""MeSH cross-references (lexicon v42-43): diseases linked to HPO/Orphanet/OMIM get the MeSH
+"""MeSH cross-references (lexicon v42-44): diseases linked to HPO/Orphanet/OMIM get the MeSH
 descriptor their names match one to one; DrugBank drugs get the MeSH ID whose MeSH label is
 their name (kg.nlp.chemical_ids). Matching rules on data built here; the shipped tables on
 sentences written for these tests."""
@@ -9,7 +9,7 @@ from pathlib import Path
 from test_lexicons import nlp  # noqa: F401 - the lexicon pipeline fixture
 
 from kg.nlp import chemical_ids
-from kg.nlp.disease_vocab import WRONG, Descriptor, one_to_one, outside_labels, verified_names
+from kg.nlp.disease_vocab import WRONG, Descriptor, one_to_one, outside_labels, supplementary, verified_names
 
 
 def test_one_to_one_needs_a_single_descriptor_and_a_single_concept() -> None:
@@ -39,6 +39,18 @@ def test_a_name_that_adds_words_to_the_heading_is_narrower() -> None:
     # permuted heading ("Tongue, Fissured") has the same words
     assert one_to_one(concepts, mesh, headings) == {"OMIM:8": "MESH:D8", "HP:9": "MESH:D9"}
     assert one_to_one(concepts, mesh)["OMIM:7"] == "MESH:D7"  # no headings given: not checked
+
+
+def test_rare_diseases_take_the_supplementary_record_of_their_label() -> None:
+    labels = [("C100001", "Zorbel Disease", "gilda"), ("D100002", "Quill Syndrome", "gilda"),
+              ("C100003", "Trent dysplasia", "gilda"), ("C100004", "Mauve syndrome", "biomappings")]
+    concepts = {"OMIM:1": "Zorbel disease", "OMIM:2": "Quill syndrome", "OMIM:3": "Trent dysplasia",
+                "ORPHA:3": "Trent dysplasia", "OMIM:4": "Mauve syndrome", "OMIM:5": "Mauve syndrome"}
+    # case aside; a descriptor is no supplementary record; one per ontology; two OMIM entries
+    # under one label take nothing
+    assert supplementary(concepts, labels) == [("OMIM:1", "Zorbel disease", "C100001", "Zorbel Disease"),
+                                               ("OMIM:3", "Trent dysplasia", "C100003", "Trent dysplasia"),
+                                               ("ORPHA:3", "Trent dysplasia", "C100003", "Trent dysplasia")]
 
 
 def test_only_outside_verified_ids_give_names() -> None:
@@ -99,6 +111,11 @@ def test_a_nosology_disease_carries_its_mesh_descriptor(nlp) -> None:  # noqa: F
 def test_a_short_form_carries_the_long_forms_descriptor(nlp) -> None:  # noqa: F811
     got = _spans(nlp, "Von Hippel-Lindau disease (VHL) was diagnosed; VHL explained the renal cysts.")
     assert got["VHL"][1] == got["Von Hippel-Lindau disease"][1] and "MESH:D006623" in got["VHL"][2]
+
+
+def test_a_rare_disease_carries_its_supplementary_record(nlp) -> None:  # noqa: F811
+    got = _spans(nlp, "The boy was blind from birth, and Norrie disease was confirmed by sequencing.")
+    assert got["Norrie disease"][1].startswith(("OMIM:", "ORPHA:")) and "MESH:C537849" in got["Norrie disease"][2]
 
 
 def test_a_name_cut_from_a_numbered_type_is_the_mesh_heading(nlp) -> None:  # noqa: F811

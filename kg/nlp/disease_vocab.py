@@ -57,6 +57,7 @@ _NOT_FINDINGS = ("C23.550.210",)
 _SHORT = 5  # names up to this many letters may be acronyms
 IDS_TSV = vocab.DATA_DIR / "mesh_disease_ids.tsv"
 WRONG = "-"  # the table's verdict for an ID known wrong with no correct one found
+SCR_TSV = vocab.DATA_DIR / "mesh_disease_scr.tsv"
 
 
 def version() -> str:
@@ -334,10 +335,44 @@ def labels_for(argv: list[str], command: str, module: str, table: Path, suppleme
     return labels
 
 
+def supplementary(concepts: dict[str, str], labels: list[tuple[str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """(concept CURIE, its label, MeSH supplementary concept ID, MeSH label) where an OMIM or
+    Orphanet entry's label (`concepts`: CURIE -> label) and a supplementary concept record's
+    label match one to one, case aside (`one_to_one`). MeSH keeps most rare diseases as such
+    records (Norrie Disease C537849, Kniest Dysplasia C537207), labelled as OMIM names them;
+    `labels`: `outside_labels(..., supplementary=True)`."""
+    mesh_names: dict[tuple[str, ...], set[str]] = {}
+    mesh_label: dict[str, str] = {}
+    for ident, label, _ in sorted(labels):
+        if ident.startswith("C"):
+            mesh_names.setdefault((label.lower(),), set()).add(f"MESH:{ident}")
+            mesh_label.setdefault(ident, label)
+    got = one_to_one({c: [(label.lower(),)] for c, label in concepts.items()}, mesh_names)
+    return [(c, concepts[c], m[5:], mesh_label[m[5:]]) for c, m in sorted(got.items())]
+
+
+def supplementary_table(path: Path = SCR_TSV) -> dict[str, str]:
+    """OMIM/Orphanet CURIE -> MESH curie of its supplementary concept (the table `supplementary`
+    rows were written to)."""
+    from kg.nlp.tables import table_rows
+
+    return {r[0]: f"MESH:{r[2]}" for r in table_rows(path, missing_ok=True) if len(r) >= 3 and r[0] != "curie"}
+
+
 def main(argv: list[str]) -> int:
-    labels = labels_for(argv, "verify", "kg.nlp.disease_vocab", IDS_TSV)
+    command = argv[0] if argv and argv[0] in ("verify", "supplementary") else "verify|supplementary"
+    labels = labels_for(argv, command, "kg.nlp.disease_vocab", SCR_TSV if command == "supplementary" else IDS_TSV,
+                        supplementary=command == "supplementary")
     if isinstance(labels, int):
         return labels
+    if command == "supplementary":
+        concepts = {c: t.label for c, t in vocab.snapshot().terms.items() if c.startswith(("OMIM:", "ORPHA:"))}
+        rows = supplementary(concepts, labels)
+        write_tsv(SCR_TSV, "MeSH supplementary concept records whose label is, one to one, an OMIM/Orphanet entry's label\n"
+                  "(labels from gilda 1.6.1 and biomappings 0.6.0; python -m kg.nlp.disease_vocab supplementary WHEEL_DIR)",
+                  ("curie", "label", "mesh_id", "mesh_label"), rows)
+        print(f"{len(rows)} OMIM/Orphanet entries matched -> {SCR_TSV}")
+        return 0
     d = load_dictionary()
     rows = verify(d, labels)
     write_table(rows)

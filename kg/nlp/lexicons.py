@@ -56,7 +56,7 @@ from kg.nlp.genre import is_case_narrative
 from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "43"
+LEXICON_VERSION = "44"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -499,7 +499,8 @@ def _mesh_xrefs(tok, links: list[tuple[disease_vocab.Descriptor, str]]) -> dict[
             continue
         concept_names[curie] = [tuple(_name_keys(tok, n)) for n in names]
     headings = {curie: tuple(_name_keys(tok, d.label.replace(",", " "))) for d, curie in links if curie.startswith("MESH:")}
-    return disease_vocab.one_to_one(concept_names, mesh_names, headings)
+    # a rare disease MeSH keeps as a supplementary concept, where no descriptor matched
+    return {**disease_vocab.supplementary_table(), **disease_vocab.one_to_one(concept_names, mesh_names, headings)}
 
 
 def _compile() -> dict:
