@@ -115,3 +115,10 @@ def test_in_the_pipeline_an_abstract_gets_one_hpo_finding_per_conjunct():
     assert got["cutaneous, renal, and vestibular manifestations"].startswith("HP:")
     assert got["renal, and vestibular manifestations"].startswith("HP:")
     assert got["cutaneous, renal, and vestibular manifestations"] != got["renal, and vestibular manifestations"]
+
+
+def test_a_conjunction_inside_a_name_is_no_coordination():
+    names = {"skull and bones tumor": "T:name", "bones tumor": "T:bones", "skull tumor": "T:skull", "liver tumor": "T:liver"}
+    # the dictionary names the whole phrase: its conjunction joins no conjuncts
+    assert _read("Patients with liver or skull and bones tumors were enrolled.", names) == set()
+    assert _read("Patients with skull and bones tumors were enrolled.", names, found=("skull and bones tumors",)) == set()

@@ -189,6 +189,8 @@ def distribute(v: _View, have: set[tuple[int, int]], lookup: FindingLookup, pref
     for c in (i for i in range(1, n - 2) if v.conj[i]):
         if not v.word[c + 1] or not prefix(v.keys(c + 1, c + 2)):
             continue  # no conjunct after the conjunction that could begin a name
+        if any(f0 < c < f1 and lookup(v.keys(f0, f1)) is not None for f0, f1 in have):
+            continue  # the conjunction is inside a name ("head and neck cancer"): no coordination
         # each conjunct before the conjunction: its keys (widest reading), the candidate ranges
         # that begin some dictionary name, and whether a finding lies in it
         before = []
@@ -210,6 +212,8 @@ def distribute(v: _View, have: set[tuple[int, int]], lookup: FindingLookup, pref
                 if not prefix(last):
                     break  # "eyes and nose and exhibit [brain] abnormalities": no conjunct after the conjunction
                 head = v.keys(c + 1 + k, e)
+                if before and any(lookup(v.keys(a, e)) is not None for a, _ in before[0][2]):
+                    continue  # the conjunction is inside a name ("head and neck cancers")
                 whole = lookup(head)
                 head_names = name_keys(whole[1]) if whole is not None and whole[1] else []
                 hits = []
