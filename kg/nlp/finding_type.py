@@ -202,23 +202,32 @@ def _mesh_branches(curies: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f) if f else ("mt_none",)
 
 
+@functools.lru_cache(maxsize=8192)
+def _concept_features(kb: str, xrefs: tuple[str, ...]) -> tuple[str, ...]:
+    """The features of a span's concept (its CURIE and cross-references, memoised: the same
+    concepts recur): `hpo` and the HPO branches above it, and its MeSH trees."""
+    f: list[str] = []
+    hp = kb if kb.startswith("HP:") else next((x for x in xrefs if x.startswith("HP:")), None)
+    if hp:
+        f.append("hpo")
+        f += _branches(hp)
+    mesh = (kb,) if kb.startswith("MESH:") else tuple(x for x in xrefs if x.startswith("MESH:"))
+    if mesh:
+        f += _mesh_branches(mesh)
+    return tuple(f)
+
+
 def span_features(s: Span, view: _DocView, cover: dict[int, list[tuple[int, int, str]]]) -> list[str]:
     """The sparse features of one finding span (strings; a feature is present or not).
     `cover`: token index -> (start, end, label) of the Doc's finding spans over it, for nesting."""
     start, end, label = s.start, s.end, s.label_
-    f = ["bias", f"rule={label}", f"src={_prefix(s.kb_id_)}", *_word_features(tuple(view.lower(i) for i in range(start, end)))]
+    kb = s.kb_id_
+    f = ["bias", f"rule={label}", f"src={_prefix(kb)}", *_word_features(tuple(view.lower(i) for i in range(start, end)))]
     underscore = s._  # one Underscore object, not one per extension read
     attrs = underscore.attrs or {}
     if attrs.get("source"):
         f.append(f"via={attrs['source']}")
-    xrefs = underscore.xrefs or ()
-    hp = s.kb_id_ if s.kb_id_.startswith("HP:") else next((x for x in xrefs if x.startswith("HP:")), None)
-    if hp:
-        f.append("hpo")
-        f += _branches(hp)
-    mesh = (s.kb_id_,) if s.kb_id_.startswith("MESH:") else tuple(x for x in xrefs if x.startswith("MESH:"))
-    if mesh:
-        f += _mesh_branches(mesh)
+    f += _concept_features(kb, tuple(underscore.xrefs or ()))
     start_char, end_char = s.start_char, s.end_char
     surface = view.text[start_char:end_char]
     if surface.isupper() and len(surface) <= 8:
