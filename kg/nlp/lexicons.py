@@ -706,6 +706,9 @@ Match = tuple[int, int, str, str, tuple[str, ...]]  # start, end, type, curie, x
 def with_mesh(curie: str, xrefs: tuple[str, ...], mesh_of: dict[str, str]) -> tuple[str, ...]:
     """A finding's xrefs with the MeSH descriptor its concept (or an xref) matches one to one
     (`mesh_of`: `_mesh_xrefs`), unless it already has a MeSH ID or two of them would disagree."""
+    if not xrefs:  # most matches (the map has no MeSH curie): one lookup
+        m = mesh_of.get(curie)
+        return (m,) if m else xrefs
     if curie.startswith("MESH:") or any(x.startswith("MESH:") for x in xrefs):
         return xrefs
     found = {m for c in (curie, *xrefs) if (m := mesh_of.get(c))}
