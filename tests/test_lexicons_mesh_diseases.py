@@ -138,6 +138,17 @@ def test_stopped_entry_terms_do_not_match(nlp) -> None:  # noqa: F811
     assert not any(t in got for t in ("strain", "rupture", "injury", "clinical course")), got
 
 
+def test_a_pronoun_before_disease_is_no_eponym(nlp) -> None:  # noqa: F811
+    """MeSH lists "her disease" under Glycogen Storage Disease Type VI (Hers disease): a pronoun
+    and "disease" name no disease, in case reports or abstracts."""
+    for text in ("Her disease progressed despite two further cycles.",
+                 case_report("She was told that her disease had been stable since the biopsy.")):
+        got = _spans(nlp, text)
+        assert not any(k.lower().startswith("her disease") for k in got), got
+    # the eponym itself, spelt as one, still matches
+    assert _spans(nlp, "A boy with Hers disease had hepatomegaly.")["Hers disease"][0] == "Disease"
+
+
 def test_disease_tree_names_stay_diseases_outside_case_narratives(nlp) -> None:  # noqa: F811
     sentence = "Neurofibromatosis 1 was confirmed in the proband and in her brother."
     assert _spans(nlp, sentence)["Neurofibromatosis 1"][:2] == ("Disease", "MESH:D009456")

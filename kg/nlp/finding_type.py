@@ -196,7 +196,7 @@ def _mesh_branches(curies: tuple[str, ...]) -> tuple[str, ...]:
     references; lexicon v42 gives most HPO concepts one), `mt_none` for a MeSH concept outside
     the disease trees. A phrase no training report annotates still shares "C04 Neoplasms" or
     "C23 signs and symptoms" with ones that were (typing accuracy on held-out spans 85.3% ->
-    86.1%, joint CV in docs/quality-s8-find.md)."""
+    86.1%, joint CV in docs/quality.md, "MACCROBAT session 8")."""
     table = _mesh_trees()
     f = sorted({x for c in curies for x in table.get(c, ())})
     return tuple(f) if f else ("mt_none",)

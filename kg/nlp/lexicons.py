@@ -56,7 +56,7 @@ from kg.nlp.genre import is_case_narrative
 from kg.nlp.tables import table_rows
 
 # Bump when matching/normalisation/filters change so the cached trie is rebuilt.
-LEXICON_VERSION = "44"
+LEXICON_VERSION = "45"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -382,8 +382,13 @@ _COMMON_SHORT = frozenset("iron zinc urea salt sugar water lead gold talc coal t
 
 def stop_key(name: str) -> str:
     """A stop-list name as the matcher sees it, so that one stop entry also covers its plural
-    and spelling variants (DrugBank's label "Hemoglobins" for a stop entry "hemoglobin")."""
-    return " ".join(normalize_token(w) for w in re.split(r"[\s-]+", name.lower()) if w)
+    and spelling variants (DrugBank's label "Hemoglobins" for a stop entry "hemoglobin"). A
+    possessive mark is dropped as the matcher drops it: MeSH's "Hers' disease" is keyed "her
+    disease", and its stop entry must stop it."""
+    return " ".join(normalize_token(_POSSESSIVE.sub("", w)) for w in re.split(r"[\s-]+", name.lower()) if w)
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 _SHORT_CHEMICAL = re.compile(r"^[A-Z](?:[a-z]?[A-Z0-9]|[A-Z]?[a-z0-9]?\d)[A-Za-z0-9]?$")
