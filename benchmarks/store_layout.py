@@ -6,7 +6,7 @@ Usage:
 Reads the store directory only (its MANIFEST and the first byte of each SST file); opens
 nothing in Oxigraph unless --quads, which counts the quads (read-only) for bytes per quad.
 Why: the on-disk size of stores with nearly the same quads moved by ~270 MB between 10k builds,
-one index column family at a time (docs/quality-s8-speed.md): Oxigraph's RocksDB options leave a
+one index column family at a time (docs/scale.md, "Session 8: worker margin and the store's size on disk"): Oxigraph's RocksDB options leave a
 compaction's output uncompressed or LZ4-compressed depending on the state of the column family
 when it runs, and nothing in pyoxigraph sets them. A file counts as raw when its first data
 block (at offset 0) is: an uncompressed block starts with its first entry's shared-prefix
