@@ -26,7 +26,7 @@ concept; with another head ("atrioventricular (AV) block") they stand for a part
 and are left alone.
 
 Outside case reports it also gives each conjunct of a coordination that shares a head its own
-finding ("cutaneous, renal, and vestibular manifestations", "hypopigmentation of skin or hair"):
+finding ("cutaneous, renal, and vestibular manifestations", "hypoplasia of the thumb or radius"):
 see `kg.nlp.conjuncts`.
 """
 
@@ -104,7 +104,7 @@ class AbstractTerms:
         join_adjective_conjuncts(doc)
         if lookup is not None:
             # after the composite joins, which would stretch a conjunct's span over the conjunct
-            # before it ("subcapsular or [capsular, cortical, or mixed lens opacities]")
+            # before it ("polar or [nuclear, cortical, or mixed lens opacities]")
             from kg.nlp.lexicons import normalize_token
 
             conjuncts.read_coordinations(doc, lookup, self._prefix, self._name_keys, normalize_token)

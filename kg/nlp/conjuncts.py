@@ -1,8 +1,8 @@
 """Phenotypes named by a coordination that shares one head: one finding per conjunct.
 
-"posterior subcapsular, cortical, or mixed lens opacities" names three cataracts, "ophthalmic,
-articular, and auditory manifestations" three organ abnormalities, "hypopigmentation of skin or
-hair" two hypopigmentations. The lexicon (`kg.nlp.lexicons.coordinations`, `ellipses`) reads such
+"nuclear, cortical, or mixed lens opacities" names three cataracts, "cardiac,
+renal, and ocular manifestations" three organ abnormalities, "hypoplasia of the thumb or
+radius" two hypoplasias. The lexicon (`kg.nlp.lexicons.coordinations`, `ellipses`) reads such
 coordinations where the last conjunct with the head is a dictionary name and the others are one
 word. This module reads the rest, outside case reports (it is called by `casekg_abstract_terms`):
 
@@ -15,8 +15,8 @@ word. This module reads the rest, outside case reports (it is called by `casekg_
   alone (the lexicon already reads "X and Y head" when "Y head" is a name).
 - **After a shared head** (`distribute_of`): "H of X or Y", where "H of X" is a finding span and
   "H of Y" a dictionary name, gets a span over the whole coordination with the concept of "H of Y"
-  ("hypopigmentation of skin or hair" -> Hypopigmentation of hair, beside "hypopigmentation of
-  skin" as found).
+  ("hypoplasia of the thumb or radius" -> Hypoplasia of the radius, beside "hypoplasia of the
+  thumb" as found).
 
 Each conjunct's span runs from the conjunct to the head, as the GSC+ corpus writes them (Lobo et
 al. 2017 annotate "A, B and C head", "B and C head" and "C head"), and as the NCBI disease
@@ -24,8 +24,8 @@ guidelines write a composite mention (the whole coordination, which scoring with
 dropped still sees as one). The graph gains one finding per conjunct, each with its own HPO term.
 
 `drop_partial_conjuncts` removes a coordination span that starts inside the first conjunct of a
-longer one with the same end ("subcapsular or capsular cataract" inside "posterior subcapsular or
-capsular cataract"): it names no conjunct of the text.
+longer one with the same end ("polar or cortical cataract" inside "posterior polar or
+cortical cataract"): it names no conjunct of the text.
 """
 
 from collections.abc import Callable
@@ -41,7 +41,7 @@ from kg.nlp import extensions
 
 _FINDING = (MANIFESTATION, DISEASE)
 _CONJ = frozenset(("and", "or", "and/or"))
-_MAX_CONJUNCT = 3  # words in one conjunct ("posterior subcapsular")
+_MAX_CONJUNCT = 3  # words in one conjunct ("posterior polar")
 _MAX_HEAD = 3  # words in the shared head ("lens opacities")
 _MAX_CONJUNCTS = 5
 _MAX_NAME = 4  # words in a name of the head's concept that is tried in its place
@@ -154,7 +154,7 @@ def _conjuncts_before(v: _View, c: int) -> list[list[tuple[int, int]]]:
         while s - 1 >= 0 and j - s + 1 < _MAX_CONJUNCT and v.word[s - 1]:
             s -= 1
         if s >= 2 and (v.comma[s - 1] or v.conj[s - 1]):
-            # bounded by a comma or a conjunction ("posterior subcapsular or capsular, cortical,
+            # bounded by a comma or a conjunction ("posterior polar or nuclear, cortical,
             # or mixed"): the whole run is the conjunct
             out.append([(s, j + 1)])
             j = s - 2
