@@ -138,3 +138,39 @@ def test_a_reason_cue_before_the_stop_introduces_the_stop_not_its_reason(nlp):
     assert [(s[1], s[2], s[3]) for s in of_kind(sts, "discontinuation")] == [("tacrolimus", None, None)]
     sts = statements(nlp, _P + "Because of nausea, tacrolimus was stopped.")
     assert [(s[1], s[2], s[3]) for s in of_kind(sts, "discontinuation")] == [("tacrolimus", "nausea", "nausea")]
+
+
+@pytest.mark.parametrize("text, credited", [
+    # what the finding resisted, not the drug started because of it
+    ("The rash was refractory to methotrexate, so tacrolimus was started.", [("methotrexate", "rash")]),
+    ("The hepatitis was resistant to prednisone and rituximab; tacrolimus was then added.",
+     [("prednisone", "hepatitis"), ("rituximab", "hepatitis")]),
+    ("His tremor persisted despite tacrolimus, rituximab and prednisone.",
+     [("prednisone", "tremor"), ("rituximab", "tremor"), ("tacrolimus", "tremor")]),
+    # the resisted phrase names no drug of ours: the drug given next is not a failure
+    ("His myositis, refractory to conventional therapy, was treated with tacrolimus.", []),
+    ("The fever was unresponsive to antipyretics, but rituximab was started.", []),
+])
+def test_a_refractory_finding_credits_the_drug_it_resisted(nlp, text, credited):
+    sts = statements(nlp, _P + text)
+    got = sorted((s[1], s[2]) for s in of_kind(sts, "outcome") if s[3] == "unchanged")
+    assert got == credited, sts
+
+
+def test_an_unchanged_finding_without_to_or_despite_still_finds_its_drug(nlp):
+    # no phrase saying what was resisted: the drug given in the sentence, as before
+    sts = statements(nlp, _P + "Tacrolimus was given but the tremor remained unchanged.")
+    assert _outcomes(sts) == [("tacrolimus", "tremor", "unchanged")]
+
+
+@pytest.mark.parametrize("text, credited", [
+    # a list of what was resisted, opened by "including" / "notably", runs past its commas
+    ("The rash had been resistant to several drugs including prednisone, tacrolimus and rituximab.",
+     [("prednisone", "rash"), ("rituximab", "rash"), ("tacrolimus", "rash")]),
+    ("The tremor was refractory to other drugs, notably tacrolimus.", [("tacrolimus", "tremor")]),
+    # resistant to a drug's effect: the drug caused the finding, it did not fail to treat it
+    ("Treated mice were resistant to methotrexate-induced hepatitis.", []),
+])
+def test_what_was_resisted_is_read_as_a_phrase(nlp, text, credited):
+    sts = statements(nlp, _P + text)
+    assert sorted((s[1], s[2]) for s in of_kind(sts, "outcome") if s[3] == "unchanged") == credited, sts

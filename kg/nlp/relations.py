@@ -44,6 +44,11 @@ _BE = {"was", "were", "is", "are", "be", "been", "being"}
 # between a drug and the outcome verb it is the subject of: "X treatment improved", "X alone reduced"
 _AGENT_NOUNS = {"treatment", "therapy", "pretreatment", "administration", "alone", "also", "both", "infusion",
                 "injection", "injections", "infusions", "monotherapy", "therapies", "treatments", "each"}
+# where the phrase after "refractory to" / "despite" ends: a new clause
+_RESIST_BREAKS = frozenset(("so", "but", "which", "who", "then", "when", "until", "after", "before",
+                            "because", "therefore", "thus", "hence", "was", "were", "is", "are", "had", "has"))
+# words that open a list of what was resisted ("other drugs, notably X", "drugs including X, Y and Z")
+_LIST_INTRO = frozenset(("including", "notably", "namely", "especially", "particularly", "such", "like", "e.g."))
 _ADVERB_BREAKS = {"then", "subsequently", "thereafter"}
 _PASSIVE_AUX = _BE | {"has", "have", "had", "then", "further", "subsequently"}
 # a clause opener between a drug and a later "weaned off": the weaned drug is another one
@@ -591,6 +596,11 @@ class RelationExtractor:
                 subjects = []
             elif value == "relapsed" and interrupted and withdrawn:
                 subjects = withdrawn  # "withdrawal of X led to a relapse of Y"
+            elif present_drugs and (resisted := self._resisted(doc, sent, o, value, present_drugs)) is not None:
+                # "refractory to X and Y, so Z was started": what the finding resisted, not what came next;
+                # "refractory to conventional therapy, treated with Z" names no drug that failed; "resistant
+                # to X-induced Y" resisted Y, which X caused
+                subjects = [d for d in resisted if not any((d.start_char, t.start_char) in self._caused for t in targets)]
             elif present_drugs:
                 # the drug the cue's verb governs ("diazepam decreased the incidence of lidocaine-induced
                 # convulsions", "hyperthermia was attenuated by dantrolene"), else every drug given in the
@@ -631,6 +641,32 @@ class RelationExtractor:
                     if t.start >= sent.start and self._ext(t, "status") != "hypothetical" and self._says_outcome(doc, t, o):
                         add("finding_outcome", t, value=value, status=self._ext(t, "status"), cue=o.text)
             last_target[patient] = (si, targets[-1])
+
+    @staticmethod
+    def _resisted(doc: Doc, sent: Span, o: Span, value: str, drugs: list[Span]) -> list[Span] | None:
+        """For a no-change cue followed by "to" or "despite" ("refractory to X", "persisted despite
+        X and Y"): the drugs of that phrase, up to its first comma not followed by a drug, semicolon,
+        colon or clause word; [] when the phrase names no drug of ours ("to conventional therapy").
+        None for any other cue: the caller then looks for the cue's agent."""
+        if value != "unchanged" or o.end >= sent.end or doc[o.end].lower_ not in ("to", "despite"):
+            return None
+        starts = {d.start: d for d in drugs}
+        out: list[Span] = []
+        listing = False  # after "including", a comma separates the list's items
+        i = o.end + 1
+        while i < sent.end and i < o.end + 12:
+            if i in starts:
+                out.append(starts[i])
+                i = starts[i].end
+                continue
+            w = doc[i]
+            if w.text in (";", ":", ".") or w.lower_ in _RESIST_BREAKS or (
+                    w.text == "," and not listing and i + 1 not in starts and i + 1 < sent.end
+                    and doc[i + 1].lower_ not in _LIST_INTRO and not (i + 2 in starts and doc[i + 1].lower_ in ("and", "or"))):
+                break
+            listing = listing or w.lower_ in _LIST_INTRO
+            i += 1
+        return out
 
     @staticmethod
     def _agents(doc: Doc, sent: Span, o: Span, drugs: list[Span]) -> list[Span]:
