@@ -15,7 +15,7 @@ import unicodedata
 import weakref
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, NamedTuple, Protocol
+from typing import Callable, Iterable, NamedTuple, Protocol
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -389,7 +389,7 @@ class _ArticleGraph:
         self.mentions = {m.id: m for m in extraction.mentions}
         self.sentences = {s.index: s for s in extraction.sentences}
         self.concepts_done: set[str] = set()
-        self.iris = _iri_memo(vocab)
+        self.iris = _memo(_IRI_MEMOS, vocab)
         self.fingerprint = fingerprint
         self.sentences_done: set[int] = set()
         self.mentions_done: set[str] = set()
@@ -720,36 +720,23 @@ class _ArticleGraph:
         # chain. They depend only on the concept and the ontology snapshot, and most concepts
         # recur across articles, so they are computed once per process (the ordered set of the
         # builder drops what an earlier concept of this article already added, as before).
-        memo = _vocab_memo(self.vocab)
         key = (iri, cls, curie, label, m.label, tuple(m.xrefs))
-        triples = memo.get(key) if memo is not None else None
-        if triples is None:
-            triples = self._concept_vocabulary(iri, cls, curie, label, m)
-            if memo is not None:
-                if len(memo) >= _VOCAB_MEMO_SIZE:
-                    memo.clear()  # bounded: a long build must not grow without limit
-                memo[key] = triples
-        self.v.extend(triples)
+        self.v.extend(_memoised(_memo(_VOCAB_MEMOS, self.vocab), key, lambda: self._concept_vocabulary(iri, cls, curie, label, m)))
         return iri
 
     def _curie_iri(self, curie: str) -> str | None:
         """`vocab.iri(curie)` checked by the IRI parser, or None for a CURIE it refuses; a
         statement's subject and target ask for the same few CURIEs over and over, so answers
-        are kept per ontology snapshot (`_iri_memo`), apart from `_concept`'s memo so that
+        are kept per ontology snapshot (`_IRI_MEMOS`), apart from `_concept`'s memo so that
         they do not push its concepts out."""
-        memo = self.iris
-        iri = memo.get(curie, _MISSING)
-        if iri is _MISSING:
-            try:
-                iri = self.vocab.iri(curie)
-            except ValueError:
-                iri = None
-            else:
-                _checked(iri)  # outside the try: an IRI the parser refuses fails the article, as before
-            if len(memo) >= _VOCAB_MEMO_SIZE:
-                memo.clear()  # bounded: a long build must not grow without limit
-            memo[curie] = iri
-        return iri
+        return _memoised(self.iris, curie, lambda: self._checked_iri(curie))
+
+    def _checked_iri(self, curie: str) -> str | None:
+        try:
+            iri = self.vocab.iri(curie)
+        except ValueError:
+            return None
+        return _checked(iri)  # outside the try: an IRI the parser refuses fails the article, as before
 
     def _concept_vocabulary(self, iri: str, cls: str, curie: str | None, label: str, m: Mention) -> dict[tuple, str]:
         v = _Builder(VOCAB_GRAPH)
@@ -786,7 +773,7 @@ class _ArticleGraph:
         ancestors = tuple(self.vocab.ancestors(curie))
         keep = set(ancestors)
         get_parents = getattr(self.vocab, "parents", None)
-        memo = _vocab_memo(self.vocab)
+        memo = _memo(_VOCAB_MEMOS, self.vocab)
         for node_curie in (curie, *ancestors):
             node = _checked(self.vocab.iri(node_curie))
             parents = [p for p in (get_parents(node_curie) if get_parents else ()) if p in keep]
@@ -799,15 +786,7 @@ class _ArticleGraph:
             ancestors_done.add(node)
             # An ancestor's own triples depend on it alone, and the upper HPO levels are shared
             # by most terms: made once per process, like the concept's (`_concept`).
-            key = ("hpo ancestor", node_curie)
-            details = memo.get(key) if memo is not None else None
-            if details is None:
-                details = self._hpo_ancestor(node, node_curie)
-                if memo is not None:
-                    if len(memo) >= _VOCAB_MEMO_SIZE:
-                        memo.clear()
-                    memo[key] = details
-            v.extend(details)
+            v.extend(_memoised(memo, ("hpo ancestor", node_curie), lambda: self._hpo_ancestor(node, node_curie)))
 
     def _hpo_ancestor(self, node: str, node_curie: str) -> dict[tuple, str]:
         d = _Builder(VOCAB_GRAPH)
@@ -832,20 +811,27 @@ _MISSING = object()
 _IRI_MEMOS: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 
 
-def _iri_memo(vocab: object) -> dict:
-    """CURIE -> checked IRI (or None) per ontology snapshot; a private dict where the snapshot
-    cannot be weakly referenced."""
+def _memo(memos: "weakref.WeakKeyDictionary[object, dict]", vocab: object) -> dict | None:
+    """The memo of `memos` (`_VOCAB_MEMOS`: vocabulary-graph quads; `_IRI_MEMOS`: CURIE ->
+    checked IRI or None) for this ontology snapshot."""
     try:
-        return _IRI_MEMOS.setdefault(vocab, {})
-    except TypeError:
-        return {}
-
-
-def _vocab_memo(vocab: object) -> dict | None:
-    try:
-        return _VOCAB_MEMOS.setdefault(vocab, {})
+        return memos.setdefault(vocab, {})
     except TypeError:  # an object that cannot be weakly referenced: no memo
         return None
+
+
+def _memoised(memo: dict | None, key: object, compute: Callable[[], object]) -> object:
+    """`memo[key]`, made by `compute` on a miss (every time without a memo); the memo is cleared
+    when full, so a long build does not grow without limit."""
+    if memo is None:
+        return compute()
+    value = memo.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        if len(memo) >= _VOCAB_MEMO_SIZE:
+            memo.clear()
+        memo[key] = value
+    return value
 
 
 _STATUSES = ("present", "negated", "hypothetical", "historical", "uncertain")
