@@ -29,6 +29,7 @@ from pathlib import Path
 
 from kg import vocab
 from kg.nlp import disease_vocab
+from kg.nlp.tables import table_records, write_table
 
 TSV = vocab.DATA_DIR / "mesh_chemical_ids.tsv"
 
@@ -68,16 +69,14 @@ def rows(drugs: dict[str, list[str]], labels: list[tuple[str, str, str]]) -> lis
 
 def table(path: Path = TSV) -> dict[str, str]:
     """DRUGBANK curie -> MESH curie, as `build` wrote them."""
-    from kg.nlp.tables import table_rows
-
-    return {f"DRUGBANK:{r[0]}": f"MESH:{r[2]}" for r in table_rows(path, missing_ok=True) if len(r) >= 3 and r[0] != "drugbank_id"}
+    return {f"DRUGBANK:{r[0]}": f"MESH:{r[2]}" for r in table_records(path, "drugbank_id", 3)}
 
 
 def write(out_rows: list[tuple[str, str, str, str, str]], path: Path = TSV) -> None:
-    disease_vocab.write_tsv(path, "MeSH IDs of DrugBank drugs (drug-named-entity-recognition) whose names are, one to one, the MeSH\n"
-                            "label of that ID in gilda 1.6.1 / biomappings 0.6.0 (python -m kg.nlp.chemical_ids build WHEEL_DIR);\n"
-                            "how: 'label' the drug's label, 'variant' another of its names",
-                            ("drugbank_id", "drug_label", "mesh_id", "mesh_label", "how"), out_rows)
+    write_table(path, "MeSH IDs of DrugBank drugs (drug-named-entity-recognition) whose names are, one to one, the MeSH\n"
+                "label of that ID in gilda 1.6.1 / biomappings 0.6.0 (python -m kg.nlp.chemical_ids build WHEEL_DIR);\n"
+                "how: 'label' the drug's label, 'variant' another of its names",
+                ("drugbank_id", "drug_label", "mesh_id", "mesh_label", "how"), out_rows)
 
 
 def main(argv: list[str]) -> int:

