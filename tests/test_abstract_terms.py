@@ -55,7 +55,7 @@ def test_disorder_word_shape():
 # --- names interrupted by a short form's definition; gene-word modifiers ---------------------
 
 from kg.nlp.abstract_terms import MODIFIER_ROLE, interrupted_names, mark_named  # noqa: E402
-from kg.nlp.lexicons import normalize_token  # noqa: E402
+from kg.nlp.name_keys import normalize_token  # noqa: E402
 
 # a toy dictionary, keyed as the lexicon keys names (normalize_token of each word)
 _NAMES = {

@@ -8,7 +8,7 @@ from spacy.tokens import Span
 
 from kg.nlp import conjuncts
 from kg.nlp.extensions import SPAN_GROUP, register
-from kg.nlp.lexicons import normalize_token
+from kg.nlp.name_keys import normalize_token
 
 _NLP = spacy.blank("en")
 

@@ -4,7 +4,7 @@ import pytest
 import spacy
 
 import kg.nlp.lexicons  # noqa: F401 - registers the factory
-from kg.nlp.lexicons import normalize_token
+from kg.nlp.name_keys import normalize_token
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_normalize_token() -> None:
 
 
 def test_hpo_variants() -> None:
-    from kg.nlp.lexicons import hpo_variants
+    from kg.nlp.name_variants import hpo_variants
 
     assert "skin abnormality" in hpo_variants("Abnormality of the skin")
     assert "cutaneous abnormality" in hpo_variants("Abnormality of the skin")
@@ -259,7 +259,7 @@ def test_generic_findings_only_in_case_reports(nlp) -> None:
 
 
 def test_form_variants() -> None:
-    from kg.nlp.lexicons import form_variants
+    from kg.nlp.name_variants import form_variants
 
     assert form_variants("Hypopigmentation of the skin") == ["Hypopigmentation of skin"]
     assert form_variants("Preauricular pit") == ["Pre-auricular pit"]
@@ -270,7 +270,7 @@ def test_form_variants() -> None:
 
 
 def test_of_variants() -> None:
-    from kg.nlp.lexicons import of_variants
+    from kg.nlp.name_variants import of_variants
 
     assert of_variants("Kidney carcinoma") == ["carcinoma of the Kidney", "carcinoma of Kidney"]
     assert of_variants("Renal failure") == []  # an adjective first: no "failure of the renal"
@@ -389,7 +389,7 @@ def test_unknown_chemical_long_form_defines_a_drug(nlp) -> None:
 
 
 def test_chemical_name() -> None:
-    from kg.nlp.lexicons import chemical_name
+    from kg.nlp.chemical_spans import chemical_name
 
     assert chemical_name("potassium hexacyanoferrate")
     assert chemical_name("N-ethylmaleimide")
@@ -436,7 +436,7 @@ def test_unknown_word_built_like_a_drug_name(nlp) -> None:
 
 
 def test_drug_stem() -> None:
-    from kg.nlp.lexicons import drug_stem
+    from kg.nlp.chemical_spans import drug_stem
 
     assert drug_stem("fluvoxaprofen") and drug_stem("Quinolazone")
     assert not drug_stem("thiazole")  # short
@@ -555,12 +555,12 @@ def test_parenthesis_naming_a_gene_after_a_finding_is_no_abbreviation(nlp) -> No
 
 
 def test_inverted_disease_names_give_no_body_part_as_disease(nlp) -> None:
-    from kg.nlp.lexicons import _disease_base_name
+    from kg.nlp.name_variants import disease_base_name
 
     # "<site>, <disorder> of": the site alone is no disease
-    assert _disease_base_name("Corpus callosum, agenesis of") is None
-    assert _disease_base_name("Portal vein, cavernous transformation of") is None
-    assert _disease_base_name("Myotonic dystrophy 1") == "Myotonic dystrophy"  # subtypes still have a base
+    assert disease_base_name("Corpus callosum, agenesis of") is None
+    assert disease_base_name("Portal vein, cavernous transformation of") is None
+    assert disease_base_name("Myotonic dystrophy 1") == "Myotonic dystrophy"  # subtypes still have a base
     got = spans(nlp, "MRI showed a thin corpus callosum, and the portal vein and both cranial nerves were normal.")
     assert not [s for s in got if s[1] == "Disease"], got
     assert ("myotonic dystrophy", "Disease") in {(t.lower(), lab) for t, lab, _ in spans(nlp, "She has myotonic dystrophy.")}
@@ -614,7 +614,7 @@ def test_roman_numeral_after_a_class_word_is_no_drug(nlp) -> None:
 def test_class_value_shapes() -> None:
     import spacy
 
-    from kg.nlp.lexicons import class_value
+    from kg.nlp.chemical_spans import class_value
 
     doc = spacy.blank("en")("stage IVA grade IIb type 2 class X tumor IVA")
     assert class_value(doc, 1, 2) and class_value(doc, 3, 4) and class_value(doc, 7, 8)

@@ -3,7 +3,7 @@ for these tests."""
 
 from test_lexicons import nlp, spans  # noqa: F401 - the lexicon pipeline fixture
 
-from kg.nlp.lexicons import adjective_head_variants, adjective_variants, head_variants
+from kg.nlp.name_variants import adjective_head_variants, adjective_variants, head_variants
 
 
 def test_adjectives_of_y_osis_and_toxicity_names() -> None:
@@ -42,7 +42,7 @@ def test_variants_match_in_text(nlp) -> None:  # noqa: F811 - the fixture
 
 
 def test_organ_adjectives_of_abnormality_names() -> None:
-    from kg.nlp.lexicons import hpo_variants
+    from kg.nlp.name_variants import hpo_variants
 
     # v32: the adjective of each organ HPO names in "Abnormality of the X" (and the X itself)
     assert "articular involvement" in hpo_variants("Abnormality of the joints")

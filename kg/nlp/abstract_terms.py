@@ -85,7 +85,7 @@ class AbstractTerms:
     def finding_lookup(self) -> FindingLookup | None:
         """The lexicon's dictionary as a finding lookup, or None in a pipeline without one."""
         if self._lookup is None and "casekg_lexicon" in self.nlp.pipe_names:
-            from kg.nlp.lexicons import normalize_token
+            from kg.nlp.name_keys import normalize_token
 
             lex = self.nlp.get_pipe("casekg_lexicon")
             self._lookup = dictionary_lookup(lex.trie, lex.diagnosis_type)
@@ -105,7 +105,7 @@ class AbstractTerms:
         if lookup is not None:
             # after the composite joins, which would stretch a conjunct's span over the conjunct
             # before it ("polar or [nuclear, cortical, or mixed lens opacities]")
-            from kg.nlp.lexicons import normalize_token
+            from kg.nlp.name_keys import normalize_token
 
             conjuncts.read_coordinations(doc, lookup, self._prefix, self._name_keys, normalize_token)
         candidates = numpy.flatnonzero(numpy.isin(doc.to_array("SUFFIX"), _ENDINGS))
@@ -255,7 +255,7 @@ def interrupted_names(doc: Doc, lookup: FindingLookup) -> None:
     """Finding spans for names a short form's definition interrupts (see the module docstring)."""
     if "(" not in doc.text:
         return
-    from kg.nlp.lexicons import normalize_token
+    from kg.nlp.name_keys import normalize_token
 
     names: list[Span] = []
     uses: list[Span] = []

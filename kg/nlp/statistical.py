@@ -96,7 +96,7 @@ def finding_heads(min_names: int = 3) -> frozenset[str]:
     findings the way the ontologies name them, where it alone knows the words before the head."""
     if min_names not in _heads:
         from kg import vocab
-        from kg.nlp.lexicons import normalize_token
+        from kg.nlp.name_keys import normalize_token
 
         counts: Counter[str] = Counter()
         bearers: set[str] = set()
@@ -207,15 +207,15 @@ class StatisticalComponent:
         if not types.isdisjoint(_KIND) and self._key(tok.text) in self.heads:
             return True
         if "Drug" in types:
-            from kg.nlp.lexicons import _CHEM_PART, drug_stem
+            from kg.nlp.chemical_spans import CHEM_PART, drug_stem
 
-            return bool(_CHEM_PART.search(tok.text)) or drug_stem(tok.text)
+            return bool(CHEM_PART.search(tok.text)) or drug_stem(tok.text)
         return False
 
     def _key(self, text: str) -> str:
         k = self._keys.get(text)
         if k is None:
-            from kg.nlp.lexicons import normalize_token
+            from kg.nlp.name_keys import normalize_token
 
             k = self._keys[text] = normalize_token(text)
         return k
@@ -227,7 +227,7 @@ class StatisticalComponent:
         if label in _KIND:
             return self._key(doc[end - 1].text) in self.heads
         if label == "Drug":
-            from kg.nlp.lexicons import chemical_name, drug_stem
+            from kg.nlp.chemical_spans import chemical_name, drug_stem
 
             text = doc[start:end].text
             return chemical_name(text) or drug_stem(text)
