@@ -24,7 +24,11 @@ treatment, ... would"), and fixes medspaCy's scope overlap test (`_Modifier`). S
 working-diagnosis hedges ("suspected to have", "considered as", "the initial diagnosis was",
 "under the diagnosis of", "concern for"), "impending", "X-negative", "exclusion of", lets a cue
 that opens a span modify it (`_Modifier.modifies`), and ends a cue at the end of a fronted
-clause ("After exclusion of X, prednisone was started": `_FrontedClauses`).
+clause ("After exclusion of X, prednisone was started": `_FrontedClauses`). Session 9 adds a
+diagnosis weighed after it ("X was considered,", "in the differential", "remained a possibility"),
+questions, plans ("will be started", "will receive"), a supposed origin, "to role out", "never
+experienced" (a denial a hedge inside it does not soften), a reason ("due to") that ends a
+negation, and fronted exceptions ("Aside from X, ...").
 """
 
 import itertools
@@ -104,6 +108,10 @@ _CLAUSE_STARTS = ["was", "were", "is", "are", "had", "has", "have", "received", 
 # rule that lists it in `terminated_by` (all but the family rules, see CaseContext), where a
 # TERMINATE rule would end the family cue's too.
 _CLAUSE_END = "CLAUSE_END"
+
+
+# A category for scope ends that end a negation's scope only (see CaseContext).
+_REASON = "REASON_END"
 
 
 def _clause_end(name: str, pattern: list[dict]) -> ConTextRule:
@@ -233,6 +241,10 @@ def _own_rules() -> list[ConTextRule]:
         # A relative clause or a participle of conclusion is a new assertion: "negative for CD3,
         # which was compatible with lymphoma", "no expression of CK7, confirming metastases".
         _clause_end("which", [L(["which", "confirming", "thereby"])]),
+        # A reason given for what was not done names something that was there: "stent-grafting
+        # was not considered due to concerns about thrombophilia" (session 9). It ends a negation
+        # only: "presumed to be due to X" hedges X ("because" is a medspaCy terminator already).
+        ConTextRule("due to", _REASON, pattern=[L(["due", "owing"]), L(["to"])], direction="PSEUDO"),
         # A comma and a new subject start a new clause: "given the lack of approved therapies,
         # the patient was treated with ribavirin", "in the absence of risk factors, it was
         # concluded ...", "no recurrence was found and the patient has been well" (session 7:
@@ -355,6 +367,48 @@ def _own_rules() -> list[ConTextRule]:
                     direction="PSEUDO"),
         # what is impending has not happened yet: "impending respiratory failure"
         ConTextRule("impending", "HYPOTHETICAL", pattern=[L(["impending", "imminent", "threatened"])], direction="FORWARD", max_scope=3),
+        # -- session 9 (issue #7: the uncertain/hypothetical class, by cue) --
+        # "to role out X" is a common misspelling of medspaCy's "rule out"
+        ConTextRule("to role out", "POSSIBLE_EXISTENCE", pattern=[L(["to"]), L(["role", "rules"]), L(["out"])],
+                    direction="FORWARD", max_scope=8),
+        # a diagnosis weighed, put after it: "sarcoidosis was considered, and ...", "X and Y were
+        # considered in the differential"; not "was considered effective / to be due to X" (a
+        # judgement the authors assert), so only before punctuation or a new clause
+        ConTextRule("X was considered", "POSSIBLE_EXISTENCE", pattern=[L(["was", "were"]), L(["considered", "entertained"]),
+                                                                      L([",", ".", ";", "and", "but"])],
+                    direction="BACKWARD", max_scope=8),
+        ConTextRule("in the differential", "POSSIBLE_EXISTENCE", pattern=[L(["in", "into", "within"]), L(["the", "our", "a"]),
+                                                                         L(["differential"])],
+                    direction="BACKWARD", max_scope=10),
+        ConTextRule("remained a possibility", "POSSIBLE_EXISTENCE", pattern=[L(["remained", "remains", "was", "is"]), L(["a"]),
+                                                                            L(["possibility", "consideration"])],
+                    direction="BACKWARD", max_scope=6),
+        # a question puts its content in doubt: "Could this be lupus?" (the cue is the "?")
+        ConTextRule("question", "POSSIBLE_EXISTENCE", pattern=[L(["?"])], direction="BACKWARD", max_scope=12),
+        # a plan is not yet a treatment: "methotrexate will be started", "she will receive
+        # rituximab", "heparin was to be started" ("will be continued" names a drug already given)
+        ConTextRule("will be started", "HYPOTHETICAL", pattern=[L(["will", "would", "shall"]), L(["be"]),
+                                                               L(["started", "given", "administered", "initiated", "commenced",
+                                                                  "added", "introduced", "resumed", "performed", "treated"])],
+                    direction="BACKWARD", max_scope=6),
+        ConTextRule("was to be started", "HYPOTHETICAL", pattern=[L(["was", "were", "is", "are"]), L(["to"]), L(["be"]),
+                                                                 L(["started", "given", "administered", "initiated", "commenced",
+                                                                    "added", "introduced", "resumed"])],
+                    direction="BACKWARD", max_scope=6),
+        ConTextRule("will receive", "HYPOTHETICAL", pattern=[L(["will", "shall"]), L(["receive", "start", "begin", "undergo", "need",
+                                                                                  "require"])],
+                    direction="FORWARD", max_scope=6),
+        # an origin put as a supposition: "a bezoar was supposed to have developed in ..." (the
+        # subject is hedged; "supposed to be X", above, hedges what follows)
+        ConTextRule("was supposed to have developed", "POSSIBLE_EXISTENCE",
+                    pattern=[L(["was", "were"]), L(["supposed", "presumed", "believed", "suspected"]), L(["to"]), L(["have"]),
+                             L(["developed", "formed", "arisen", "originated", "occurred", "started", "begun"])],
+                    direction="BACKWARD", max_scope=8),
+        # "she never experienced symptoms suggestive of X": a denial the hedge inside it does not
+        # soften (medspaCy has "never had", "never developed")
+        ConTextRule("never experienced", neg, pattern=[L(["never"]), L(["experienced", "noticed", "reported", "suffered", "complained",
+                                                                        "noted", "presented"])],
+                    direction="FORWARD", max_scope=12),
     ]
 
 
@@ -559,7 +613,9 @@ def _scope(rule: ConTextRule, start: int, end: int, sent: tuple[int, int]) -> tu
 # ends at a comma before the main clause's verb (one of `_MAIN_VERBS`).
 _FRONTING = {"after", "following", "because", "given", "despite", "upon", "on", "in", "since", "as", "due", "under",
              "with", "without", "although", "though", "while", "when", "before", "during", "considering", "once",
-             "owing", "to", "for", "at", "by"}
+             "owing", "to", "for", "at", "by",
+             # an exception fronted: "Aside from lymphopenia, the course was unremarkable" (session 9)
+             "aside", "apart", "besides", "except", "other"}
 _MAIN_VERBS = {"was", "were", "is", "are", "had", "has", "have", "did", "does", "underwent", "received", "required",
                "developed", "started", "began", "showed", "revealed", "presented", "remained", "became", "persisted",
                "occurred", "appeared", "continued", "improved", "resolved", "recovered", "may", "might", "could",
@@ -625,6 +681,8 @@ class CaseContext:
         for rule in rules:
             if rule.category != "FAMILY" and rule.direction not in ("TERMINATE", "PSEUDO"):
                 rule.terminated_by = rule.terminated_by | {_CLAUSE_END}
+            if rule.category == "NEGATED_EXISTENCE" and rule.direction not in ("TERMINATE", "PSEUDO"):
+                rule.terminated_by = rule.terminated_by | {_REASON}
         self.context.add(rules)
         self.fast = None if context_prune(self.context) else _FastConText(nlp, self.context)
 
