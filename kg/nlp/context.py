@@ -44,7 +44,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from kg.model import ANTIBODY, DOSE, OUTCOME
+from kg.model import ANTIBODY, DISEASE, DOSE, MANIFESTATION, OUTCOME
 from kg.nlp.doctext import SpanExtensions, sentence_at, sentence_starts
 from kg.nlp.extensions import SPAN_GROUP, register
 
@@ -110,6 +110,8 @@ _CLAUSE_STARTS = ["was", "were", "is", "are", "had", "has", "have", "received", 
 _CLAUSE_END = "CLAUSE_END"
 
 
+# A category for the colon, which ends a question's scope only.
+_QUESTION_END = "QUESTION_END"
 # A category for scope ends that end a negation's scope only (see CaseContext).
 _REASON = "REASON_END"
 
@@ -383,8 +385,12 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("remained a possibility", "POSSIBLE_EXISTENCE", pattern=[L(["remained", "remains", "was", "is"]), L(["a"]),
                                                                             L(["possibility", "consideration"])],
                     direction="BACKWARD", max_scope=6),
-        # a question puts its content in doubt: "Could this be lupus?" (the cue is the "?")
-        ConTextRule("question", "POSSIBLE_EXISTENCE", pattern=[L(["?"])], direction="BACKWARD", max_scope=12),
+        # a question puts the findings it asks about in doubt: "Could this be lupus?" (the cue is the
+        # "?"), not the drug it asks about ("Does X cause Y?" - X was given), nor what comes before a
+        # colon ("Pain in migraine: an identical site?" asks about the site)
+        ConTextRule("question", "POSSIBLE_EXISTENCE", pattern=[L(["?"])], direction="BACKWARD", max_scope=12,
+                    allowed_types={MANIFESTATION, DISEASE}, terminated_by={_QUESTION_END}),
+        ConTextRule("colon", _QUESTION_END, pattern=[L([":"])], direction="PSEUDO"),
         # a plan is not yet a treatment: "methotrexate will be started", "she will receive
         # rituximab", "heparin was to be started" ("will be continued" names a drug already given)
         ConTextRule("will be started", "HYPOTHETICAL", pattern=[L(["will", "would", "shall"]), L(["be"]),
