@@ -36,6 +36,8 @@ SENTENCES = [
     "She no longer reports pain; the nodule was no longer visible, no longer palpable; he no longer required oxygen.",
     "The mass was removed, completely removed, with complete removal of the cyst and total removal of a polyp.",
     "The bleeding ceased, the cough had stopped, after cessation of the diarrhoea; gross total removal of it.",
+    # session 9: relieved, absorbed
+    "The ascites was gradually absorbed; cramps relieved, partly relieved, slightly relieved.",
 ]
 
 
@@ -94,3 +96,30 @@ def test_removal_is_marked_as_done_by_a_procedure():
     assert _cues(["mass"], "Complete removal of the mass was confirmed.") == [("Complete removal", "resolved", "procedure")]
     assert _cues(["mass"], "The mass resolved.") == [("resolved", "resolved", None)]
     assert _cues(["mass"], "He no longer needed aspirin.") == []
+
+
+def test_relieved_is_resolved_unless_partial():
+    # session 9: a complaint "relieved" went away; "relief" and a qualified "relieved" are improvements
+    assert _cues(["cramps"], "Her cramps were relieved within a day.") == [("relieved", "resolved", None)]
+    assert _cues(["cramps"], "The cramps were partly relieved.") == [("partly relieved", "improved", None)]
+    assert _cues(["cramps"], "Aspirin gave relief of the cramps.") == [("relief", "improved", None)]
+
+
+def test_absorbed_is_resolved_only_with_a_finding_for_subject():
+    findings = ["ascites", "effusion"]
+    assert _cues(findings, "The ascites and the effusion were completely absorbed.") == [("completely absorbed", "resolved", None)]
+    assert _cues(findings, "Aspirin is absorbed rapidly; the effusion grew.") == []
+
+
+def test_a_suspended_prefix_is_no_cue():
+    # "seizure-prone and -resistant rats": "-resistant" completes "seizure-", no outcome of anything
+    assert _cues(["seizure"], "We bred seizure-prone and -resistant rats.") == []
+    assert _cues(["seizure"], "Seizure-prone (SP) and-resistant (SR) rats were bred.") == []
+    assert _cues(["seizure"], "The seizure was resistant to aspirin.") == [("resistant", "unchanged", None)]
+
+
+def test_a_no_effect_cue_does_not_cross_a_finding():
+    # "without ... effect" around findings names what is absent, not a lack of effect
+    findings = ["oedema", "rash"]
+    assert _cues(findings, "MRI showed a cyst without oedema and mass effect.") == []
+    assert _cues(findings, "Aspirin had no clinical effect on the rash.") == [("no clinical effect", "unchanged", None)]

@@ -192,3 +192,17 @@ def test_label_gate_words_are_the_regex_words():
         other = word.swapcase()
         if other not in _LABEL_WORDS and not any(w in other for w in _LABEL_WORDS):
             assert not any(w in f"seen in {other} 2 today" for w in _LABEL_WORDS) and LABEL_RE.search(f"seen in {other} 2 today") is None
+
+
+def test_these_findings_sum_up_the_case_and_keep_its_patient(nlp):
+    # session 9: "These findings confirmed X" in the middle of a case closed the passage, so every
+    # later sentence of the report (treatment, follow-up) had no patient
+    text = ("A 61-year-old man had a gastric mass.\nBiopsy showed atypical cells.\n"
+            "These findings confirmed a lymphoma.\nHe received rituximab.\n"
+            "No relapse occurred at his 2-year follow-up.\n\nIn conclusion, lymphoma of the stomach is rare.")
+    _, sents = run(nlp, text)
+    got = dict(sents)
+    assert got["These findings confirmed a lymphoma."] == "P1"
+    assert got["He received rituximab."] == "P1"
+    assert got["No relapse occurred at his 2-year follow-up."] == "P1"
+    assert got["In conclusion, lymphoma of the stomach is rare."] is None

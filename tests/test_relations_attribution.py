@@ -174,3 +174,21 @@ def test_an_unchanged_finding_without_to_or_despite_still_finds_its_drug(nlp):
 def test_what_was_resisted_is_read_as_a_phrase(nlp, text, credited):
     sts = statements(nlp, _P + text)
     assert sorted((s[1], s[2]) for s in of_kind(sts, "outcome") if s[3] == "unchanged") == credited, sts
+
+
+@pytest.mark.parametrize("text, credited", [
+    # session 9: the drug the worsening called for came after it ("required oxygen")
+    (_P + "His fever worsened such that he required 40 mg of prednisone daily, and the rash progressed.", []),
+    (_P + "The rash persisted, necessitating tacrolimus.", []),
+    # ... while a drug the finding worsened under keeps the outcome
+    (_P + "The rash worsened on tacrolimus and needed prednisone.", ["tacrolimus"]),
+    (_P + "Despite prednisone, the rash worsened.", ["prednisone"]),
+])
+def test_a_drug_the_worsening_called_for_is_not_credited(nlp, text, credited):
+    sts = statements(nlp, text)
+    assert sorted({s[1] for s in of_kind(sts, "outcome")}) == credited
+
+
+def test_relieved_and_absorbed_findings_went_away(nlp):
+    sts = statements(nlp, _P + "The fever was relieved and the rash was absorbed within a week.")
+    assert sorted((s[1], s[3]) for s in of_kind(sts, "finding_outcome")) == [("fever", "resolved"), ("rash", "resolved")]

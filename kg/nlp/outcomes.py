@@ -27,7 +27,7 @@ OUTCOME_CUES: list[tuple[str, str]] = [
     ("remission_maintained", rf"\b{_NEG}\s+(?:further\s+|new\s+|signs?\s+of\s+)?(?:relapses?|recurrences?|flares?|relapsed|recurred|flared|reactivation|progression)\b"),
     ("remission_maintained", r"\bremission\s+(?:was|has\s+been|is|were)\s+(?:\w+ly\s+)?(?:maintained|sustained|preserved|kept)\b|\b(?:maintained|sustained|sustaining|maintaining|persistent|durable|long-term|lasting|stable)\s+(?:complete\s+|clinical\s+)?remission\b|\bremained\s+(?:in\s+)?(?:remission|relapse-free|free\s+of\s+relapse|disease-free|symptom-free)\b"),
     ("resolved", rf"\b(?:{_ADV}(?:resolved|resolution|disappeared|disappearance|cleared|clearance|healed|healing|vanished|abated|remitted|normali[sz]ed|normali[sz]ation|cured)|complete(?:ly)?\s+(?:\w+\s+)?(?:regressed|regression|resolved|resolution|remission|response|healing|healed|clearance|cleared|disappeared|recovery|recovered)|went\s+into\s+remission|returned\s+to\s+normal|full\s+recovery|recovered\s+(?:completely|fully)|fully\s+(?:improved|recovered))\b"),
-    ("improved", rf"\b(?:{_ADV}(?:improved|improvement|improving|ameliorat\w+|alleviat\w+|attenuated|diminished|subsided|receded|regressed|regression|responded|relieved|relief|recovered|recovery|decreased|reduction|reduced)|partial(?:ly)?\s+(?:\w+\s+)?(?:remission|response|regressed|regression|resolved|resolution|improved)|(?:\w+ly\s+|well\s+|successfully\s+)?controlled|(?:good|excellent|marked|dramatic|rapid|favou?rable|clinical|significant)\s+(?:\w+\s+)?response|(?:was|were)\s+effective|beneficial\s+effect|better|remission)\b"),
+    ("improved", rf"\b(?:{_ADV}(?:improved|improvement|improving|ameliorat\w+|alleviat\w+|attenuated|diminished|subsided|receded|regressed|regression|responded|relief|recovered|recovery|decreased|reduction|reduced)|(?:partial(?:ly)?|partly|slightly|somewhat|mildly|temporarily)\s+(?:\w+\s+)?(?:remission|response|regressed|regression|resolved|resolution|improved|relieved)|(?:\w+ly\s+|well\s+|successfully\s+)?controlled|(?:good|excellent|marked|dramatic|rapid|favou?rable|clinical|significant)\s+(?:\w+\s+)?response|(?:was|were)\s+effective|beneficial\s+effect|better|remission)\b"),
     ("worsened", rf"\b{_ADV}(?:worsened|worsening|deteriorat\w+|progressed|progression|progressive|exacerbat\w+|aggravat\w+|(?:became|got)\s+worse)\b"),
     ("relapsed", r"\b(?:flares?|flared|flare-ups?|relapses?|relapsed|relapsing|recurred|recurrences?|recurrent|reappeared|reappearance|reactivation|rebound|re-?emerged)\b"),
     # "she no longer reports pain", "the nodule was no longer visible": the finding is gone
@@ -36,15 +36,24 @@ OUTCOME_CUES: list[tuple[str, str]] = [
     # procedure, so no drug is credited with it (`by` = "procedure"); not "resection of", which in
     # case reports names the operation more often than its result
     ("resolved", rf"\b(?:{_ADV}removed|(?:complete|total|adequate|radical|successful|full|gross\s+total)\s+removal(?=\s+of\b))\b"),
+    # "the symptoms were relieved", "relieved pain" (session 9): case reports use it for a complaint
+    # that went away (MACCROBAT marks such a finding NEG); "relief" and "partially relieved" stay improved
+    ("resolved", rf"\b{_ADV}relieved\b"),
+    # "the effusion was absorbed", "the infiltration and hydrothorax were absorbed well": kept only
+    # with a finding for its subject (a drug "is absorbed" from the gut)
+    ("resolved", rf"\b{_ADV}absorbed\b"),
     # "the hematemesis ceased", "cessation of epistaxis": kept only next to a finding (a drug
     # that "was stopped" is a discontinuation, kg.nlp.relations)
     ("resolved", r"\b(?:ceased|stopped|cessation(?=\s+of\b))\b"),
 ]
 _COMPILED = [(v, re.compile(p, re.I)) for v, p in OUTCOME_CUES]
-_REMOVAL_RX, _STOPPED_RX = _COMPILED[-2][1], _COMPILED[-1][1]
+_REMOVAL_RX, _ABSORBED_RX, _STOPPED_RX = _COMPILED[-4][1], _COMPILED[-2][1], _COMPILED[-1][1]
+_NO_CHANGE_RX = _COMPILED[0][1]  # "no/without ... effect|change|response": must not cross a finding
 # between a finding and "ceased"/"stopped" of which it is the subject ("the bleeding had stopped")
 _BEFORE_STOPPED = frozenset(("had", "has", "have", "then", "eventually", "finally", "completely", "gradually",
                              "spontaneously", "soon", "later", "also"))
+# ... and between a finding and "absorbed" ("the effusion was gradually absorbed")
+_BEFORE_ABSORBED = _BEFORE_STOPPED | {"was", "were", "been", "be"}
 # Lower-case words of which every match of the rule at the same index contains at least one
 # (tests/test_outcomes.py checks this). Searching the whole text with nine long alternations
 # cost as much as the rest of the component; instead each rule runs only on the runs of text
@@ -65,6 +74,8 @@ _GATES: list[tuple[str, ...]] = [
     ("flare", "relaps", "recurr", "reappear", "reactivation", "rebound", "emerged"),
     ("longer",),
     ("removed", "removal"),
+    ("relieved",),
+    ("absorbed",),
     ("ceased", "stopped", "cessation"),
 ]
 assert len(_GATES) == len(OUTCOME_CUES)
@@ -74,6 +85,8 @@ assert len(_GATES) == len(OUTCOME_CUES)
 _RUN = re.compile(r"[\w\s'-]+")
 # re.I also equates these with ASCII letters; str.lower() does not (and lengthens U+0130)
 _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+# a hyphen that opens the second half of a suspended compound ("X-prone and -resistant", "and-resistant")
+_SUSPENDED = re.compile(r"(?:^|\s|\band|\bor)-$", re.I)
 # words that look like outcome cues but measure doses or labs, not findings
 _NOT_AFTER = re.compile(r"^\s*(?:dose|dosage|to\s+\d|by\s+\d|from\s+\d)", re.I)
 _NOT_BEFORE = re.compile(r"(?:dose|dosage|dosing|was|were)\s+(?:\w+\s+)?$", re.I)
@@ -105,16 +118,17 @@ def _cue_matches(text: str) -> list[tuple[str, re.Match]]:
     return out
 
 
-def _stopped_finding(doc: Doc, cue: Span, starts: set[int], ends: set[int]) -> bool:
+def _stopped_finding(doc: Doc, cue: Span, starts: set[int], ends: set[int], before: frozenset[str] = _BEFORE_STOPPED) -> bool:
     """Whether "ceased"/"stopped" has a finding for its subject ("the hematemesis ceased", "the
-    bleeding had stopped") or "cessation of" one for its complement ("cessation of the epistaxis")."""
+    bleeding had stopped") or "cessation of" one for its complement ("cessation of the epistaxis");
+    `before`: the words that may stand between the subject and the cue."""
     if cue[0].lower_ == "cessation":  # the cue ends before "of"; "cessation of (the) epistaxis"
         k = cue.end + 1
         while k < len(doc) and k - cue.end < 3 and doc[k].lower_ in ("the", "her", "his", "their", "a", "an", "all", "any"):
             k += 1
         return k in starts
     k = cue.start
-    while k > 0 and cue.start - k < 3 and doc[k - 1].lower_ in _BEFORE_STOPPED:
+    while k > 0 and cue.start - k < 3 and doc[k - 1].lower_ in before:
         k -= 1
     return k in ends
 
@@ -131,16 +145,27 @@ class OutcomeTagger:
         stops: set[tuple[int, int]] = set()
         finding_bounds: tuple[set[int], set[int]] | None = None
         for value, m in _cue_matches(text):
+            if m.start() and text[m.start() - 1] == "-" and _SUSPENDED.search(text, max(0, m.start() - 5), m.start()):
+                continue  # "seizure-prone and -resistant mice", "(WSP) and-resistant": a compound's second half, no outcome
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
                 continue
-            if m.re is _STOPPED_RX:
+            if m.re is _STOPPED_RX or m.re is _ABSORBED_RX or m.re is _NO_CHANGE_RX:
                 if finding_bounds is None:
                     found = [s for s in doc.spans.get(SPAN_GROUP, []) if s.label_ in (MANIFESTATION, DISEASE)]
                     finding_bounds = ({s.start for s in found}, {s.end for s in found})
-                if not _stopped_finding(doc, span, *finding_bounds):
+                if m.re is _NO_CHANGE_RX:
+                    # "without perilesional edema and mass effect": the findings are what is absent, not
+                    # a treatment's lack of effect ("no clinical effect" crosses none)
+                    if any(span.start < k < span.end for k in finding_bounds[0]):
+                        continue
+                elif m.re is _ABSORBED_RX:
+                    if not _stopped_finding(doc, span, *finding_bounds, before=_BEFORE_ABSORBED):
+                        continue
+                elif not _stopped_finding(doc, span, *finding_bounds):
                     continue
-                stops.add((span.start, span.end))
+                else:
+                    stops.add((span.start, span.end))
             elif m.re is _REMOVAL_RX:
                 procedures.add((span.start, span.end))
             word = m.group(0).lower()

@@ -4,7 +4,9 @@ A patient is introduced by a label ("Patient 2", "Case 3", "the second patient")
 indefinite age/sex phrase ("A 45-year-old woman", "a 7-month-old boy"). A sentence belongs
 to the passage of the patient introduced last, with these exceptions, in order:
 - an explicit label inside the sentence ("in patient 1") re-attributes that sentence;
-- discussion openers ("In conclusion", "Discussion", "To our knowledge") close the passage;
+- discussion openers ("In conclusion", "Discussion", "To our knowledge") close the passage
+  ("These findings confirmed X" is not one: it sums up the findings just reported, mostly in the
+  middle of a case, and MACCROBAT reports lost every statement after one);
 - a sentence about patients in the plural ("patients with DM", "in 3 patients") is generic;
 - in a case series (two or more patients) a new paragraph continues a passage only when it
   opens with a singular patient reference ("She", "The patient"); in a single-case report
@@ -76,7 +78,7 @@ SINGULAR_RE = re.compile(r"^\W*(?:[Oo]ur|[Tt]his|[Tt]he)\s+(?:[\w-]+\s+){0,2}?(?
 _SEX_WORDS = {"female": "female", "woman": "female", "girl": "female", "male": "male", "man": "male", "boy": "male"}
 _OPENERS = re.compile(
     r"^\W*(?:discussion|conclusions?|in\s+conclusion|in\s+summary|to\s+conclude|to\s+summari[sz]e|to\s+our\s+knowledge|"
-    r"taken\s+together|in\s+our\s+(?:cases|patients|series)|these\s+(?:cases|findings|observations|results)|"
+    r"taken\s+together|in\s+our\s+(?:cases|patients|series)|these\s+cases|"
     r"our\s+(?:cases|findings|observations|results|report)|this\s+(?:report|case\s+series|study)|here,?\s+we|"
     r"we\s+(?:conclude|suggest|propose|recommend|here)|references?|background|introduction|abstract|"
     r"source|disclaimer|tags?\b|article\s+source)\b",

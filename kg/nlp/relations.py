@@ -39,7 +39,8 @@ _DOSE_NOUNS = _DOSE_ONLY | {"route", "administration", "form", "formulation", "p
 _AFTER_PREDICATE = {"and", "or", "but", "with", "within", "over", "after", "in", "by", "on", "at", "during", "following",
                     "without", "to", "from", "for", "since", "until", "when", "while", "as", "again", "too", "further",
                     "thereafter", "afterwards", "later", "soon", "almost", "entirely", "there", "the", "a", "an", "so",
-                    "despite", "under", "upon", "before", "between", "throughout", "spontaneously", "rapidly", "gradually"}
+                    "despite", "under", "upon", "before", "between", "throughout", "spontaneously", "rapidly", "gradually",
+                    "well", "then", "now"}
 _BE = {"was", "were", "is", "are", "be", "been", "being"}
 # between a drug and the outcome verb it is the subject of: "X treatment improved", "X alone reduced"
 _AGENT_NOUNS = {"treatment", "therapy", "pretreatment", "administration", "alone", "also", "both", "infusion",
@@ -111,6 +112,9 @@ _BEFORE_STOP_NOUN = frozenset((
     "until", "before", "since", "at", "recommended", "advised", "underwent", "was", "were", "is", "dose", "slow",
     "rapid", "sudden", "final", "total", "partial", "transient", "planned", "further", "then", "without"))
 _AFTER_CUE = frozenset(("after", "following", "once", "upon"))
+# a drug the finding's course called for ("required oxygen") is no treatment it worsened under (session 9)
+_NEED_WORDS = frozenset(("required", "requiring", "needed", "needing", "necessitated", "necessitating"))
+_NO_GAIN = frozenset(("worsened", "relapsed", "unchanged"))
 _PROCEDURE_PREPS = frozenset(("after", "following", "by", "with", "post", "via", "through", "to"))
 
 
@@ -559,6 +563,7 @@ class RelationExtractor:
                   last_started: dict, last_target: dict) -> None:
         if not outcomes:
             return
+        listed = {f.start: f.end for f in findings}  # a list of findings may be a cue's subject
         manifs = [f for f in findings if f.label_ == MANIFESTATION and self._ext(f, "status") != "negated"
                   and not (f.start > sent.start and doc[f.start - 1].lower_ in ("residual", "remaining", "persistent"))]
         if not manifs:
@@ -568,7 +573,7 @@ class RelationExtractor:
             # beside manifestations, a disease only as a cue's own subject or complement ("no recurrence
             # of DIC or hemorrhage", "both pleural effusion and ascites resolved")
             manifs += [f for f in findings if f.label_ == DISEASE and self._ext(f, "status") != "negated"
-                       and any(self._says_outcome(doc, f, o) for o in outcomes)]
+                       and any(self._says_outcome(doc, f, o, listed) for o in outcomes)]
             manifs.sort(key=lambda f: f.start)
         # each finding goes to its nearest cue ("X resolved ..., Y showed no remission")
         assigned: dict[int, list[Span]] = {id(o): [] for o in outcomes}
@@ -607,8 +612,9 @@ class RelationExtractor:
                 # sentence but one that caused the finding ("her methotrexate-induced pneumonitis improved
                 # with prednisone"; a worsening or relapse under it is still its outcome)
                 subjects = self._agents(doc, sent, o, present_drugs) or [
-                    d for d in present_drugs if value in ("relapsed", "worsened")
-                    or not any((d.start_char, t.start_char) in self._caused for t in targets)]
+                    d for d in present_drugs if (value in ("relapsed", "worsened")
+                                                 or not any((d.start_char, t.start_char) in self._caused for t in targets))
+                    and not (value in _NO_GAIN and self._needed(doc, sent, d))]
             elif value == "relapsed" and not interrupted:
                 subjects = []  # a flare with no treatment change named is not a drug outcome
             elif (patient in last_started and si - last_started[patient][0] <= self.carry_sentences
@@ -638,7 +644,7 @@ class RelationExtractor:
                 # signs in all patients" is a cohort's, not a patient's (a report with an identified
                 # patient, or one genre reads as a case narrative; decided once per doc).
                 for t in targets:  # a hypothetical (or a relative's) finding cannot go away
-                    if t.start >= sent.start and self._ext(t, "status") != "hypothetical" and self._says_outcome(doc, t, o):
+                    if t.start >= sent.start and self._ext(t, "status") != "hypothetical" and self._says_outcome(doc, t, o, listed):
                         add("finding_outcome", t, value=value, status=self._ext(t, "status"), cue=o.text)
             last_target[patient] = (si, targets[-1])
 
@@ -667,6 +673,19 @@ class RelationExtractor:
             listing = listing or w.lower_ in _LIST_INTRO
             i += 1
         return out
+
+    @staticmethod
+    def _needed(doc: Doc, sent: Span, d: Span) -> bool:
+        """Whether the sentence gives drug `d` as what the finding's course called for ("was aggravated
+        such that he required 7 L/min of oxygen", "persisted, necessitating steroids"): a consequence
+        of the worsening, not a treatment it happened under."""
+        for k in range(d.start - 1, max(sent.start, d.start - 7) - 1, -1):
+            w = doc[k].lower_
+            if w in _NEED_WORDS:
+                return True
+            if w in (",", ";", "and", "but", "despite", "under", "with", "on", "after"):
+                return False
+        return False
 
     @staticmethod
     def _agents(doc: Doc, sent: Span, o: Span, drugs: list[Span]) -> list[Span]:
@@ -713,16 +732,31 @@ class RelationExtractor:
         return run
 
     @staticmethod
-    def _says_outcome(doc: Doc, f: Span, o: Span) -> bool:
+    def _says_outcome(doc: Doc, f: Span, o: Span, listed: dict[int, int] | None = None) -> bool:
         """Whether cue `o` says what happened to finding `f`, read strictly since no drug anchors it:
         the finding is the cue's subject ("the rash resolved", "her dyspnea had decreased", "arthritis
         of the ankles resolved") or the cue noun's complement ("resolution of the ascites", "no
         recurrence of X", "improvement in constipation"). Not a cue used as a modifier ("decreased
         breath sounds", "progressive fatigue", "reduced serum zinc and fatigue"), nor one inside or
-        right before the finding's name ("flared metaphysis", "became unresponsive")."""
+        right before the finding's name ("flared metaphysis", "became unresponsive"). `listed` (the
+        start -> end of the sentence's findings) lets a finding be one of a list that is the subject
+        ("the infiltration, hydrothorax, and pericardial effusion were absorbed")."""
         nxt = doc[o.end] if o.end < len(doc) else None
         if f.end <= o.start:
-            between = doc[f.end:o.start]
+            # a comma right before `f`: `f` is inside a list ("the X, f, and Z"; X need not be one of ours)
+            comma_only = bool(listed) and f.start > 1 and doc[f.start - 1].text == ","
+            k = f.end
+            while listed and k < o.start and o.start - f.end <= 30:  # over ", Y, and Z" to the list's last finding
+                j = k
+                while j < o.start and doc[j].lower_ in (",", "and", "or"):
+                    j += 1
+                if j == k or j not in listed:
+                    break
+                comma_only = comma_only or (j - k == 1 and doc[k].text == ",")
+                k = listed[j]
+            # a list has a bare comma between two of its items ("X, Y and Z"); "he had X, and Y resolved"
+            # is two clauses
+            between = doc[k if comma_only else f.end:o.start]
             if len(between) > 5 or any(t.is_punct or t.lower_ in ("which", "that", "who", "with") for t in between):
                 return False
             # "pain and decreased breathing sounds": a cue followed by a content word modifies it
