@@ -66,8 +66,8 @@ from kg.nlp.finding_spans import (
 from kg.nlp.genre import is_case_narrative
 from kg.nlp.name_keys import LEAF as _LEAF, SKIP as _SKIP, Match, lookup, normalize_token, stop_key
 from kg.nlp.name_variants import (
-    adjective_head_variants, adjective_variants, disease_base_name, form_variants, head_variants, hpo_variants,
-    involvement_variants, of_variants,
+    LearnedForms, adjective_head_variants, adjective_variants, disease_base_name, form_variants, head_variants,
+    hpo_variants, involvement_variants, learn_forms, learned_variants, of_variants,
 )
 from kg.nlp.tables import table_rows
 
@@ -154,6 +154,17 @@ def _mesh_links() -> list[tuple[disease_vocab.Descriptor, str]]:
     return disease_vocab.link(disease_vocab.descriptors(), known)
 
 
+def _hpo_names(t: "vocab.Term") -> list[str]:
+    return [t.label] + [s for s, sc, st in t.synonyms if sc == "EXACT" and st != "obsolete_synonym"]
+
+
+def hpo_forms(snap: "vocab.Snapshot | None" = None) -> LearnedForms:
+    """Body-part adjectives and condition nouns read off HPO's own synonyms (`learn_forms`)."""
+    snap = snap or vocab.snapshot()
+    groups = (_hpo_names(t) for c, t in snap.terms.items() if t.kind == "hpo" and vocab.is_phenotypic_abnormality(c))
+    return learn_forms(groups, normalize_token)
+
+
 def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) -> list[tuple[str, str, str, int]]:
     """(name, type, curie, priority) for every dictionary name; `links` are the MeSH disease
     descriptors (`_mesh_links()` when None)."""
@@ -166,6 +177,7 @@ def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) ->
         n = stop_key(name)
         return (n, typ) in stop or (n, "*") in stop
 
+    forms = hpo_forms(snap)
     for curie, t in snap.terms.items():
         if t.kind == "hpo":
             if not vocab.is_phenotypic_abnormality(curie) or curie == vocab.PHENOTYPIC_ABNORMALITY:
@@ -178,6 +190,7 @@ def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) ->
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in involvement_variants(n) + of_variants(n)]
             names += [(v, _PRIO["NARROW"] + 1) for n, p in list(names) if p <= _PRIO["EXACT"] for v in head_variants(n)]
             names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in adjective_head_variants(n)]
+            names += [(v, _ADJ_PRIO) for n, p in list(names) if p <= _PRIO["EXACT"] for v in learned_variants(n, forms)]
             for n, p in names:
                 if not stopped(n, MANIFESTATION):
                     out.append((n, MANIFESTATION, curie, p))
@@ -387,6 +400,9 @@ def coordinations(keys: list[str], matches: list[tuple[int, int, str, str, int]]
     X's concept ("palmar and plantar pits" -> Palmar pits; "plantar pits" stays as matched).
     """
     out = []
+    # a conjunct word that ends a longer finding is that finding's head, not a modifier of the
+    # shared head ("renal hypoplasia or malformations of the kidney": no "hypoplasia of the kidney")
+    inside = {m[1] - 1 for m in matches if m[1] - m[0] >= 2 and m[2] != DRUG}
     for i, e, typ, _curie, _prio in matches:
         if typ == DRUG or e - i < 2 or i < 2 or keys[i - 1] not in _CONJ:
             continue
@@ -399,7 +415,7 @@ def coordinations(keys: list[str], matches: list[tuple[int, int, str, str, int]]
         # dictionary lacks the pair ("pancreas, skin and lung cancer"): the head's concept
         neoplasm = leaf_findings(i + 1, e, lookup(head, trie)) if len(head) == 1 and head[0] in NEOPLASM_HEADS else []
         steps = 0
-        while j >= 0 and steps < 4:
+        while j >= 0 and steps < 4 and j not in inside:
             leaf = lookup([keys[j], *head], trie)
             if leaf and typ in leaf:
                 out.append((j, e, typ, leaf[typ][0], leaf[typ][1]))

@@ -7,6 +7,8 @@ ontology's own names.
 """
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 # Endings of adjectives ("cholestatic", "hemorrhagic"): such a first word has no "N of X" order, and
 # before another finding it names the same finding (kg.nlp.finding_spans)
@@ -195,3 +197,142 @@ def involvement_variants(name: str) -> list[str]:
     if len(words) >= 2 and words[-1].lower() == "disease":
         return [" ".join(words[:-1]) + " involvement"]
     return []
+
+
+# --------------------------------------------------------------------------- forms learned from HPO
+#
+# HPO lists, for one phenotype, names that differ only in how a body part or a condition is
+# worded: "Hypoplasia of the patella" / "Patellar hypoplasia", "Abnormality of the tongue" /
+# "Lingual abnormality", "Hypoplastic patella" / "Hypoplasia of the patella". Read off all its
+# concepts, such pairs give a body-part noun -> adjective table and a condition adjective -> noun
+# table; applied to the other names (which HPO lists in only one of the wordings) they give
+# "patellar dysplasia" for "Dysplastic patella" and "abnormal clavicular morphology" for
+# "Abnormal clavicle morphology". Learned rather than hand-written, so that a new HPO release
+# brings its own pairs and no pair rests on one sentence of a corpus.
+
+# Endings of the adjective of a body part ("renal", "patellar", "pharyngeal", "cutaneous",
+# "hepatic", "pulmonary", "uterine"); the other side of a pair must be no such adjective
+_BODY_ADJ_END = ("al", "ar", "ic", "ac", "ous", "ary", "ine")
+# "N of the X" names whose N is a quantity or a time, not a condition of X ("Absence of the
+# patella" is no "patellar absence" in texts; "Onset of X")
+_NOT_CONDITION = ("absence", "loss", "lack", "increase", "decrease", "onset", "history", "episode", "abnormality",
+                  "anomaly", "abnormalities", "malformation", "morphology")
+_OF_NAME = re.compile(r"^([a-z]+) of (?:the )?([a-z]+)$")
+_N_OF = re.compile(r"^([a-z]+) of (?:the )?[a-z]")
+
+
+@dataclass(frozen=True)
+class LearnedForms:
+    """Word forms read off an ontology's own synonyms (`learn_forms`)."""
+
+    adjectives: dict[str, tuple[str, ...]]  # body part -> its adjectives: "patella" -> ("patellar",)
+    nouns: dict[str, tuple[str, ...]]  # and back: "patellar" -> ("patella",)
+    conditions: dict[str, tuple[str, ...]]  # condition adjective -> noun: "hypoplastic" -> ("hypoplasia",)
+    parts: frozenset[str]  # the X of HPO's "N of the X" names (body parts, functions)
+    heads: frozenset[str]  # and their N (conditions): "hypoplasia", "dysplasia", "fracture"
+
+
+def _plastic(noun: str) -> list[str]:
+    # "dysplasia" -> "dysplastic", the one adjective ending of a common condition noun that
+    # adjective_variants (built for "-esia" -> "-etic") does not write
+    return [noun[:-3] + "stic"] if noun.endswith("plasia") else []
+
+
+def _stem_shared(a: str, b: str, n: int) -> bool:
+    return a[:n] == b[:n]
+
+
+def learn_forms(groups: Iterable[Iterable[str]], key: Callable[[str], str] = str.lower) -> LearnedForms:
+    """Body-part adjectives and condition nouns from the names of each concept (one iterable of
+    names per concept); `key` says when two words are the same (spelling, plural).
+
+    A body-part pair ("patella", "patellar") is taken from "N of the X" beside "A N" in one
+    concept, or from two names one word apart ("Liver cyst" / "Hepatic cyst") where X is a part
+    HPO names as "N of the X"; A must have an adjective ending and share its first three letters
+    with X, or three concepts must show the pair ("kidney" / "renal", "tongue" / "lingual"). A condition pair
+    ("hypoplastic", "hypoplasia") from "C X" beside "N of the X", where C is an adjective of N by
+    form (shares its first five letters, or is `adjective_variants` of it); and, without such a
+    pair, every `adjective_variants` form of a condition HPO names as "N of the X"."""
+    body: dict[tuple[str, str], set[int]] = {}
+    cond: set[tuple[str, str]] = set()
+    heads: set[str] = set()  # the N of every "N of the X": a condition HPO names
+    same_place: list[tuple[str, str, int]] = []  # one word apart, not the head: ("liver", "hepatic")
+    parts: set[str] = set()  # the X of every "N of the X": a body part (or a function) HPO names
+    for gi, names in enumerate(groups):
+        split = [n.lower().replace(",", "").split() for n in names]
+        two = [w for w in split if len(w) == 2]
+        for i, u in enumerate(split):
+            for v in split[i + 1 :]:
+                diff = [k for k in range(len(u) - 1) if key(u[k]) != key(v[k])] if len(u) == len(v) else []
+                if len(diff) == 1 and key(u[-1]) == key(v[-1]):
+                    a, b = u[diff[0]], v[diff[0]]
+                    same_place += [(a, b, gi), (b, a, gi)]
+        for words in split:
+            h = _N_OF.match(" ".join(words))
+            if h and h.group(1) not in _NOT_CONDITION:
+                heads.add(h.group(1))
+            m = _OF_NAME.match(" ".join(words))
+            if not m:
+                continue
+            n, x = m.groups()
+            parts.add(x)
+            for a, b in two:
+                if key(b) == key(n) and key(a) != key(x) and a.endswith(_BODY_ADJ_END) and not x.endswith(_BODY_ADJ_END):
+                    body.setdefault((x, a), set()).add(gi)
+                if key(b) == key(x) and key(a) != key(n) and n not in _NOT_CONDITION:
+                    if _stem_shared(a, n, 5) or a in adjective_variants(n) + _plastic(n):
+                        cond.add((a, n))
+    for x, a, gi in same_place:
+        if x in parts and a.endswith(_BODY_ADJ_END) and not x.endswith(_BODY_ADJ_END):
+            body.setdefault((x, a), set()).add(gi)
+    adjectives: dict[str, list[str]] = {}
+    nouns: dict[str, list[str]] = {}
+    for (x, a), seen in sorted(body.items()):
+        # a pair not alike in form needs three concepts: two give "wrist" / "carpal", "neck" /
+        # "cervical" (a part of the organ, or another organ of the same name)
+        if _stem_shared(x, a, 3) or len(seen) >= 3:
+            adjectives.setdefault(x, []).append(a)
+            nouns.setdefault(a, []).append(x)
+    # and a condition noun's adjective by form alone ("dysplasia" -> "dysplastic"), where HPO has
+    # no pair that shows it
+    cond |= {(a, n) for n in heads for a in adjective_variants(n) + _plastic(n)}
+    conditions: dict[str, list[str]] = {}
+    for a, n in sorted(cond):
+        conditions.setdefault(a, []).append(n)
+    return LearnedForms({k: tuple(v) for k, v in adjectives.items()}, {k: tuple(v) for k, v in nouns.items()},
+                        {k: tuple(v) for k, v in conditions.items()}, frozenset(parts), frozenset(heads))
+
+
+def learned_variants(name: str, forms: LearnedForms) -> list[str]:
+    """Wordings of `name` with a body part or condition in the other form HPO uses elsewhere:
+    "Hypoplasia of the patella" -> "patellar hypoplasia"; "Patellar dysplasia" -> "dysplasia of
+    the patella"; "Dysplastic patella" -> "patellar dysplasia", "dysplasia of the patella";
+    "Abnormal clavicle morphology" -> "abnormal clavicular morphology"."""
+    words = name.lower().replace(",", "").split()
+    if not 2 <= len(words) <= 4 or not all(w.isalpha() for w in words):
+        return []
+    out: list[str] = []
+    m = _OF_NAME.match(" ".join(words))
+    if m:
+        n, x = m.groups()
+        if n not in _NOT_CONDITION:
+            out += [f"{a} {n}" for a in forms.adjectives.get(x, ())]
+        return out
+    if len(words) == 2:
+        a, n = words
+        # "Patellar dysplasia" -> "dysplasia of the patella": only a condition's name turns round
+        # ("Lingual thyroid" is no "thyroid of the tongue")
+        if n in forms.heads:
+            out += [f"{n} of the {x}" for x in forms.nouns.get(a, ())]
+        # "Dysplastic patella" -> "patellar dysplasia", "dysplasia of the patella"
+        if n in forms.parts:
+            for c in forms.conditions.get(a, ()):
+                out += [f"{adj} {c}" for adj in forms.adjectives.get(n, ())] + [f"{c} of the {n}"]
+        return out
+    # the body part just before the head of a longer name, in its other form: "abnormal clavicle
+    # morphology" -> "abnormal clavicular morphology", "septic pulmonary emboli" -> "septic lung
+    # emboli" (further from the head the other form reads wrong: "femur arterial calcification")
+    if "of" not in words:
+        w = words[-2]
+        out += [" ".join(words[:-2] + [alt, words[-1]]) for alt in forms.adjectives.get(w, ()) + forms.nouns.get(w, ())]
+    return out
