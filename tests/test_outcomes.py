@@ -103,6 +103,8 @@ def test_relieved_is_resolved_unless_partial():
     assert _cues(["cramps"], "Her cramps were relieved within a day.") == [("relieved", "resolved", None)]
     assert _cues(["cramps"], "The cramps were partly relieved.") == [("partly relieved", "improved", None)]
     assert _cues(["cramps"], "Aspirin gave relief of the cramps.") == [("relief", "improved", None)]
+    # an active verb with an object eased the finding ("X relieved the cramps"), as "alleviated" does
+    assert _cues(["cramps"], "Aspirin relieved the cramps.") == [("relieved", "improved", None)]
 
 
 def test_absorbed_is_resolved_only_with_a_finding_for_subject():

@@ -26,7 +26,7 @@ working-diagnosis hedges ("suspected to have", "considered as", "the initial dia
 that opens a span modify it (`_Modifier.modifies`), and ends a cue at the end of a fronted
 clause ("After exclusion of X, prednisone was started": `_FrontedClauses`). Session 9 adds a
 diagnosis weighed after it ("X was considered,", "in the differential", "remained a possibility"),
-questions, plans ("will be started", "will receive"), a supposed origin, "to role out", "never
+plans ("will be started", "will receive"), a supposed origin, "to role out", "never
 experienced" (a denial a hedge inside it does not soften), a reason ("due to") that ends a
 negation, and fronted exceptions ("Aside from X, ...").
 """
@@ -44,7 +44,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from kg.model import ANTIBODY, DISEASE, DOSE, MANIFESTATION, OUTCOME
+from kg.model import ANTIBODY, DOSE, OUTCOME
 from kg.nlp.doctext import SpanExtensions, sentence_at, sentence_starts
 from kg.nlp.extensions import SPAN_GROUP, register
 
@@ -110,8 +110,6 @@ _CLAUSE_STARTS = ["was", "were", "is", "are", "had", "has", "have", "received", 
 _CLAUSE_END = "CLAUSE_END"
 
 
-# A category for the colon, which ends a question's scope only.
-_QUESTION_END = "QUESTION_END"
 # A category for scope ends that end a negation's scope only (see CaseContext).
 _REASON = "REASON_END"
 
@@ -385,12 +383,6 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("remained a possibility", "POSSIBLE_EXISTENCE", pattern=[L(["remained", "remains", "was", "is"]), L(["a"]),
                                                                             L(["possibility", "consideration"])],
                     direction="BACKWARD", max_scope=6),
-        # a question puts the findings it asks about in doubt: "Could this be lupus?" (the cue is the
-        # "?"), not the drug it asks about ("Does X cause Y?" - X was given), nor what comes before a
-        # colon ("Pain in migraine: an identical site?" asks about the site)
-        ConTextRule("question", "POSSIBLE_EXISTENCE", pattern=[L(["?"])], direction="BACKWARD", max_scope=12,
-                    allowed_types={MANIFESTATION, DISEASE}, terminated_by={_QUESTION_END}),
-        ConTextRule("colon", _QUESTION_END, pattern=[L([":"])], direction="PSEUDO"),
         # a plan is not yet a treatment: "methotrexate will be started", "she will receive
         # rituximab", "heparin was to be started" ("will be continued" names a drug already given)
         ConTextRule("will be started", "HYPOTHETICAL", pattern=[L(["will", "would", "shall"]), L(["be"]),

@@ -47,7 +47,10 @@ OUTCOME_CUES: list[tuple[str, str]] = [
     ("resolved", r"\b(?:ceased|stopped|cessation(?=\s+of\b))\b"),
 ]
 _COMPILED = [(v, re.compile(p, re.I)) for v, p in OUTCOME_CUES]
-_REMOVAL_RX, _ABSORBED_RX, _STOPPED_RX = _COMPILED[-4][1], _COMPILED[-2][1], _COMPILED[-1][1]
+_REMOVAL_RX, _RELIEVED_RX, _ABSORBED_RX, _STOPPED_RX = (_COMPILED[-4][1], _COMPILED[-3][1], _COMPILED[-2][1],
+                                                         _COMPILED[-1][1])
+# "X relieved the deficit": an active verb with its object says X eased it, not that it went away
+_OBJECT_AFTER = re.compile(r"\s+(?:the|her|his|their|its|this|these|that|a|an|all|some)\b", re.I)
 _NO_CHANGE_RX = _COMPILED[0][1]  # "no/without ... effect|change|response": must not cross a finding
 # between a finding and "ceased"/"stopped" of which it is the subject ("the bleeding had stopped")
 _BEFORE_STOPPED = frozenset(("had", "has", "have", "then", "eventually", "finally", "completely", "gradually",
@@ -168,6 +171,8 @@ class OutcomeTagger:
                     stops.add((span.start, span.end))
             elif m.re is _REMOVAL_RX:
                 procedures.add((span.start, span.end))
+            if m.re is _RELIEVED_RX and _OBJECT_AFTER.match(text, m.end()):
+                value = "improved"
             word = m.group(0).lower()
             if word.startswith(("decreas", "reduc")):
                 # "the dose was reduced" is a dose change, not an outcome
