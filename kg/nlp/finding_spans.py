@@ -14,6 +14,7 @@ import re
 from spacy.tokens import Doc
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
+from kg.nlp import abbreviations
 from kg.nlp.genre import is_case_narrative
 from kg.nlp.name_keys import SKIP as _SKIP, Match, lookup, normalize_token
 from kg.nlp.name_variants import ADJ_SUFFIX as _ADJ_SUFFIX
@@ -51,9 +52,13 @@ def diseaselike(text: str) -> bool:
 
 # Words that, before a disease name, belong to it in the corpora's convention and in a
 # diagnosis ("hereditary breast cancer", "familial retinoblastoma", "male breast cancer",
-# "postoperative delirium"); not
-# "sporadic", which GSC+ leaves outside and which qualifies a case rather than names a disease.
-_DISEASE_PREFIX = frozenset("hereditary inherited familial male postoperative".split())
+# "postoperative delirium", "sporadic renal cell carcinoma"). "Sporadic" names the
+# non-inherited form as "hereditary" names the inherited one: NCBI dev has it inside 9 of 10
+# gold spans it precedes; BC5CDR train never writes it before a disease, BC5CDR dev leaves it
+# out 2 of 2 ("sporadic Alzheimer's disease"), GSC+ annotates the HPO phenotype without it.
+_DISEASE_PREFIX = frozenset("hereditary inherited familial sporadic male postoperative".split())
+# ... unless the finding names a class of genes: "familial tumour suppressor genes"
+_GENE_CLASS_NEXT = frozenset(normalize_token(w) for w in "suppressor suppressors".split())
 
 
 CAUSED = frozenset(("induced", "associated", "related", "mediated"))
@@ -276,6 +281,8 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     - "postoperative" joins the finding after it (BC5CDR train: inside 11 of 11).
     """
     n = len(doc)
+    # short forms that took a long form's concept come after the first subtype pass ("SJS type 2")
+    matches = with_subtypes(doc, matches, trie)
     out: list[Match] = []
     split: dict[tuple[int, int], Match] = {}  # halves of split terms; they replace same-span matches
     for m in matches:
@@ -333,6 +340,10 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
     covered = {t for a, b in spans for t in range(a, b)} if _SYNDROME in keys else ()
     # the finding before a vaccine/antigen word, and every finding inside it, name the agent
     agents = [(a, b) for a, b in spans if _names_an_agent(keys, b)] if not _VACCINE_NEXT.isdisjoint(keys) else []
+    longest: dict[int, int] = {}
+    for a, b in spans:
+        if b > longest.get(a, 0):
+            longest[a] = b
     res = []
     for m in out:
         s, e, typ = m[0], m[1], m[2]
@@ -371,7 +382,10 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
                     e = end
                     m = (s, e, *m[2:])
             # (unless the dictionary names the prefixed finding: then this one stays nested in it)
-            if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX and (s - 1, e) not in spans:
+            # (and not on a finding nested in a longer one from the same word: "neurofibromatosis"
+            # in "sporadic neurofibromatosis 2" stays as written)
+            if s > 0 and doc[s - 1].lower_ in _DISEASE_PREFIX and (s - 1, e) not in spans \
+                    and not (e < n and keys[e] in _GENE_CLASS_NEXT) and longest.get(s, e) <= e:
                 s = s - 1
                 m = (s, *m[1:])
             if e - s == 1 and keys[s] in _VASCULAR_HEADS:
@@ -385,37 +399,115 @@ def adjust_findings(doc: Doc, keys: list[str], matches: list[Match], trie: dict)
             if inh is not None and (inh, e) not in spans:
                 m = (inh, *m[1:])
         res.append(m)
+    if not is_case_narrative(doc):
+        res += named_initials(doc, res)
     res.sort(key=lambda m: (m[0], -m[1]))
     return res
 
 
+_CAPITALS = re.compile(r"^[A-Z]{3,6}$")
+
+
+def _initials(doc: Doc, s: int, e: int) -> str:
+    """"IDDM" for "insulin-dependent diabetes mellitus", "WAS" for "Wiskott-Aldrich syndrome"."""
+    return "".join(t.text[0] for t in doc[s:e] if t.is_alpha).upper()
+
+
+def named_initials(doc: Doc, found: list[Match]) -> list[Match]:
+    """Finding spans for capitals that spell the initials of a finding of three or more words
+    named in the same text, used without a definition ("... Wiskott-Aldrich syndrome ... patients
+    with WAS"): the short form of that finding, with its concept. Abstracts do this (NCBI dev: 10
+    such uses, all gold; BC5CDR train: 18 of 19 gold, the other a defined tumour's letters).
+    Defined short forms have their spans already, so only undefined uses are new."""
+    by_letters: dict[str, Match] = {}
+    for m in found:
+        if m[2] in _FINDING and m[1] - m[0] >= 3:
+            letters = _initials(doc, m[0], m[1])
+            if len(letters) >= 3:
+                by_letters.setdefault(letters, m)
+    if not by_letters:
+        return []
+    # a defined short form means what its definition says, even where the lexicon dropped it
+    # ("human immunodeficiency virus (HIV)": the virus, no finding)
+    for d in abbreviations.find_definitions(doc):
+        by_letters.pop(d.short, None)
+    covered = {t for m in found for t in range(m[0], m[1])}
+    out: list[Match] = []
+    for tok in doc:
+        if tok.i not in covered and tok.text in by_letters and _CAPITALS.match(tok.text):
+            m = by_letters[tok.text]
+            out.append((tok.i, tok.i + 1, m[2], m[3], m[4]))
+    return out
+
+
 _SUBTYPE_NUM = re.compile(r"^(?:[0-9]{1,2}[A-Za-z]?|[IVX]{1,4}[A-Da-d]?)$")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+_TYPE_IN_LABEL = re.compile(r"\btype\s+([0-9]{1,2}|[IVX]{1,4})[A-Za-z]?\b", re.I)
+
+
+def _type_number(text: str) -> int | None:
+    """1 for "1", "1A", "I", "Ib"; None if the text is no subtype number."""
+    m = re.match(r"^([0-9]{1,2}|[IVX]{1,4})([A-Za-z]?)$", text) or re.match(r"^([IVX]{1,4})([A-Da-d]?)$", text)
+    if not m:
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else _ROMAN.get(m.group(1))
+
+
+def _subtype_concept(doc: Doc, m: Match, num: str, base: list[str], trie: dict) -> Match:
+    """The concept of a disease span just extended by its subtype ("atelosteogenesis type 2",
+    "type II von Willebrand disease"): the dictionary's entry for the subtype, in either word
+    order and with the number written either way; failing that, the base name's concept unless
+    that names another subtype (OMIM's "Atelosteogenesis, type I" for "atelosteogenesis"), which
+    would link the mention to a sibling: then none."""
+    n = _type_number(num)
+    forms = {num, num.upper(), num.lower()}
+    if n is not None:
+        roman = next((r for r, v in _ROMAN.items() if v == n), None)
+        forms |= {str(n)} | ({roman, roman.lower()} if roman else set())
+    for f in forms:
+        for keys in ([*base, "type", f], ["type", f, *base]):
+            for hit in leaf_findings(m[0], m[1], lookup(keys, trie)):
+                if hit[2] == DISEASE and hit[3]:
+                    return (m[0], m[1], DISEASE, hit[3], hit[4])
+    if m[3]:
+        from kg import vocab
+
+        other = _TYPE_IN_LABEL.search(vocab.label(m[3]) or "")
+        if other and n is not None and _type_number(other.group(1)) not in (None, n):
+            return (m[0], m[1], m[2], "", ())
+    return m
 
 
 _COMPONENT = re.compile(r"^C[1-9][a-z]?$")
 
 
-def with_subtypes(doc: Doc, matches: list[Match]) -> list[Match]:
+def with_subtypes(doc: Doc, matches: list[Match], trie: dict | None = None) -> list[Match]:
     """A disease name with its subtype: "atelosteogenesis type 2", "type IV Ehlers-Danlos
-    syndrome" are one mention (NCBI) and one diagnosis; an abbreviation defined right after
-    ("atelosteogenesis type 2 (AO2)") then gets the disease's concept. "Complement" before a
-    component's disease ("complement C7 deficiency") joins it too; the rule also runs over the
-    "SYMBOL deficiency" spans ("type II C2 deficiency"). (NCBI dev errors motivated both.)"""
+    syndrome" are one mention (NCBI) and one diagnosis, with the subtype's concept where the
+    dictionary has one (`_subtype_concept`); an abbreviation defined right after
+    ("atelosteogenesis type 2 (AO2)") then gets it. "Complement" before a component's disease
+    ("complement C7 deficiency") joins it too; the rule also runs over the "SYMBOL deficiency"
+    spans ("type II C2 deficiency") and over short forms ("SJS type 2"). (NCBI dev errors
+    motivated both.)"""
     n = len(doc)
     spans = {(m[0], m[1]) for m in matches if m[2] in _FINDING}
     out = []
     for m in matches:
         s, e = m[0], m[1]
         if m[2] == DISEASE:
+            num = None
             if e + 1 < n and doc[e].lower_ == "type" and _SUBTYPE_NUM.match(doc[e + 1].text):
-                e += 2
+                num, e = doc[e + 1].text, e + 2
             elif s >= 2 and doc[s - 2].lower_ == "type" and _SUBTYPE_NUM.match(doc[s - 1].text):
-                s -= 2
+                num, s = doc[s - 1].text, s - 2
             elif s >= 1 and doc[s - 1].lower_ == "complement" and _COMPONENT.match(doc[s].text):
                 s -= 1  # "complement C7 deficiency": the component's full name
             # unless the dictionary names the subtype itself ("type 2 diabetes")
             if (s, e) != (m[0], m[1]) and (s, e) not in spans:
+                base = [normalize_token(t.text) for t in doc[m[0]:m[1]]]
                 m = (s, e, *m[2:])
+                if num is not None:
+                    m = _subtype_concept(doc, m, num, base, trie or _trie())
         out.append(m)
     return out
 
@@ -427,26 +519,67 @@ def with_subtypes(doc: Doc, matches: list[Match]) -> list[Match]:
 _SYMBOL = re.compile(r"^[A-Z](?=[A-Za-z0-9]*[A-Z0-9])[A-Za-z0-9]{1,7}$")
 _NOT_SYMBOL = frozenset("NO OF IN AND THE IV II III".split())
 _DEFICIENCY = normalize_token("deficiency")
+# "HPRT-deficient mice", "G6PD deficient patients", "C7-deficient cases": the adjective names the
+# same disease (NCBI dev annotates 14 such words, the organism or cell after them left out).
+# BC5CDR train leaves a transporter knock-out out ("MRP2-deficient rats", 3 in one abstract):
+# the corpora disagree; NCBI's reading is kept, since the words do name the deficiency and the
+# graph's mention links the disease concept, not the animal.
+_DEFICIENT = normalize_token("deficient")
+_COMPLEMENT = re.compile(r"^C([1-9])$")
 
 
-def deficiencies(doc: Doc, keys: list[str], found: list[Match]) -> list[Match]:
-    """Disease spans (no identifier) for "SYMBOL deficiency" / "deficiency of SYMBOL" where no
-    finding covers the word "deficiency" already; "complement" before the symbol joins."""
-    if _DEFICIENCY not in keys:
+def _trie() -> dict:
+    from kg.nlp.lexicons import compiled  # the lexicon module imports this one
+
+    return compiled()["trie"]
+
+
+def _deficiency_concept(symbol: str, key: str, trie: dict) -> tuple[str, tuple[str, ...]]:
+    """The dictionary's concept for "SYMBOL deficiency" (`key`: the symbol's matching key) or,
+    for a complement component "C9", "complement component 9 deficiency"; or no concept."""
+    names = [[key, _DEFICIENCY]]
+    if key != normalize_token(symbol.lower()):  # capitals keep their case as keys ("PAH")
+        names.append([normalize_token(symbol.lower()), _DEFICIENCY])
+    comp = _COMPLEMENT.match(symbol)
+    if comp:
+        names.append(["complement", "component", comp.group(1), _DEFICIENCY])
+    for keys in names:
+        for m in leaf_findings(0, len(keys), lookup(keys, trie)):
+            if m[2] == DISEASE and m[3]:
+                return m[3], m[4]
+    return "", ()
+
+
+def deficiencies(doc: Doc, keys: list[str], found: list[Match], trie: dict | None = None) -> list[Match]:
+    """Disease spans for "SYMBOL deficiency" / "deficiency of SYMBOL" / "SYMBOL-deficient"
+    ("HPRT-APRT-deficient": every symbol of the chain) where no finding covers the word
+    "deficiency"/"deficient" already; "complement" before the symbol joins. The span takes the
+    dictionary's concept of "SYMBOL deficiency" when there is one (and one symbol)."""
+    if _DEFICIENCY not in keys and _DEFICIENT not in keys:
         return []
     covered = {t for m in found if m[2] in _FINDING for t in range(m[0], m[1])}
     n = len(doc)
     out: list[Match] = []
     for i, k in enumerate(keys):
-        if k != _DEFICIENCY or i in covered:
+        if k not in (_DEFICIENCY, _DEFICIENT) or i in covered:
             continue
         if i > 0 and _is_symbol(doc[i - 1].text):
             s = i - 1
-            if s > 0 and doc[s - 1].lower_ == "complement":
-                s -= 1
-            out.append((s, i + 1, DISEASE, "", ()))
-        elif i + 2 < n and keys[i + 1] == "of" and _is_symbol(doc[i + 2].text):
-            out.append((i, i + 3, DISEASE, "", ()))
+        elif i > 1 and keys[i - 1] == _SKIP and doc[i - 1].text == "-" and _is_symbol(doc[i - 2].text) \
+                and not doc[i - 2].whitespace_ and not doc[i - 1].whitespace_:
+            s = i - 2
+            while s >= 2 and doc[s - 1].text == "-" and not doc[s - 1].whitespace_ and not doc[s - 2].whitespace_ \
+                    and _is_symbol(doc[s - 2].text):
+                s -= 2  # "HPRT-APRT-deficient"
+        elif k == _DEFICIENCY and i + 2 < n and keys[i + 1] == "of" and _is_symbol(doc[i + 2].text):
+            out.append((i, i + 3, DISEASE, *_deficiency_concept(doc[i + 2].text, keys[i + 2], trie or _trie())))
+            continue
+        else:
+            continue
+        concept = _deficiency_concept(doc[s].text, keys[s], trie or _trie()) if s >= i - 2 else ("", ())
+        if s > 0 and doc[s - 1].lower_ == "complement":
+            s -= 1
+        out.append((s, i + 1, DISEASE, *concept))
     return out
 
 
@@ -460,13 +593,19 @@ _INHERITANCE_WORDS = frozenset("dominant recessive dominantly recessively inheri
 _ADJ_LIKE = ("ic", "ous", "al", "ive", "ary", "ar", "an", "oid")
 
 
-def inherited_disorders(keys: list[str], found: list[Match]) -> list[Match]:
-    """Disease spans (no identifier) from an inheritance word to a following disorder/disease/
-    condition (at most three words between), where no finding covers that head already."""
+_GENETIC_DISEASE = [normalize_token(w) for w in "hereditary disease".split()]
+
+
+def inherited_disorders(keys: list[str], found: list[Match], trie: dict | None = None) -> list[Match]:
+    """Disease spans from an inheritance word to a following disorder/disease/condition (at most
+    three words between), where no finding covers that head already. They name the class of
+    inherited diseases and take the dictionary's concept of "hereditary disease" (MeSH Genetic
+    Diseases, Inborn, which NCBI dev gives 10 of these 11 mentions)."""
     if _INHERITED.isdisjoint(keys) and "linked" not in keys:  # most documents: one C-level pass
         return []
     n = len(keys)
     covered = None
+    concept: tuple[str, tuple[str, ...]] | None = None
     out: list[Match] = []
     for i, k in enumerate(keys):
         if k in _INHERITED:
@@ -482,7 +621,10 @@ def inherited_disorders(keys: list[str], found: list[Match]) -> list[Match]:
                 if covered is None:
                     covered = {t for m in found if m[2] in _FINDING for t in range(m[0], m[1])}
                 if j not in covered:
-                    out.append((s, j + 1, DISEASE, "", ()))
+                    if concept is None:
+                        hits = [m for m in leaf_findings(0, 2, lookup(_GENETIC_DISEASE, trie or _trie())) if m[2] == DISEASE]
+                        concept = (hits[0][3], hits[0][4]) if hits else ("", ())
+                    out.append((s, j + 1, DISEASE, *concept))
                 break
             if not (keys[j] in _INHERITANCE_WORDS or (keys[j].isalpha() and keys[j].endswith(_ADJ_LIKE))):
                 break
