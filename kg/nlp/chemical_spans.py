@@ -69,9 +69,12 @@ _ROMAN = re.compile(r"(?:I{1,3}|IV|VI{0,3}|IX|X)[A-Da-d]?[0-9]?")
 
 
 def class_value(doc: Doc, start: int, end: int) -> bool:
-    """True if doc[start:end] is one Roman-numeral token after a class word ("stage IVA")."""
-    return (end - start == 1 and start > 0 and doc[start - 1].lower_ in _CLASS_WORDS
-            and _ROMAN.fullmatch(doc[start].text) is not None)
+    """True if doc[start:end] is one Roman-numeral token after a class word ("stage IVA", "a stage
+    of IVA")."""
+    if end - start != 1 or start == 0 or _ROMAN.fullmatch(doc[start].text) is None:
+        return False
+    prev = doc[start - 1].lower_
+    return prev in _CLASS_WORDS or (prev == "of" and start > 1 and doc[start - 2].lower_ in _CLASS_WORDS)
 
 
 def lab_context(doc: Doc, start: int, end: int) -> bool:
