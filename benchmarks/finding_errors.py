@@ -15,16 +15,26 @@ FP (a predicted finding that overlaps no gold finding of its type):
   d  overlaps a gold finding of the other type (mistyped)
   e  overlaps a gold annotation of another MACCROBAT type (which types), or none at all
 
+The first table sorts the same errors into four buckets, each what one kind of change could fix:
+type confusion (a finding we type the other way), boundary (a right-typed span within 3
+characters, not overlapping: overlap scoring counts any overlap, so only these are boundary
+errors), missed (no span of ours over the gold finding, or only a span of a non-finding type) and
+spurious (we mark a finding where MACCROBAT annotates none: another of its types, or nothing).
+
 With `--cache FILE` the predictions are written to (or read from, when it exists) a JSON file,
 so the analysis can be rerun without the pipeline. `--folds=1` prints each fold's sign and
 disease overlap F1 as well (the spread is the noise a change must beat); `--boundaries=1` the
-words by which right-typed overlapping spans miss MACCROBAT's exact boundaries. Train only: dev
-is never read.
+words by which right-typed overlapping spans miss MACCROBAT's exact boundaries. `--partition=
+block|shuffle` puts the reports into other folds (contiguous blocks; a fixed shuffle) than the
+`i % 5` of `finding_type cv`: a change that only helps under one partition is noise (a cache
+holds one partition's predictions: use one cache file per partition). Train only: dev is never
+read.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -61,7 +71,25 @@ def read_ann(path: Path) -> list[dict]:
     return list(ents.values())
 
 
-def cv_predictions(folds: int = 5, table_params: dict | None = None, **params: float) -> dict[str, list[dict]]:
+def fold_of(n: int, folds: int = 5, partition: str = "mod") -> list[int]:
+    """The fold of each of `n` documents: `i % folds` (as kg.evaluate's CVs), contiguous blocks,
+    or a fixed shuffle (seed 7) dealt round-robin."""
+    if partition == "mod":
+        return [i % folds for i in range(n)]
+    if partition == "block":
+        return [i * folds // n for i in range(n)]
+    if partition == "shuffle":
+        order = list(range(n))
+        random.Random(7).shuffle(order)
+        out = [0] * n
+        for rank, i in enumerate(order):
+            out[i] = rank % folds
+        return out
+    raise ValueError(f"unknown partition {partition!r}")
+
+
+def cv_predictions(folds: int = 5, table_params: dict | None = None, partition: str = "mod",
+                   **params: float) -> dict[str, list[dict]]:
     """doc id -> the held-out pipeline's spans (start, end, label, source, status, text)."""
     from kg import gold
     from kg.nlp import case_terms, finding_type
@@ -74,18 +102,19 @@ def cv_predictions(folds: int = 5, table_params: dict | None = None, **params: f
     upto = build_nlp_before("casekg_finding_type")
     full = build_nlp()
     parsed = [(d, pre(d.text)) for d in docs]
+    fold = fold_of(len(docs), folds, partition)
     out: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fold.tsv"
         for k in range(folds):
-            training = [p for i, p in enumerate(parsed) if i % folds != k]
+            training = [p for i, p in enumerate(parsed) if fold[i] != k]
             case_terms.write_table(case_terms.learn_rows(training, pre.tokenizer, **(table_params or {})), path)
             table = case_terms.read_table(path, case_terms.CURATED, tokenizer=full.tokenizer)
             full.get_pipe("casekg_case_terms").table = upto.get_pipe("casekg_case_terms").table = table
             ex = finding_type.examples((d, upto(d.text)) for d, _ in training)
             full.get_pipe("casekg_finding_type").model = finding_type.Model(finding_type.train(ex, **params), margin, threshold)
             for i, d in enumerate(docs):
-                if i % folds != k:
+                if fold[i] != k:
                     continue
                 doc = full(d.text)
                 out[d.id] = [{"start": s.start_char, "end": s.end_char, "label": s.label_, "kb": s.kb_id_,
@@ -98,18 +127,19 @@ def _touch(a: dict, b: dict) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
 
 
-def fold_scores(preds: dict[str, list[dict]], folds: int = 5) -> list[tuple[float, float]]:
+def fold_scores(preds: dict[str, list[dict]], folds: int = 5, partition: str = "mod") -> list[tuple[float, float]]:
     """(sign, disease) overlap F1 of each held-out fold, scored by kg.evaluate (MACCROBAT profile)
-    from the cached spans; document i of `kg.gold.maccrobat_train()` is in fold i % folds."""
+    from the cached spans; document i of `kg.gold.maccrobat_train()` is in fold `fold_of(...)[i]`."""
     from kg import gold
     from kg.evaluate import PROFILES, evaluate_docs
 
     docs = gold.maccrobat_train()
     rows = {d.text: [(s["start"], s["end"], s["label"], s["kb"], (), s["status"], None, frozenset()) for s in preds[d.id]]
             for d in docs}
+    fold = fold_of(len(docs), folds, partition)
     out = []
     for k in range(folds):
-        rep = evaluate_docs([d for i, d in enumerate(docs) if i % folds == k], rows.__getitem__, PROFILES["maccrobat-train"])
+        rep = evaluate_docs([d for i, d in enumerate(docs) if fold[i] == k], rows.__getitem__, PROFILES["maccrobat-train"])
         out.append((rep.overlap["Manifestation"].f1, rep.overlap["Disease"].f1))
     return out
 
@@ -139,6 +169,53 @@ def boundaries(preds: dict[str, list[dict]], root: Path, top: int = 25) -> str:
     return "\n".join(lines)
 
 
+def buckets(preds: dict[str, list[dict]], root: Path) -> str:
+    """FN and FP of each finding type in four buckets: type confusion, boundary, missed, spurious
+    (see the module docstring). Counts are spans, as in `budget`."""
+    rows: dict[str, Counter] = {t: Counter() for t in OTHER}
+    for doc_id, spans in sorted(preds.items()):
+        anns = read_ann(root / f"{doc_id}.ann")
+        for g in anns:
+            ours = FINDING.get(g["type"])
+            if ours is None:
+                continue
+            touching = [s for s in spans if _touch(s, g)]
+            if any(s["label"] == ours for s in touching):
+                continue
+            if any(s["label"] == OTHER[ours] for s in touching):
+                rows[ours]["FN type confusion"] += 1
+            elif touching:
+                rows[ours]["FN missed (only a span of a non-finding type)"] += 1
+            elif any(s["label"] == ours and _near(s, g) for s in spans):
+                rows[ours]["FN boundary"] += 1
+            else:
+                rows[ours]["FN missed (no span)"] += 1
+        for s in spans:
+            if s["label"] not in OTHER:
+                continue
+            gold_touch = [g for g in anns if _touch(s, g)]
+            if any(FINDING.get(g["type"]) == s["label"] for g in gold_touch):
+                continue
+            if any(FINDING.get(g["type"]) == OTHER[s["label"]] for g in gold_touch):
+                rows[s["label"]]["FP type confusion"] += 1
+            elif any(FINDING.get(g["type"]) == s["label"] and _near(s, g) for g in anns):
+                rows[s["label"]]["FP boundary"] += 1
+            elif gold_touch:
+                rows[s["label"]]["FP spurious (another MACCROBAT type)"] += 1
+            else:
+                rows[s["label"]]["FP spurious (nothing annotated)"] += 1
+    keys = ["FN type confusion", "FN boundary", "FN missed (no span)", "FN missed (only a span of a non-finding type)",
+            "FP type confusion", "FP boundary", "FP spurious (another MACCROBAT type)", "FP spurious (nothing annotated)"]
+    lines = ["\n## Buckets\t" + "\t".join(OTHER)]
+    lines += [k + "\t" + "\t".join(str(rows[t][k]) for t in OTHER) for k in keys]
+    return "\n".join(lines)
+
+
+def _near(a: dict, b: dict) -> bool:
+    """Within 3 characters of each other without overlapping."""
+    return 0 <= b["start"] - a["end"] <= 3 or 0 <= a["start"] - b["end"] <= 3
+
+
 def budget(preds: dict[str, list[dict]], root: Path, examples: int = 0) -> str:
     lines = []
     fn: dict[str, Counter] = defaultdict(Counter)
@@ -164,7 +241,7 @@ def budget(preds: dict[str, list[dict]], root: Path, examples: int = 0) -> str:
             if right:
                 continue
             if not touching:
-                near = [s for s in spans if s["label"] == ours and (0 <= g["start"] - s["end"] <= 3 or 0 <= s["start"] - g["end"] <= 3)]
+                near = [s for s in spans if s["label"] == ours and _near(s, g)]
                 kind = "c boundary (right type within 3 chars)" if near else "a untouched"
             elif any(s["label"] == OTHER[ours] for s in touching):
                 kind = "b mistyped (other finding type)"
@@ -220,17 +297,20 @@ if __name__ == "__main__":
     cache = Path(args.pop("cache")) if "cache" in args else None
     n_examples = int(args.pop("examples", 0))
     want_folds, want_boundaries = args.pop("folds", "0") != "0", args.pop("boundaries", "0") != "0"
+    partition = args.pop("partition", "mod")
     if cache and cache.exists():
         predictions = json.loads(cache.read_text())
     else:
         table = {k[2:]: float(v) for k, v in args.items() if k.startswith("t_")}
-        predictions = cv_predictions(table_params=table, **{k: float(v) for k, v in args.items() if not k.startswith("t_")})
+        predictions = cv_predictions(table_params=table, partition=partition,
+                                     **{k: float(v) for k, v in args.items() if not k.startswith("t_")})
         if cache:
             cache.write_text(json.dumps(predictions))
     root = gold.gold_root() / "maccrobat-train"
+    print(buckets(predictions, root))
     print(budget(predictions, root, n_examples))
     if want_folds:
-        scores = fold_scores(predictions)
+        scores = fold_scores(predictions, partition=partition)
         print("\nper fold overlap F1, sign: " + " ".join(f"{a:.3f}" for a, _ in scores)
               + "; disease: " + " ".join(f"{b:.3f}" for _, b in scores))
     if want_boundaries:

@@ -58,6 +58,23 @@ def test_find_phrases_longest_first_and_not_over_rule_spans(table) -> None:
     assert ct.find_phrases(words, t, {9}) == [(1, 4, "Manifestation"), (6, 7, "Manifestation")]
 
 
+def test_doc_phrases_agree_with_find_phrases(table) -> None:
+    # the component's path reads the Doc's LOWER IDs and decodes only the tokens that start a
+    # phrase; it must choose exactly what find_phrases chooses from the token texts
+    t = ct.read_table(table)
+    nlp = spacy.blank("en")
+    for text, blocked in (
+        ("Two Enlarged lymph nodes and an ENLARGED spleen under sedation.", set()),
+        ("Two enlarged lymph nodes and an enlarged spleen under sedation.", {2}),  # the long one blocked
+        ("Enlarged enlarged lymph nodes, sedation sedation", {5}),
+        ("Nothing of the table here.", set()),
+    ):
+        doc = nlp(text)
+        words = ct.LowerWords(doc)
+        assert ct._doc_phrases(words, t, blocked) == ct.find_phrases([w.text for w in doc], t, blocked), text
+        assert words.key(1, 4) == ct.phrase_key(w.text for w in doc[1:4])
+
+
 def test_applies_in_case_reports(table) -> None:
     text = ("A 61-year-old man had fever and a pleural effusion. " + FILLER +
             "The liver was enlarged. Serum creatinine rose. He was given calcium supplements under sedation.")
@@ -333,3 +350,12 @@ def test_a_disorder_naming_a_serology_screen_or_study_is_no_finding(tmp_path) ->
     doc = nlp(text)
     got = [(s.text, s.start_char) for s in doc.spans[SPAN_GROUP]]
     assert got == [("hepatitis", text.index("had hepatitis") + 4), ("lupus", text.index("lupus."))]
+
+
+def test_stem_starts_match_the_case_blind_regex() -> None:
+    # the cue-word offsets that gate the short-form rule's regex, found by str.find on the
+    # lower-cased text, and by the regex where lower-casing changes the length ("İ" -> "i̇")
+    for text in ("Findings were CONSISTENT with PV; Diagnosis of NEC was confirmed. Supportive care.",
+                 "İ. The Diagnosis: consistent with X, confirmed."):
+        assert ct._stem_starts(text) == [m.start() for m in ct._DIAGNOSIS_STEM.finditer(text)]
+    assert ct._stem_starts("no cue words here") == []

@@ -42,3 +42,27 @@ def test_budget_sorts_mistyped_and_untouched(tmp_path) -> None:
     assert "FN a untouched\t1" in out  # the rash
     assert "FN b mistyped (other finding type)\t1" in out  # the cough, typed a sign
     assert "FP d mistyped (gold other finding type)\t1" in out
+
+
+def test_buckets_sort_each_error_once(tmp_path) -> None:
+    # gold: "cough" a disease, "pain" a sign, "rash" a sign; ours: "cough" typed a sign (type
+    # confusion both ways), "chest" next to "pain" (boundary), nothing on "rash" (missed), "arm"
+    # a sign over no annotation (spurious)
+    root = _write(tmp_path, [("Disease_disorder", "cough"), ("Sign_symptom", "pain"), ("Sign_symptom", "rash")])
+    preds = {"d1": [_span("cough"), _span("chest"), _span("arm")]}
+    rows = dict(line.split("\t", 1) for line in fe.buckets(preds, root).splitlines()[2:])
+    assert rows["FN type confusion"] == "0\t1"  # columns: Manifestation, Disease
+    assert rows["FN boundary"] == "1\t0"
+    assert rows["FN missed (no span)"] == "1\t0"
+    assert rows["FP type confusion"] == "1\t0"
+    assert rows["FP boundary"] == "1\t0"
+    assert rows["FP spurious (nothing annotated)"] == "1\t0"
+
+
+def test_partitions_cover_every_fold_evenly() -> None:
+    for partition in ("mod", "block", "shuffle"):
+        fold = fe.fold_of(128, 5, partition)
+        sizes = sorted(fold.count(k) for k in range(5))
+        assert sizes[0] >= 25 and sizes[-1] <= 26, partition
+    assert fe.fold_of(10, 5, "block") == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert fe.fold_of(128, 5, "shuffle") != fe.fold_of(128, 5, "mod")

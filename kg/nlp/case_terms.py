@@ -25,6 +25,7 @@ adds rows in the same format chosen from general knowledge (generic treatments, 
 
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,11 +79,14 @@ _SIGN_SUFFIXES = ("algia", "algias", "uria", "urias", "penia", "penias", "cytosi
 # regex alternation of the ~60 endings costs 2.5 times the disorder regex alone (24 vs 9 ms per
 # pass over the 32 dev reports), the word scan and endswith 5 ms.
 _LONG_WORD = re.compile(r"(?<![\w-])[a-z-]{7,}(?![\w-])", re.I)
+_SHAPE_ENDINGS = (*_SIGN_SUFFIXES, *DISORDER_ENDINGS)
 
 
 def _word_shape(word: str) -> str | None:
     """MANIFESTATION for a (lower-case) word built like a sign's name, DISEASE for one built like a
     diagnosis, with at least three letters before the ending (as `DISORDER_WORD` asks); else None."""
+    if not word.endswith(_SHAPE_ENDINGS):  # most long words: one call
+        return None
     for endings, typ in ((_SIGN_SUFFIXES, MANIFESTATION), (DISORDER_ENDINGS, DISEASE)):
         if word.endswith(endings) and any(word.endswith(e) and len(word) - len(e) >= 3 for e in endings):
             return typ
@@ -158,6 +162,7 @@ _MEASURED_BY = frozenset(
     "markers marker index score scores scale level levels test tests count counts ratio stain staining screening "
     "panel titer titre titers titres workup assessment resection resections excision removal board serology serologies "
     "screen study studies".split())
+_MEASURED_BY_IDS = frozenset(get_string_id(w) for w in _MEASURED_BY)
 _SHORT = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9-]{0,7}$")  # "CMP", "VTs"; not "Tumor"
 # A short form that the report never defines and no dictionary knows, named as what the diagnosis
 # is ("a diagnosis of PV was made", "consistent with NEC", "diagnosed with idiopathic BCS",
@@ -168,6 +173,10 @@ _SHORT = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Z][A-Za-z0-9-]{0,7}$")  # "CMP", "VT
 # disorders. "confirmed by" introduces the test, not the diagnosis ("confirmed by CSF cytology").
 _DIAGNOSIS_CUE = _cue_before((*_DIAGNOSIS_PHRASES, r"diagnoses\s+of", r"suspicion\s+of", r"confirm(?:ed|ing|s)?(?!\s+by\b)",
                               r"confirmation\s+of", r"support\s+for"))
+# every cue of _DIAGNOSIS_CUE holds one of these words
+_DIAGNOSIS_STEMS = ("diagnos", "consistent", "compatible", "suggestive", "suspicion", "confirm", "support")
+_DIAGNOSIS_STEM = re.compile("|".join(_DIAGNOSIS_STEMS), re.I)
+_COMPOUND_NEXT = re.compile(r"[-\u2013][A-Z]")
 _CAPITAL_WORD = re.compile(r"(?<![\w-])[A-Z][A-Za-z0-9-]{1,7}(?![\w])")
 _ROMAN = re.compile(r"^[IVX]+[A-Ca-c]?$")  # a stage or class ("stage IIIB"), not a short form
 
@@ -184,6 +193,8 @@ class Table:
     nonmed: set[str] = field(default_factory=set)  # Drug phrases that are not medications
     # first token of every `add` phrase -> the phrase lengths starting with it (longest first)
     first: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # the same keyed by the first token's string ID (a Doc's LOWER array)
+    first_ids: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def index(self) -> "Table":
         lens: dict[str, set[int]] = defaultdict(set)
@@ -191,6 +202,7 @@ class Table:
             toks = p.split(" ")
             lens[toks[0]].add(len(toks))
         self.first = {k: tuple(sorted(v, reverse=True)) for k, v in lens.items()}
+        self.first_ids = {get_string_id(k): v for k, v in self.first.items()}
         return self
 
 
@@ -234,6 +246,51 @@ def find_phrases(words: Sequence[str], table: Table, blocked: set[int]) -> list[
     return out
 
 
+def _doc_phrases(words: "LowerWords", table: Table, blocked: set[int]) -> list[tuple[int, int, str]]:
+    """`find_phrases` over a Doc's LOWER IDs: only the tokens that start some `add` phrase are
+    visited and decoded (building every token's text cost a third of the component), with the
+    same longest-first, left-to-right choice."""
+    out: list[tuple[int, int, str]] = []
+    ids, first = words.lower_ids, table.first_ids
+    n, end = len(ids), 0
+    for i in [i for i, h in enumerate(ids) if h in first]:
+        if i < end or i in blocked:
+            continue
+        for k in first[ids[i]]:
+            if i + k <= n and not any(j in blocked for j in range(i, i + k)):
+                typ = table.add.get(words.key(i, i + k))
+                if typ is not None:
+                    out.append((i, i + k, typ))
+                    end = i + k
+                    break
+    return out
+
+
+# string ID -> string, for the process: the StringStore decodes a new str on every lookup
+_LOWER_STRINGS: dict[int, str] = {}
+
+
+class LowerWords:
+    """The lower-case text of a Doc's tokens by their LOWER string IDs (token objects cost more);
+    kg.nlp.finding_type's view of a Doc builds on it, and kg.nlp.drug_use borrows `word` (as
+    `finding_type._DocView.lower`) for a class with the same `lower_ids` and `strings`."""
+
+    def __init__(self, doc: Doc, ids: list[int] | None = None) -> None:
+        self.lower_ids: list[int] = doc.to_array("LOWER").tolist() if ids is None else ids
+        self.strings = doc.vocab.strings
+
+    def word(self, i: int) -> str:
+        h = self.lower_ids[i]
+        w = _LOWER_STRINGS.get(h)
+        if w is None:
+            w = _LOWER_STRINGS[h] = self.strings[h]
+        return w
+
+    def key(self, start: int, end: int) -> str:
+        """`phrase_key` of tokens start..end."""
+        return " ".join([self.word(i) for i in range(start, end)])
+
+
 def _finding_tokens(spans: Sequence[Span]) -> set[int]:
     return {i for s in spans if s.label_ in _TYPES for i in range(s.start, s.end)}
 
@@ -251,18 +308,22 @@ class CaseTerms:
         text = doc_text(doc) if len(doc) >= genre.MIN_WORDS else None
         group = doc.spans.get(extensions.SPAN_GROUP)
         spans = list(group) if group is not None else []
-        if (text is None or _FIGURE_WORD.search(text)) and any(_FIGURE.match(s.text) for s in spans):
-            spans = [s for s in spans if not _FIGURE.match(s.text)]
+        # a slice of the text is a span's text (Span.text joins its tokens, several times slower)
+        surface = (lambda s: s.text) if text is None else (lambda s: text[s.start_char:s.end_char])
+        if (text is None or _FIGURE_WORD.search(text)) and any(_FIGURE.match(surface(s)) for s in spans):
+            spans = [s for s in spans if not _FIGURE.match(surface(s))]
             doc.spans[extensions.SPAN_GROUP] = spans
         if text is None or not genre.is_case_narrative(doc):
             return doc
-        spans = _short_forms_like_long_forms(spans)
+        spans = _short_forms_like_long_forms(spans, text)
+        words = LowerWords(doc)
+        lower = words.lower_ids
         kept, named = [], set()
         for s in spans:
-            key = phrase_key(t.text for t in s)
+            key = words.key(s.start, s.end)
             if s.label_ == DRUG and key == "h2o" and _after_length_unit(s):
                 continue  # "PEEP 7 cm H2O" is a pressure unit (ventilator settings), not water given
-            if s.label_ in _FINDINGS and s.end < len(doc) and doc[s.end].lower_ in _MEASURED_BY:
+            if s.label_ in _FINDINGS and s.end < len(doc) and lower[s.end] in _MEASURED_BY_IDS:
                 named.update(range(s.start, s.end))  # no finding of its own, nor one of the rules below
                 continue
             if s.label_ == DRUG and key in self.table.nonmed and not _given(s):
@@ -274,7 +335,7 @@ class CaseTerms:
                 s = retyped(s, to)
             kept.append(s)
         blocked = _finding_tokens(kept) | named
-        found = find_phrases([t.text for t in doc], self.table, blocked)
+        found = _doc_phrases(words, self.table, blocked)
         for start, end, _ in found:
             blocked.update(range(start, end))
         for m in _LONG_WORD.finditer(text):  # one scan of the text, not a Python loop over tokens
@@ -287,7 +348,6 @@ class CaseTerms:
         # the rare head word first, then the words before it; the finding heads are looked up by
         # token (a regex alternation of ~70 words over the text cost 4% of the worker)
         heads = [(h.start(), h.end(), h.group().lower(), False) for h in _DISORDER_HEAD.finditer(text)]
-        lower = doc.to_array("LOWER").tolist()
         for i in [i for i, h in enumerate(lower) if h in _FINDING_HEAD_IDS]:
             heads.append((doc[i].idx, doc[i].idx + len(doc[i]), doc[i].lower_, True))
         for h_start, h_end, word, alone in heads:
@@ -302,7 +362,7 @@ class CaseTerms:
         found += _diagnosed_short_forms(doc, text, blocked)
         for start, end, typ in found:
             sp = Span(doc, start, end, label=typ)
-            sp._.concept_label = sp.text
+            sp._.concept_label = text[sp.start_char:sp.end_char]
             sp._.xrefs = ()
             sp._.attrs = {"source": "case_terms"}
             kept.append(sp)
@@ -317,16 +377,41 @@ def _diagnosed_short_forms(doc: Doc, text: str, blocked: set[int]) -> list[tuple
     loop over every token would cost more than the rest of the component)."""
     uses: dict[str, list[re.Match]] = defaultdict(list)
     cued: set[str] = set()
+    stems: list[int] | None = None  # where the cue words start, found on the first short form
     for m in _CAPITAL_WORD.finditer(text):
         form = m.group()
         if not _SHORT.match(form) or _ROMAN.match(form) or _FIGURE_WORD.match(form):
             continue
-        if text[m.start() - 1:m.start()] in ("-", "\u2013") or re.match(r"[-\u2013][A-Z]", text[m.end():m.end() + 2]):
+        if text[m.start() - 1:m.start()] in ("-", "\u2013") or _COMPOUND_NEXT.match(text, m.end()):
             continue  # one part of a compound name ("BCS-TIPS index")
         uses[form].append(m)
-        if form not in cued and _DIAGNOSIS_CUE.search(text, max(0, m.start() - 70), m.start()) and _free(doc, m, blocked):
+        if form in cued:
+            continue
+        if stems is None:
+            stems = _stem_starts(text)
+        # the cue regex only where one of its words starts in the window (most forms have none)
+        window = max(0, m.start() - 70)
+        k = bisect_left(stems, window)
+        if k < len(stems) and stems[k] < m.start() and _DIAGNOSIS_CUE.search(text, window, m.start()) and \
+                _free(doc, m, blocked):
             cued.add(form)
     return [(sp.start, sp.end, DISEASE) for form in sorted(cued) for m in uses[form] if (sp := _free(doc, m, blocked))]
+
+
+def _stem_starts(text: str) -> list[int]:
+    """Sorted offsets where a `_DIAGNOSIS_STEMS` word starts, any case: `str.find` on the lower-
+    cased text (five times faster than the case-blind regex), or the regex where lower-casing
+    changes the text's length (a few non-ASCII letters do) and so the offsets."""
+    low = text.lower()
+    if len(low) != len(text):
+        return [m.start() for m in _DIAGNOSIS_STEM.finditer(text)]
+    out = []
+    for stem in _DIAGNOSIS_STEMS:
+        i = low.find(stem)
+        while i != -1:
+            out.append(i)
+            i = low.find(stem, i + 1)
+    return sorted(out)
 
 
 def _free(doc: Doc, m: re.Match, blocked: set[int]) -> Span | None:
@@ -338,21 +423,26 @@ def _free(doc: Doc, m: re.Match, blocked: set[int]) -> Span | None:
     return sp
 
 
-def _short_forms_like_long_forms(spans: list[Span]) -> list[Span]:
+def _short_forms_like_long_forms(spans: list[Span], text: str) -> list[Span]:
     """A short form ("CMP") takes the finding type of the long form with its concept in the same
     document ("cardiomyopathy (CMP)" is a disease, so is every "CMP"): the lexicon types each span
-    by its own words, and an abbreviation's letters do not read as a diagnosis."""
+    by its own words, and an abbreviation's letters do not read as a diagnosis. `text`: the Doc's
+    text (a slice of it is the span's text; Span.text joins its tokens, several times slower)."""
     long_type: dict[str, tuple[int, str]] = {}
-    for s in spans:
-        if s.kb_id_ and s.label_ in _FINDINGS and not _SHORT.match(s.text):
-            if len(s.text) > long_type.get(s.kb_id_, (0, ""))[0]:
-                long_type[s.kb_id_] = (len(s.text), s.label_)
+    short: dict[int, bool] = {}  # index in spans -> linked finding spelled like a short form
+    for i, s in enumerate(spans):
+        kb = s.kb_id_
+        if kb and s.label_ in _FINDINGS:
+            surface = text[s.start_char:s.end_char]
+            short[i] = bool(_SHORT.match(surface))
+            if not short[i] and len(surface) > long_type.get(kb, (0, ""))[0]:
+                long_type[kb] = (len(surface), s.label_)
     if not long_type:
         return spans
     out = []
-    for s in spans:
-        lt = long_type.get(s.kb_id_) if s.label_ in _FINDINGS and s.kb_id_ else None
-        out.append(retyped(s, lt[1]) if lt and lt[1] != s.label_ and _SHORT.match(s.text) else s)
+    for i, s in enumerate(spans):
+        lt = long_type.get(s.kb_id_) if short.get(i) else None
+        out.append(retyped(s, lt[1]) if lt and lt[1] != s.label_ else s)
     return out
 
 

@@ -39,7 +39,7 @@ from kg import vocab
 from kg.atomic import write_text_atomic
 from kg.model import DISEASE, MANIFESTATION
 from kg.nlp import extensions, genre
-from kg.nlp.case_terms import retyped
+from kg.nlp.case_terms import LowerWords, retyped
 from kg.nlp.doctext import doc_text
 from kg.nlp.tables import table_rows
 
@@ -85,8 +85,6 @@ _CUE_MEMO: dict[int, str | None] = {}  # lower-case string ID -> cue name or Non
 _PAIR_IDS = {(get_string_id(a), get_string_id(b)): name for (a, b), name in _CUE_PAIRS.items()}
 _PAIR_FIRST_IDS = frozenset(a for a, _ in _PAIR_IDS)
 _CONTENT_MEMO: dict[str, bool] = {}
-# string ID -> string: the StringStore decodes a new str object on every lookup
-_STRINGS: dict[int, str] = {}
 
 
 def _content(word: str) -> bool:
@@ -102,17 +100,17 @@ def _prefix(curie: str) -> str:
     return curie.split(":", 1)[0] if curie else "none"
 
 
-class _DocView:
+class _DocView(LowerWords):
     """What the features read from a Doc, taken once as arrays (token objects are slow to make)."""
 
     def __init__(self, doc: Doc) -> None:
+        arr = doc.to_array(["LOWER", "IS_SPACE", "SENT_START"])
+        super().__init__(doc, arr[:, 0].tolist())
         self.n = len(doc)
         self.text = doc_text(doc)
-        arr = doc.to_array(["LOWER", "IS_SPACE", "SENT_START"])
-        self.lower_ids = arr[:, 0].tolist()
         self.space = arr[:, 1].tolist()
         self.sent_starts = [0] + [i for i in numpy.flatnonzero(arr[:, 2] == 1).tolist() if i > 0]
-        self.strings = strings = doc.vocab.strings
+        strings = self.strings
         self.cue_at: list[int] = []  # token indices of cue words, ascending
         self.cue_name: list[str] = []
         memo = _CUE_MEMO
@@ -128,12 +126,7 @@ class _DocView:
                 self.cue_name.append(name)
             prev = h
 
-    def lower(self, i: int) -> str:
-        h = self.lower_ids[i]
-        w = _STRINGS.get(h)
-        if w is None:
-            w = _STRINGS[h] = self.strings[h]
-        return w
+    lower = LowerWords.word
 
     def words(self, a: int, b: int) -> list[str]:
         return [self.lower(i) for i in range(a, b) if not self.space[i]]
