@@ -73,7 +73,7 @@ from kg.nlp.tables import table_rows
 
 # Bump when what the lexicon finds changes (part of every article graph's extractor fingerprint;
 # the cached trie is rebuilt on any change to its code anyway, see `trie_version`).
-LEXICON_VERSION = "45"
+LEXICON_VERSION = "46"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
