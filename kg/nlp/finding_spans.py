@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 from kg.model import DISEASE, DRUG, MANIFESTATION
 from kg.nlp import abbreviations
+from kg.nlp.doctext import doc_text
 from kg.nlp.genre import is_case_narrative
 from kg.nlp.name_keys import SKIP as _SKIP, Match, lookup, normalize_token
 from kg.nlp.name_variants import ADJ_SUFFIX as _ADJ_SUFFIX
@@ -425,6 +426,8 @@ def named_initials(doc: Doc, found: list[Match]) -> list[Match]:
             letters = _initials(doc, m[0], m[1])
             if len(letters) >= 3:
                 by_letters.setdefault(letters, m)
+    text = doc_text(doc)
+    by_letters = {k: m for k, m in by_letters.items() if k in text}  # most texts: none left
     if not by_letters:
         return []
     # a defined short form means what its definition says, even where the lexicon dropped it
@@ -489,6 +492,9 @@ def with_subtypes(doc: Doc, matches: list[Match], trie: dict | None = None) -> l
     ("complement C7 deficiency") joins it too; the rule also runs over the "SYMBOL deficiency"
     spans ("type II C2 deficiency") and over short forms ("SJS type 2"). (NCBI dev errors
     motivated both.)"""
+    text = doc_text(doc)
+    if "type" not in text and "Type" not in text and "omplement" not in text:  # most texts: one C-level pass
+        return matches
     n = len(doc)
     spans = {(m[0], m[1]) for m in matches if m[2] in _FINDING}
     out = []
