@@ -109,3 +109,31 @@ def test_a_roman_numeral_after_stage_of_is_a_class_value(text, value) -> None:
     doc = spacy.blank("en")(text)
     found = [t.text for t in doc if class_value(doc, t.i, t.i + 1)]
     assert found == ([value] if value else [])
+
+
+@pytest.mark.parametrize("text, chemical, lab", [
+    ("Serum levels of cortisol were low.", "cortisol", True),
+    ("The concentration of digoxin was 2.1 ng/mL.", "digoxin", True),
+    ("Her collagen/ADP closure time was prolonged.", "ADP", True),
+    ("A course of digoxin was started.", "digoxin", False),
+    ("Low levels and a dose of cortisol were noted.", "cortisol", False),  # "of" after "dose", not "levels"
+])
+def test_lab_context_levels_of_and_closure_time(text, chemical, lab) -> None:
+    from kg.nlp.chemical_spans import lab_context
+
+    doc = spacy.blank("en")(text)
+    i = next(t.i for t in doc if t.text == chemical)
+    assert bool(lab_context(doc, i, i + 1)) is lab
+
+
+def test_a_chemical_naming_a_syndrome_is_not_given(tmp_path) -> None:
+    path = tmp_path / "weights.tsv"
+    du.write_model(Model({"bias": 5.0}, 0.0, 0.5), path)  # keeps every span it decides
+    register()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("casekg_toy_lexicon", config={"terms": {"Drug": ["serotonin", "sertraline"]}})
+    nlp.add_pipe("casekg_drug_use", config={"path": str(path)})
+    doc = nlp(INTRO + "A serotonin syndrome developed after sertraline was started." + FILLER)
+    roles = {s.text: (s._.attrs or {}).get("role") for s in doc.spans[SPAN_GROUP]}
+    assert roles == {"serotonin": NAMED_ROLE, "sertraline": None}

@@ -54,8 +54,10 @@ _LAB_NEXT = frozenset(
     "level levels concentration concentrations deficiency time receptor receptors enhancement test "
     "aminotransferase transaminase dehydrogenase kinase phosphatase degradation clearance excretion "
     "value values antibody antibodies staining stain metabolism saturation saturations consumption uptake supply "
-    "demand tension extraction delivery".split()
+    "demand tension extraction delivery closure".split()  # "collagen/epinephrine closure time": a platelet test
 )
+# "levels of ACTH", "the concentration of digoxin": the chemical after "of" is what was measured
+_LAB_OF = frozenset("level levels concentration concentrations value values".split())
 _LAB_PREV = frozenset("serum plasma blood ionic ionized ionised urinary urine total free fasting cm".split())
 _LAB_UNIT = re.compile(r"(?:/d?l|/ml|mmol|μmol|umol|nmol|pmol|mol/|u/l|iu/l|%|mg/dl|g/dl|mmhg|seconds?|s)$", re.I)
 _NUM = re.compile(r"^[<>≤≥]?\d+(?:[.,]\d+)?")
@@ -86,6 +88,8 @@ def lab_context(doc: Doc, start: int, end: int) -> bool:
     if start > 0:
         prev = doc[start - 1].lower_
         if prev in _LAB_PREV:
+            return True
+        if prev == "of" and start > 1 and doc[start - 2].lower_ in _LAB_OF:
             return True
         if prev in ("-", "‐") and start > 1 and doc[start - 2].lower_ == "anti":
             return True

@@ -58,9 +58,9 @@ parenthesised short forms of drugs given. With them, train CV 0.888 and dev (see
 longer a clean check) 0.822: the shipped pipeline decides (docs/quality.md, "MACCROBAT session 5: medications").
 Session 6 (the head nouns, short forms, class phrases, oxygen): train CV 0.901, dev (seen) 0.825
 (docs/quality.md, "MACCROBAT session 6: medications").
-Session 9 (classes named by what they do, rinsing saline): train CV with the case_terms table
-learned per fold too (`cv --joint=1`, the honest figure) 0.883 -> 0.900, plain CV 0.902 -> 0.908
-(docs/quality-s9-med.md).
+Session 9 (classes named by what they do, rinsing saline, lab context): train CV with the
+case_terms table learned per fold too (`cv --joint=1`, the honest figure) 0.883 -> 0.902, plain
+CV 0.902 -> 0.909 (docs/quality-s9-med.md).
 """
 
 import re
@@ -135,7 +135,7 @@ _NOT_GIVEN_HEADS = frozenset((
     "stimulation", "test", "tests", "assay", "scan", "scans", "scintigraphy", "staining", "stain", "stains",
     "uptake", "metabolism", "metabolite", "metabolites", "allergy", "allergies", "antibody", "antibodies",
     "autoantibody", "autoantibodies", "secretion", "production", "synthesis", "pathway", "gene", "genes",
-    "mutation", "mutations", "transporter", "transporters", "excess", "overload", "profile"))
+    "mutation", "mutations", "transporter", "transporters", "excess", "overload", "profile", "syndrome"))
 _CLOSE = (")", ";", ",", ":")  # what ends a short form's bracket (kg.nlp.abbreviations)
 _FINDINGS = frozenset((MANIFESTATION, DISEASE))
 CLASS_SOURCE = "class"  # attrs["source"] of a drug-class phrase this component adds
