@@ -46,6 +46,11 @@ CASES = [
     ("There was no fever or rash during the stay.", {"fever": "negated", "rash": "negated"}),
     # ... while a hedge on a cause keeps it
     ("The rash was presumed to be due to infection.", {"infection": "uncertain"}),
+    # -- "be excluded" reaches back over a list of causes, not over a study's exclusion criteria --
+    ("Causes such as lupus, sarcoidosis, tuberculosis, infection or lymphoma also had to be excluded.",
+     {"lupus": "negated", "sarcoidosis": "negated", "lymphoma": "negated"}),
+    ("Patients with cirrhosis, anaemia or hepatitis were excluded from the trial.",
+     {"cirrhosis": "present", "anaemia": "present", "hepatitis": "present"}),
     # -- a fronted exception: the main clause's cue does not reach back into it --
     ("Aside from anaemia and a cough, the examination was unremarkable.", {"anaemia": "present", "cough": "present"}),
     ("Apart from a rash, fever and arthritis were absent.", {"rash": "present", "fever": "negated", "arthritis": "negated"}),

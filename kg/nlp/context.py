@@ -139,7 +139,12 @@ def _own_rules() -> list[ConTextRule]:
         ConTextRule("X free", neg, pattern=[L(["-"]) | {"OP": "?"}, L(["free"])], direction="BACKWARD", max_scope=1),
         ConTextRule("free from", neg, pattern=[L(["free"]), L(["from"])], direction="FORWARD"),
         ConTextRule("none of", neg, pattern=[L(["none", "neither", "nor"])], direction="FORWARD", max_scope=8),
-        ConTextRule("excluded", neg, pattern=[L(["was", "were", "be", "been"]), L(["excluded"])], direction="BACKWARD", max_scope=8),
+        # (16 tokens, session 9: "causes such as A, B, C and D also had to be excluded" reached D only)
+        ConTextRule("excluded", neg, pattern=[L(["was", "were", "be", "been"]), L(["excluded"])], direction="BACKWARD", max_scope=16),
+        # a study's exclusion criteria: "patients with anaemia were excluded from the study" names
+        # who was left out, it does not deny the finding
+        ConTextRule("were excluded from", "PSEUDO", pattern=[L(["was", "were", "be", "been"]), L(["excluded"]), L(["from"])],
+                    direction="PSEUDO"),
         # -- negation cues, session 6 (MACCROBAT train errors) --
         # "was negative for X" is a forward cue; "X was negative" (above) took "was negative"
         # first and looked backward ("margins were negative for tumour cells" lost the tumour)
