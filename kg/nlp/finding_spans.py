@@ -445,29 +445,30 @@ def named_initials(doc: Doc, found: list[Match]) -> list[Match]:
 
 _SUBTYPE_NUM = re.compile(r"^(?:[0-9]{1,2}[A-Za-z]?|[IVX]{1,4}[A-Da-d]?)$")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+_NUMBER = re.compile(r"^([0-9]{1,2}|[IVX]{1,4})[A-Za-z]?$")
 _TYPE_IN_LABEL = re.compile(r"\btype\s+([0-9]{1,2}|[IVX]{1,4})[A-Za-z]?\b", re.I)
 
 
 def _type_number(text: str) -> int | None:
     """1 for "1", "1A", "I", "Ib"; None if the text is no subtype number."""
-    m = re.match(r"^([0-9]{1,2}|[IVX]{1,4})([A-Za-z]?)$", text) or re.match(r"^([IVX]{1,4})([A-Da-d]?)$", text)
+    m = _NUMBER.match(text)
     if not m:
         return None
     return int(m.group(1)) if m.group(1).isdigit() else _ROMAN.get(m.group(1))
 
 
-def _subtype_concept(doc: Doc, m: Match, num: str, base: list[str], trie: dict) -> Match:
+def _subtype_concept(m: Match, num: str, base: list[str], trie: dict) -> Match:
     """The concept of a disease span just extended by its subtype ("atelosteogenesis type 2",
     "type II von Willebrand disease"): the dictionary's entry for the subtype, in either word
     order and with the number written either way; failing that, the base name's concept unless
     that names another subtype (OMIM's "Atelosteogenesis, type I" for "atelosteogenesis"), which
     would link the mention to a sibling: then none."""
     n = _type_number(num)
-    forms = {num, num.upper(), num.lower()}
+    forms = [num, num.lower(), num.upper()]  # a list: the first form the dictionary has wins, in every run
     if n is not None:
         roman = next((r for r, v in _ROMAN.items() if v == n), None)
-        forms |= {str(n)} | ({roman, roman.lower()} if roman else set())
-    for f in forms:
+        forms += [str(n)] + ([roman, roman.lower()] if roman else [])
+    for f in dict.fromkeys(forms):
         for keys in ([*base, "type", f], ["type", f, *base]):
             for hit in leaf_findings(m[0], m[1], lookup(keys, trie)):
                 if hit[2] == DISEASE and hit[3]:
@@ -513,7 +514,7 @@ def with_subtypes(doc: Doc, matches: list[Match], trie: dict | None = None) -> l
                 base = [normalize_token(t.text) for t in doc[m[0]:m[1]]]
                 m = (s, e, *m[2:])
                 if num is not None:
-                    m = _subtype_concept(doc, m, num, base, trie or _trie())
+                    m = _subtype_concept(m, num, base, trie or _trie())
         out.append(m)
     return out
 
