@@ -56,7 +56,8 @@ def diseaselike(text: str) -> bool:
 # "postoperative delirium", "sporadic renal cell carcinoma"). "Sporadic" names the
 # non-inherited form as "hereditary" names the inherited one: NCBI dev has it inside 9 of 10
 # gold spans it precedes; BC5CDR train never writes it before a disease, BC5CDR dev leaves it
-# out 2 of 2 ("sporadic Alzheimer's disease"), GSC+ annotates the HPO phenotype without it.
+# out 3 of 3 (two abstracts: "sporadic Alzheimer's disease"), GSC+ annotates the HPO phenotype
+# without it. The concept is the disease's own either way.
 _DISEASE_PREFIX = frozenset("hereditary inherited familial sporadic male postoperative".split())
 # ... unless the finding names a class of genes: "familial tumour suppressor genes"
 _GENE_CLASS_NEXT = frozenset(normalize_token(w) for w in "suppressor suppressors".split())
