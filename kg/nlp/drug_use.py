@@ -60,7 +60,7 @@ Session 6 (the head nouns, short forms, class phrases, oxygen): train CV 0.901, 
 (docs/quality.md, "MACCROBAT session 6: medications").
 Session 9 (classes named by what they do, rinsing saline, lab context): train CV with the
 case_terms table learned per fold too (`cv --joint=1`, the honest figure) 0.883 -> 0.902, plain
-CV 0.902 -> 0.909 (docs/quality-s9-med.md).
+CV 0.902 -> 0.909 (docs/quality.md, "MACCROBAT session 9: medications").
 """
 
 import re
