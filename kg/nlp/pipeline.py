@@ -42,6 +42,38 @@ _ABBREV = re.compile(
     r"[a-z]|[a-z]\.[a-z])$",
     re.I,
 )
+# Scraped case reports glue citation marks to the word before them ("ataxia.1 2 His ...",
+# "vomiting,2,3", "atelectasis.(Fig.2).", "cord.[10]", "described[1]"), and spaCy's English rules
+# keep such a chunk one token, so the lexicon never sees "ataxia". The infixes split the mark off
+# only where the rest of the chunk is a citation: digits (ranges and lists of them) to its end, or
+# an opening bracket; a letter word of three or more letters must come before, so decimals
+# ("0.5"), versions and gene names ("IL-1.2", "Nav1.5"), chemical locants ("1,2-dichloro",
+# "5alpha,3beta", "bicyclo[2.2.1]") and one-letter prefixes ("c.123A>G", "p.G12D") stay whole;
+# so do the locants of steroid and fatty-acid names after a Greek letter or cis/trans ("3 beta,17
+# beta-diol", "9 trans,12 trans"), which MeSH writes with spaces.
+_CITE = r"[1-9]\d*(?:[,\u2013\-][1-9]\d*)*$"  # no leading zero: "Mirage.008" is a name
+_NOT_LOCANT = "".join(rf"(?<!{w})" for w in ("alpha", "beta", "gamma", "delta", "trans", "cis"))
+_CITATION_INFIXES = [
+    rf"(?<=[A-Za-z]{{3}}){_NOT_LOCANT}[.,;:](?={_CITE})",  # ataxia.1  vomiting,2,3
+    r"(?<=[A-Za-z]{3})[.,;:](?=[\(\[])",  # atelectasis.(Fig.2)  cord.[10]
+    rf"(?<=[A-Za-z]{{3}}[.,;:])[\(\[](?=\d|Fig|fig|Tab|tab)",  # the bracket after it
+    rf"(?<=[a-z]{{3}})\[(?={_CITE})",  # described[1]
+]
+# A period after a capital that follows a lowercase letter or digit ("with AmB.", "consistent
+# with T1D.", "raised IgG."): the English rules split a period only after a lowercase letter,
+# a digit or two capitals, so these kept it and the sentence did not end.
+_CITATION_SUFFIXES = [r"(?<=[a-z0-9][A-Z])\."]
+
+
+def customize_tokenizer(nlp: Language) -> None:
+    """Add casekg's infix and suffix rules to `nlp`'s tokenizer (the English defaults stay)."""
+    from spacy.util import compile_infix_regex, compile_suffix_regex
+
+    tok = nlp.tokenizer
+    tok.infix_finditer = compile_infix_regex(list(nlp.Defaults.infixes) + _CITATION_INFIXES).finditer
+    tok.suffix_search = compile_suffix_regex(list(nlp.Defaults.suffixes) + _CITATION_SUFFIXES).search
+
+
 _lock = threading.Lock()
 _NLP: Language | None = None
 
@@ -92,6 +124,7 @@ def build_nlp(config: list[tuple[str, dict]] | None = None) -> Language:
     from kg.nlp import abstract_terms, anatomy, antibodies, case_terms, context, dosage, drug_use, finding_type, lexicons, outcomes, patients, relations  # noqa: F401
 
     nlp = spacy.blank("en")
+    customize_tokenizer(nlp)
     for name, cfg in config if config is not None else PIPELINE:
         nlp.add_pipe(name, name=name, config=dict(cfg))
     return nlp
