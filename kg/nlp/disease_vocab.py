@@ -175,6 +175,11 @@ def verified_names(descs: list[Descriptor], table: dict[str, str] | None = None)
     return [(n, table[d.label]) for d in descs if table.get(d.label, WRONG) != WRONG for n in d.names]
 
 
+# words any disease name may end in, which say nothing about which disease
+_GENERIC_HEADS = frozenset({"disease", "syndrome", "disorder"})
+_UNNARROWING = frozenset({"of", "the", "and", "in", "with"})
+
+
 def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict[tuple[str, ...], set[str]],
                headings: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
     """Concept CURIE -> MeSH CURIE where their names match one to one.
@@ -194,7 +199,12 @@ def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict
     headings = headings or {}
 
     def narrower(name: tuple[str, ...], m: str) -> bool:
-        return m in headings and frozenset(headings[m]) < frozenset(name)
+        # "papilloma of choroid plexus", "... polycystic kidney disease" under "Polycystic Kidney,
+        # Autosomal Recessive" add no words that narrow it
+        if m not in headings:
+            return False
+        heading = frozenset(headings[m]) - _UNNARROWING
+        return heading < frozenset(name) - _UNNARROWING - (_GENERIC_HEADS - heading)
 
     hits: dict[str, set[str]] = {}
     for curie, names in concept_names.items():
@@ -206,6 +216,42 @@ def one_to_one(concept_names: dict[str, list[tuple[str, ...]]], mesh_names: dict
         for m in {m for n in names for m in mesh_names.get(n, ())}:
             owners.setdefault((curie.split(":")[0], m), set()).add(curie)
     return {c: m for c, (m,) in hits.items() if owners[(c.split(":")[0], m)] == {c}}
+
+
+
+
+def sign_pairs(pairs: dict[str, str], concept_names: dict[str, list[tuple[str, ...]]],
+               mesh_names: dict[tuple[str, ...], set[str]], headings: dict[str, tuple[str, ...]]) -> set[str]:
+    """The HPO concepts of `pairs` (`one_to_one`'s result) that name a sign of the disease their
+    descriptor names, not the descriptor itself.
+
+    MeSH lists some of a disease's signs among its entry terms ("adenoma sebaceum" under
+    Tuberous Sclerosis, "hydrophobia" under Rabies), so an HPO phenotype of that name matches the
+    disease's descriptor one to one. Such a pair reached the descriptor through an entry term
+    only: none of the phenotype's names is the descriptor's heading (in any word order), and an
+    Orphanet/OMIM disease (`concept_names`) names the descriptor in words the phenotype's names
+    never use ("tuberous sclerosis complex"): the descriptor is that disease, another thing. A
+    phenotype that bears the heading ("Hypertension"), or whose names share a word with every
+    disease naming the descriptor ("Neoplasm of the pancreas", "Pancreatic tumor" / "pancreatic
+    cancer"; words of three letters or fewer and "disease", "syndrome", "disorder" aside), stays."""
+    def words(names: "list[tuple[str, ...]] | set[tuple[str, ...]]") -> set[str]:
+        return {w for n in names for w in n if len(w) > 3 and w not in _GENERIC_HEADS}
+
+    disease_words: dict[str, list[set[str]]] = {}
+    for curie, names in concept_names.items():
+        if curie.startswith(("OMIM:", "ORPHA:")):
+            for m in {m for n in names for m in mesh_names.get(n, ())}:
+                disease_words.setdefault(m, []).append(words(names))
+    out = set()
+    for c, m in pairs.items():
+        if not c.startswith("HP:"):
+            continue
+        if m in headings and frozenset(headings[m]) in {frozenset(n) for n in concept_names[c]}:
+            continue
+        own = words(concept_names[c])
+        if any(not (w & own) for w in disease_words.get(m, ())):
+            out.add(c)
+    return out
 
 
 # --------------------------------------------------------------------------- build-time check

@@ -73,7 +73,7 @@ from kg.nlp.tables import table_rows
 
 # Bump when what the lexicon finds changes (part of every article graph's extractor fingerprint;
 # the cached trie is rebuilt on any change to its code anyway, see `trie_version`).
-LEXICON_VERSION = "46"
+LEXICON_VERSION = "47"
 
 EXTRA_TSV = vocab.EXTRA_TSV
 STOP_TSV = vocab.DATA_DIR / "stop_terms.tsv"
@@ -245,12 +245,19 @@ def _entries(links: list[tuple[disease_vocab.Descriptor, str]] | None = None) ->
     return out
 
 
-def _mesh_xrefs(tok, links: list[tuple[disease_vocab.Descriptor, str]]) -> dict[str, str]:  # noqa: ANN001 - a spaCy Tokenizer
+def _mesh_xrefs(tok, links: list[tuple[disease_vocab.Descriptor, str]]) -> tuple[dict[str, str], dict[str, str]]:  # noqa: ANN001 - a spaCy Tokenizer
     """HPO, Orphanet and OMIM concept -> the MeSH disease descriptor its own names match one to
     one (`disease_vocab.one_to_one`), by the matcher's normalised keys, over the descriptors
     with an outside-verified ID and the entry terms the lexicon matches (stop-listed ones left
     out). "Huntington disease" (OMIM) -> Huntington Disease; the spans of such a concept, and
-    the short forms that take its concept, carry the descriptor as an xref."""
+    the short forms that take its concept, carry the descriptor as an xref. HPO phenotypes that
+    name a sign of the descriptor's disease are left out (`disease_vocab.sign_pairs`).
+
+    Second: a MeSH name's keys -> (its descriptor, the HPO phenotype of those pairs that bears the
+    descriptor's heading as one of its own names, in any word order): a span of those words
+    linked to that descriptor names the phenotype too ("occult spina bifida", a MeSH entry term,
+    is Spina Bifida Occulta). Keyed by name, not by descriptor: the BC5CDR list links words
+    that are no name of a descriptor to it ("milk-alkali syndrome" to Hypercalcemia)."""
     mesh_stop = {stop_key(r[0]) for r in table_rows(MESH_STOP_TSV, missing_ok=True) if r}
     descs = [d for d, _ in links]
     mesh_names: dict[tuple[str, ...], set[str]] = {}
@@ -266,9 +273,22 @@ def _mesh_xrefs(tok, links: list[tuple[disease_vocab.Descriptor, str]]) -> dict[
         else:
             continue
         concept_names[curie] = [tuple(_name_keys(tok, n)) for n in names]
-    headings = {curie: tuple(_name_keys(tok, d.label.replace(",", " "))) for d, curie in links if curie.startswith("MESH:")}
+    # "Anemia, Hemolytic, Autoimmune": the comma goes, the words stay (a blank between them would
+    # be a key of its own, and no name would hold the heading's words)
+    headings = {curie: tuple(_name_keys(tok, d.label.replace(",", ""))) for d, curie in links if curie.startswith("MESH:")}
+    pairs = disease_vocab.one_to_one(concept_names, mesh_names, headings)
+    # an HPO sign of a disease whose descriptor lists it as an entry term is no exact match of it
+    signs = disease_vocab.sign_pairs(pairs, concept_names, mesh_names, headings)
+    pairs = {c: m for c, m in pairs.items() if c not in signs}
+    hpo_of_mesh = {m: c for c, m in pairs.items() if c.startswith("HP:") and m in headings
+                   and frozenset(headings[m]) in {frozenset(n) for n in concept_names[c]}}
+    # an entry term that is an Orphanet/OMIM disease's name ("milk-alkali syndrome" under
+    # Hypercalcemia) names a disease of its own, no phenotype
+    diseases = {n for c, names in concept_names.items() if c.startswith(("OMIM:", "ORPHA:")) for n in names}
+    hpo_of = {n: (m, hpo_of_mesh[m]) for n, ms in mesh_names.items() for m in ms
+              if len(ms) == 1 and m in hpo_of_mesh and (n not in diseases or frozenset(n) == frozenset(headings[m]))}
     # a rare disease MeSH keeps as a supplementary concept, where no descriptor matched
-    return {**disease_vocab.supplementary_table(), **disease_vocab.one_to_one(concept_names, mesh_names, headings)}
+    return {**disease_vocab.supplementary_table(), **pairs}, hpo_of
 
 
 def _compile() -> dict:
@@ -314,8 +334,9 @@ def _compile() -> dict:
     new = [(d, c) for d, c in links if c.startswith("MESH:") and c not in listed]
     diseases = frozenset(c for d, c in new if d.names_a_disease)
     labels = {c: d.label for d, c in new}
+    mesh_of_finding, hpo_of_mesh = _mesh_xrefs(tok, links)
     return {"trie": root, "mesh_of_drug": mesh_of, "mesh_diseases": diseases, "mesh_labels": labels,
-            "mesh_of_finding": _mesh_xrefs(tok, links)}
+            "mesh_of_finding": mesh_of_finding, "hpo_of_mesh": hpo_of_mesh}
 
 
 # The modules whose code decides the compiled trie: a change to any of them rebuilds the cached
@@ -705,6 +726,7 @@ class LexiconComponent:
         self.mesh_diseases = data["mesh_diseases"]
         self.mesh_labels = data["mesh_labels"]
         self.mesh_of_finding = data["mesh_of_finding"]
+        self.hpo_of_mesh = data["hpo_of_mesh"]
         self.norm = _Norm()
         self.case_generic = True
         self.case_only = case_only_curies() | _curies_of(_CASE_ONLY_DRUGS, DRUG, self.trie)
@@ -756,6 +778,8 @@ class LexiconComponent:
             if analyte:
                 span._.attrs = {"role": "analyte"}
             result.append(span)
+        if self.hpo_of_mesh:
+            self.with_hpo(keys, result)
         if demoted:
             # a disease name read as a finding ("postoperative nausea") keeps the finding it
             # contains ("nausea") from standing as a second Manifestation inside it
@@ -766,6 +790,23 @@ class LexiconComponent:
         if MANIFESTATION in self.types and self.case_generic and is_case_narrative(doc):
             result += self.generic_findings(doc, keys, result)
         return result
+
+    def with_hpo(self, keys: list[str], spans: list[Span]) -> None:
+        """Give a finding whose words are a name of its MeSH descriptor the HPO phenotype that
+        descriptor names (`_mesh_xrefs`), as an xref, unless it lies inside a longer finding (a
+        nested term the longer span's concept already covers: "spina bifida" in "occult spina
+        bifida") or already has an HPO ID."""
+        findings = [sp for sp in spans if sp.label_ in _FINDING]
+        for sp in findings:
+            if not sp.kb_id_.startswith("MESH:"):
+                continue
+            got = self.hpo_of_mesh.get(tuple(k for k in keys[sp.start : sp.end] if k != _SKIP))
+            if not got or got[0] != sp.kb_id_ or any(x.startswith("HP:") for x in sp._.xrefs):
+                continue
+            hp = got[1]
+            if any(o.start <= sp.start and sp.end <= o.end and o.end - o.start > sp.end - sp.start for o in findings):
+                continue
+            sp._.xrefs = (*sp._.xrefs, hp)
 
     def diagnosis_type(self, typ: str, curie: str, text: str, narrative: bool = False) -> str:
         """The finding type by the `diagnoses` policy (see make_lexicon), for a span reading `text`
