@@ -122,6 +122,23 @@ def test_build_table_learns_from_gold() -> None:
     assert not any(r[2] == "heparin" for r in rows)
 
 
+def test_learned_tables_say_how_they_were_made_and_how_to_remake_them(tmp_path) -> None:
+    import re
+
+    from kg.nlp import finding_type as ft
+
+    ct.write_table([("add", "Drug", "sedation", 4, 5)], tmp_path / "t.tsv", ", on the spans of lexicon v9")
+    head = [line for line in (tmp_path / "t.tsv").read_text().splitlines() if line.startswith("#")]
+    assert head[1].endswith("our split, on the spans of lexicon v9.") and "case_terms build" in head[2]
+    assert ct.read_table(tmp_path / "t.tsv").add == {"sedation": "Drug"}  # the header is no row
+    # the shipped tables: the lexicon version they were learned on and the commands, in order
+    for path in (ct.DATA, ft.DATA):
+        text = "\n".join(line for line in path.read_text().splitlines() if line.startswith("#"))
+        assert re.search(r"lexicon v\d+", text), path
+        assert f"# Rebuild: {ct.REBUILD}." in text, path
+    assert ct.REBUILD.index("case_terms build") < ct.REBUILD.index("finding_type build")
+
+
 def test_shipped_tables_are_keyed_by_tokens() -> None:
     nlp = spacy.blank("en")
     t = ct.read_table(ct.DATA, ct.CURATED, tokenizer=nlp.tokenizer)

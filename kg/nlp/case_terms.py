@@ -19,7 +19,8 @@ the dev fifth or any test data), records three kinds of rows:
 All of it applies only to case-report narratives (`kg.nlp.genre.is_case_narrative`, the gate the
 lexicon's case-only terms use too), where MACCROBAT's conventions fit; abstracts are untouched.
 The table is `kg/data/case_terms_maccrobat.tsv`, rebuilt with
-`python -m kg.nlp.case_terms build [OUT]` (about a minute); `kg/data/case_terms_curated.tsv`
+`python -m kg.nlp.case_terms build [OUT]` (seconds; then rebuild the finding-type weights, which
+are learned on the spans this table types); `kg/data/case_terms_curated.tsv`
 adds rows in the same format chosen from general knowledge (generic treatments, analytes, tracers).
 """
 
@@ -576,9 +577,17 @@ def learn_rows(
     return sorted(rows)
 
 
-def write_table(rows: Sequence[tuple[str, str, str, int, int]], path: Path | str) -> None:
+# How the shipped table is remade, in its header: it goes stale when the rules before this component
+# change what they find (a new lexicon version), and the finding-type weights are learned on spans it
+# types, so they are rebuilt after it. Both builds are deterministic (same tree, same bytes).
+REBUILD = "python -m kg.nlp.case_terms build, then python -m kg.nlp.finding_type build"
+
+
+def write_table(rows: Sequence[tuple[str, str, str, int, int]], path: Path | str, note: str = "") -> None:
+    """The table file; `note` (e.g. the lexicon version it was learned on) ends its first comment."""
     head = ("# action\ttype\tphrase\tpositive\toccurrences\n"
-            "# Learned by kg.nlp.case_terms.build_table from the 128 MACCROBAT train documents of our split.\n")
+            f"# Learned by kg.nlp.case_terms.build_table from the 128 MACCROBAT train documents of our split{note}.\n"
+            f"# Rebuild: {REBUILD}.\n")
     Path(path).write_text(head + "".join(f"{a}\t{t}\t{p}\t{n}\t{o}\n" for a, t, p, n, o in rows), encoding="utf-8")
 
 
@@ -620,8 +629,10 @@ if __name__ == "__main__":
         print(format_report(cross_validate(gold.maccrobat_train(), build_nlp(PIPELINE[:upto]), build_nlp(), **params)))
         sys.exit(0)
     out = Path(args[1]) if len(args) > 1 else DATA
+    from kg.nlp.lexicons import LEXICON_VERSION
+
     rows = build_table(gold.maccrobat_train(), build_nlp(PIPELINE[:upto]))
-    write_table(rows, out)
+    write_table(rows, out, f", on the spans of lexicon v{LEXICON_VERSION}")
     counts = defaultdict(int)
     for r in rows:
         counts[r[0]] += 1

@@ -12,7 +12,9 @@ from (HPO, a disease vocabulary, case_terms), the type the rules gave it, the wo
 ("diagnosed with", "history of", "complained of"), and whether it is nested or coordinated.
 The weights are learned from the 128 MACCROBAT *training*
 documents of our split (never the dev fifth), with hyper-parameters chosen by 5-fold CV on
-them: `python -m kg.nlp.finding_type build` writes `kg/data/finding_type_maccrobat.tsv`,
+them: `python -m kg.nlp.finding_type build` writes `kg/data/finding_type_maccrobat.tsv`
+from the spans of the pipeline up to this component, the shipped case_terms table included (so
+after `python -m kg.nlp.case_terms build` when both are remade; same tree, same bytes), and
 `python -m kg.nlp.finding_type cv` prints the CV figures (docs/quality.md, "MACCROBAT
 session 4"). A span keeps its CURIE either way.
 
@@ -462,5 +464,9 @@ if __name__ == "__main__":
     margin, threshold = params.pop("margin"), params.pop("threshold")
     ex = examples((d, pre(d.text)) for d in gold.maccrobat_train())
     model = Model(train(ex, **params), margin, threshold)
-    write_model(model, out, f"Learned from {len(ex)} finding spans of the 128 MACCROBAT train documents of our split; {params}")
+    from kg.nlp.case_terms import REBUILD
+    from kg.nlp.lexicons import LEXICON_VERSION
+
+    write_model(model, out, f"Learned from {len(ex)} finding spans (lexicon v{LEXICON_VERSION}, the shipped case_terms "
+                f"table) of the 128 MACCROBAT train documents of our split; {params}\n# Rebuild: {REBUILD}.")
     print(f"{len(model.weights)} weights from {len(ex)} spans -> {out}")
