@@ -427,12 +427,15 @@ def graph_notes(statements: Iterable[dict]) -> dict[tuple[int, int, str], set[st
 
 
 def lexicon_predictor(types: Iterable[str] | None = None) -> Predictor:
-    """A predictor running only the lexicon component on spacy.blank("en") + sentencizer."""
+    """A predictor running only the lexicon component on spacy.blank("en") + sentencizer, with the
+    pipeline's own tokenizer rules (so its tokens are the full pipeline's)."""
     import spacy
 
     import kg.nlp.lexicons  # noqa: F401 - registers the factory
+    from kg.nlp.pipeline import customize_tokenizer
 
     nlp = spacy.blank("en")
+    customize_tokenizer(nlp)
     nlp.add_pipe("sentencizer")
     cfg = {"types": list(types)} if types is not None else {}
     nlp.add_pipe("casekg_lexicon", config=cfg)

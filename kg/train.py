@@ -90,10 +90,14 @@ def _examples(nlp, docs: Iterable[GoldDoc], labels: Sequence[str]):  # noqa: ANN
 def blank_model(labels: Sequence[str] = DEFAULT_LABELS, *, width: int = 64, depth: int = 2, embed_size: int = 2000,
                 hidden_width: int = 64):  # noqa: ANN201 - spacy Language
     """spacy.blank("en") + an `ner` with the tiny tok2vec (not yet initialised); the sizes trade
-    accuracy for speed (docs/quality.md)."""
+    accuracy for speed (docs/quality.md). The tokenizer has the pipeline's rules, so a model
+    learns on the tokens it will be run on."""
     import spacy
 
+    from kg.nlp.pipeline import customize_tokenizer
+
     nlp = spacy.blank("en")
+    customize_tokenizer(nlp)
     ner = nlp.add_pipe(
         "ner",
         config={

@@ -97,3 +97,22 @@ def test_extraction_finds_the_glued_finding_at_its_original_offsets() -> None:
     for word in ("pancreatitis", "vomiting", "fever"):
         start = text.index(word)
         assert found.get(word) == (start, start + len(word)), (word, found)
+
+
+def test_lexicon_only_predictor_tokenizes_like_the_pipeline() -> None:
+    """`kg evaluate --lexicon-only` scores the lexicon on the pipeline's tokens: a finding glued to
+    its citation number is found there too."""
+    from kg.evaluate import lexicon_predictor
+
+    text = "Her gait showed ataxia.3 She was admitted."
+    found = [(p[0], p[1]) for p in lexicon_predictor()(text)]
+    start = text.index("ataxia")
+    assert (start, start + len("ataxia")) in found
+
+
+def test_trained_models_learn_on_the_pipelines_tokens() -> None:
+    """A model from `kg train` sees the tokens it will be run on (the pipeline's rules)."""
+    from kg.train import blank_model
+
+    assert _texts(blank_model(["Sign_symptom"]).tokenizer, "with nausea,2,3 and") == _texts(build_nlp([]).tokenizer, "with nausea,2,3 and")
+    assert "nausea" in _texts(blank_model(["Sign_symptom"]).tokenizer, "with nausea,2,3 and")
