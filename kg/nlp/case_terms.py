@@ -228,38 +228,33 @@ def read_table(*paths: Path | str, tokenizer: Callable[[str], Doc] | None = None
 def find_phrases(words: Sequence[str], table: Table, blocked: set[int]) -> list[tuple[int, int, str]]:
     """Non-overlapping `add` phrases in `words` (longest first, left to right) whose tokens are
     not in `blocked` (covered by a rule span): (start, end, type)."""
-    out = []
     low = [w.lower() for w in words]
-    i, n = 0, len(low)
-    while i < n:
-        lens = table.first.get(low[i])
-        hit = None
-        if lens and i not in blocked:
-            for k in lens:
-                if i + k <= n and " ".join(low[i:i + k]) in table.add and not any(j in blocked for j in range(i, i + k)):
-                    hit = (i, i + k, table.add[" ".join(low[i:i + k])])
-                    break
-        if hit:
-            out.append(hit)
-            i = hit[1]
-        else:
-            i += 1
-    return out
+    first = table.first
+    return _choose_phrases(len(low), [i for i, w in enumerate(low) if w in first], lambda i: first[low[i]],
+                           lambda a, b: " ".join(low[a:b]), table, blocked)
 
 
 def _doc_phrases(words: "LowerWords", table: Table, blocked: set[int]) -> list[tuple[int, int, str]]:
     """`find_phrases` over a Doc's LOWER IDs: only the tokens that start some `add` phrase are
-    visited and decoded (building every token's text cost a third of the component), with the
-    same longest-first, left-to-right choice."""
-    out: list[tuple[int, int, str]] = []
+    decoded (building every token's text cost a third of the component)."""
     ids, first = words.lower_ids, table.first_ids
-    n, end = len(ids), 0
-    for i in [i for i, h in enumerate(ids) if h in first]:
+    return _choose_phrases(len(ids), [i for i, h in enumerate(ids) if h in first], lambda i: first[ids[i]],
+                           words.key, table, blocked)
+
+
+def _choose_phrases(n: int, starts: list[int], lengths: Callable[[int], tuple[int, ...]], key: Callable[[int, int], str],
+                    table: Table, blocked: set[int]) -> list[tuple[int, int, str]]:
+    """The longest-first, left-to-right choice of `add` phrases among `n` tokens, given the tokens
+    that start some phrase (`starts`, ascending), the phrase lengths starting there, and the
+    `phrase_key` of a token range."""
+    out: list[tuple[int, int, str]] = []
+    end = 0
+    for i in starts:
         if i < end or i in blocked:
             continue
-        for k in first[ids[i]]:
+        for k in lengths(i):
             if i + k <= n and not any(j in blocked for j in range(i, i + k)):
-                typ = table.add.get(words.key(i, i + k))
+                typ = table.add.get(key(i, i + k))
                 if typ is not None:
                     out.append((i, i + k, typ))
                     end = i + k
